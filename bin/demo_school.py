@@ -1,0 +1,31 @@
+# Builds the demo school inside `odoo-bin shell` (bin/demo pipes this file in; `env` is given).
+# Idempotent: does nothing when the demo school exists.
+import os
+
+DEMO_CODE = "01001999"
+
+if env["res.company"].search([("hocbaso_school_code", "=", DEMO_CODE)]):  # noqa: F821
+    print("The demo school exists already.")
+else:
+    demo = env["hocbaso.demo.school"]  # noqa: F821
+    result = demo.build(code=DEMO_CODE)
+    pki_dir = os.environ.get("HOCBASO_DEMO_DIR", "/tmp/hocbaso-demo") + "/pki"
+    if hasattr(demo, "_sign_demo"):
+        demo._sign_demo(result, pki_dir)
+    csdl_url = os.environ.get("HOCBASO_CSDL_URL")
+    if csdl_url and "hocbaso.sync.config" in env:  # noqa: F821
+        env["hocbaso.sync.config"].create({  # noqa: F821
+            "company_id": result["company"].id, "endpoint": csdl_url,
+            "client_id": "demo-school", "client_secret": "demo-secret",
+            "school_code": DEMO_CODE, "mode": "demo",
+        })
+    # Staff work in the demo school by default, admin sees it too.
+    admin = env.ref("base.user_admin")  # noqa: F821
+    admin.write({"company_ids": [(4, result["company"].id)], "company_id": result["company"].id,
+                 "groups_id": [(4, env.ref("hocbaso_odoo.group_school_admin").id)]})  # noqa: F821
+    states = {}
+    for record in result["records"]:
+        states[record.state] = states.get(record.state, 0) + 1
+    print("Demo school %s: %d students, records by state %s"
+          % (result["company"].name, len(result["records"]), states))
+env.cr.commit()  # noqa: F821
