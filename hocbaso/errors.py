@@ -1,0 +1,72 @@
+"""Errors raised by the plain-Python layer.
+
+Each error carries an English message template with %(name)s fields and its parameters,
+so the Odoo layer can translate the template with ``_()`` (the templates have entries in
+the addons' i18n/vi.po) and the command line can print it as is.
+"""
+
+
+class HocbasoError(Exception):
+    """Base class. ``template`` is the untranslated message, ``params`` fill it in."""
+
+    template = "%(detail)s"
+
+    def __init__(self, template=None, **params):
+        if template is not None:
+            self.template = template
+        self.params = params
+        super().__init__(self.message)
+
+    @property
+    def message(self):
+        try:
+            return self.template % self.params
+        except (KeyError, TypeError, ValueError):
+            return self.template
+
+    def translated(self, translate):
+        """Message rendered through ``translate`` (e.g. Odoo's ``_``)."""
+        try:
+            return translate(self.template) % self.params
+        except (KeyError, TypeError, ValueError):
+            return self.message
+
+
+class InvalidValueError(HocbasoError):
+    """A field value breaks a rule (ID format, score range, level code...)."""
+
+
+class UnsafeXmlError(HocbasoError):
+    """XML refused before parsing: DTD, entities, size, not well-formed."""
+
+
+class SchemaValidationError(HocbasoError):
+    """XML that does not follow the profile's XSD. ``errors`` lists clerk-readable lines."""
+
+    def __init__(self, template=None, errors=(), **params):
+        self.errors = list(errors)
+        params.setdefault("detail", "; ".join(self.errors))
+        super().__init__(template, **params)
+
+
+class SigningError(HocbasoError):
+    """A signature could not be made: wrong PIN, key/certificate mismatch, backend failure."""
+
+
+class CertificateError(HocbasoError):
+    """A certificate is expired, not yet valid, revoked, untrusted or of the wrong kind."""
+
+
+class VerificationError(HocbasoError):
+    """A signed document does not verify."""
+
+
+class CsdlError(HocbasoError):
+    """The sector database refused or could not be reached. ``transient`` says if a retry may help."""
+
+    transient = False
+
+    def __init__(self, template=None, transient=None, **params):
+        if transient is not None:
+            self.transient = transient
+        super().__init__(template, **params)

@@ -1,0 +1,290 @@
+"""TT22 rules (secondary): averages, learning result, promotion, re-test."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from hocbaso.errors import InvalidValueError
+from hocbaso.rules import tt22
+
+# ------------------------------------------------------------------------ averages
+
+
+@pytest.mark.parametrize(
+    "regular, midterm, final, expected",
+    [
+        # (35 + 10 + 19.5) / 10 = 6.45 -> 6.5 (half-up)
+        (["7", "7", "7", "7", "7"], "5", "6.5", D("6.5")),
+        # (34.9 + 10 + 19.5) / 10 = 6.44 -> 6.4
+        (["7", "7", "7", "7", "6.9"], "5", "6.5", D("6.4")),
+        # (35 + 8 + 19.5) / 10 = 6.25 -> 6.3 (banker's rounding would give 6.2)
+        (["7", "7", "7", "7", "7"], "4", "6.5", D("6.3")),
+        # (6 + 7 + 12 + 19.5) / 7 = 6.357... -> 6.4
+        (["6", "7"], "6", "6.5", D("6.4")),
+        # no regular score: (12 + 19.5) / 5 = 6.3
+        ([], "6", "6.5", D("6.3")),
+        ([D("10")] * 4, D("10"), D("10"), D("10.0")),
+        (["0", "0"], "0", "0", D("0.0")),
+        (["7,5", "8"], "9", "8.5", D("8.4")),  # (15.5 + 18 + 25.5) / 7 = 8.428... -> 8.4
+    ],
+)
+def test_semester_average(regular, midterm, final, expected):
+    result = tt22.semester_average(regular, midterm, final)
+    assert result == expected
+    assert result.as_tuple().exponent == -1
+
+
+@pytest.mark.parametrize(
+    "s1, s2, expected",
+    [
+        ("6.4", "6.5", D("6.5")),  # 19.4 / 3 = 6.4667
+        ("6.0", "6.1", D("6.1")),  # 18.2 / 3 = 6.0667
+        ("6.2", "6.0", D("6.1")),  # 18.2 / 3
+        ("6.1", "6.0", D("6.0")),  # 18.1 / 3 = 6.0333
+        ("10", "10", D("10.0")),
+        ("4.9", "5.0", D("5.0")),  # 14.9 / 3 = 4.9667
+        ("5.0", "4.9", D("4.9")),  # 14.8 / 3 = 4.9333
+    ],
+)
+def test_year_average(s1, s2, expected):
+    assert tt22.year_average(s1, s2) == expected
+
+
+@pytest.mark.parametrize("bad", ["7.25", "10.5", "-1", "abc"])
+def test_averages_refuse_bad_scores(bad):
+    with pytest.raises(InvalidValueError):
+        tt22.semester_average([bad], "5", "5")
+    with pytest.raises(InvalidValueError):
+        tt22.year_average(bad, "5")
+
+
+def test_averages_refuse_floats():
+    with pytest.raises(TypeError):
+        tt22.semester_average([6.45], "5", "5")
+
+
+@pytest.mark.parametrize(
+    "kind, s1, s2, expected",
+    [
+        ("comment", "CĐ", "Đ", "Đ"),  # semester 2 decides
+        ("comment", "Đ", "CĐ", "CĐ"),
+        ("comment", "đ", "cđ", "CĐ"),
+        ("comment", "M", "M", "M"),
+        ("comment", "Đ", "M", "Đ"),  # exempt in semester 2 only: semester 1 stands
+        ("comment", "M", "CĐ", "CĐ"),
+        ("score", "6.4", "6.5", D("6.5")),
+        ("score", "M", "M", "M"),
+        ("score", "M", "7.0", D("7.0")),
+        ("score", "8.0", "M", D("8.0")),
+    ],
+)
+def test_year_result_for_subject(kind, s1, s2, expected):
+    assert tt22.year_result_for_subject(kind, s1, s2) == expected
+
+
+def test_year_result_for_subject_refuses_score_in_comment_subject():
+    with pytest.raises(InvalidValueError, match="Đ, CĐ, M"):
+        tt22.year_result_for_subject("comment", "Đ", "7.5")
+
+
+# ------------------------------------------------------------------------ learning result
+
+
+def scores(*values):
+    return [D(v) for v in values]
+
+
+GOOD_COMMENTS = ["Đ", "Đ", "Đ", "Đ"]
+
+
+@pytest.mark.parametrize(
+    "scored, commented, expected",
+    [
+        # Tốt: all >= 6.5, six >= 8.0, all comments Đ
+        (scores("8.0", "8.0", "8.0", "8.0", "8.0", "8.0", "6.5", "6.5"), GOOD_COMMENTS, "T"),
+        # only five >= 8.0 -> Khá
+        (scores("8.0", "8.0", "8.0", "8.0", "8.0", "7.9", "6.5", "6.5"), GOOD_COMMENTS, "K"),
+        # one subject 6.4 breaks "all >= 6.5" -> Khá
+        (scores("9", "9", "9", "9", "9", "9", "6.4", "6.5"), GOOD_COMMENTS, "K"),
+        # Khá: all >= 5.0 (exactly 5.0 counts), six >= 6.5
+        (scores("6.5", "6.5", "6.5", "6.5", "6.5", "6.5", "5.0", "5.0"), GOOD_COMMENTS, "K"),
+        # 4.9 breaks "all >= 5.0" -> Đạt
+        (scores("6.5", "6.5", "6.5", "6.5", "6.5", "6.5", "4.9", "5.0"), GOOD_COMMENTS, "Đ"),
+        # only five >= 6.5 -> Đạt
+        (scores("6.5", "6.5", "6.5", "6.5", "6.5", "6.4", "5.0", "5.0"), GOOD_COMMENTS, "Đ"),
+        # one CĐ comment: Tốt scores but Đạt at best
+        (scores("9", "9", "9", "9", "9", "9", "9", "9"), ["Đ", "CĐ", "Đ"], "Đ"),
+        # two CĐ comments -> Chưa đạt
+        (scores("9", "9", "9", "9", "9", "9", "9", "9"), ["CĐ", "CĐ", "Đ"], "CĐ"),
+        # 3.5 boundary: exactly 3.5 is allowed for Đạt
+        (scores("5", "5", "5", "5", "5", "5", "3.5"), GOOD_COMMENTS, "Đ"),
+        (scores("5", "5", "5", "5", "5", "5", "3.4"), GOOD_COMMENTS, "CĐ"),
+        # six subjects >= 5.0 needed for Đạt: five is not enough
+        (scores("5", "5", "5", "5", "5", "4.9", "4.9"), GOOD_COMMENTS, "CĐ"),
+        (scores("5", "5", "5", "5", "5", "5", "4.9"), GOOD_COMMENTS, "Đ"),
+        # fewer than six scored subjects: the text read literally gives CĐ
+        (scores("10", "10", "10", "10", "10"), GOOD_COMMENTS, "CĐ"),
+        (scores("10", "10", "10", "10", "10", "10"), GOOD_COMMENTS, "T"),
+    ],
+)
+def test_learning_result(scored, commented, expected):
+    assert tt22.learning_result(scored, commented) == expected
+
+
+def test_learning_result_leaves_exempt_subjects_out():
+    base = scores("8", "8", "8", "8", "8", "8")
+    assert tt22.learning_result(base + ["M"], GOOD_COMMENTS + ["M"]) == "T"
+    # an exempt scored subject does not count towards the six
+    five = scores("8", "8", "8", "8", "8")
+    assert tt22.learning_result(five + ["M"], GOOD_COMMENTS) == "CĐ"
+
+
+def test_learning_result_accepts_text_and_nfd_comments():
+    import unicodedata
+
+    nfd_cd = unicodedata.normalize("NFD", "CĐ")
+    result = tt22.learning_result(["8,0"] * 6, ["Đ", nfd_cd.lower(), "Đ"])
+    assert result == "Đ"
+
+
+def test_learning_result_refuses_bad_comment():
+    with pytest.raises(InvalidValueError, match="Đ, CĐ, M"):
+        tt22.learning_result(scores("8", "8", "8", "8", "8", "8"), ["K"])
+
+
+def test_learning_result_for_subjects_splits_kinds():
+    results = {"TOAN": D("8.0"), "NGUVAN": "8.0", "NN1": "8", "KHTN": D("8"),
+               "LSDL": "8.0", "GDCD": "8.0", "GDTC": "Đ", "NGHETHUAT": "đ", "TINHOC": "M"}
+    assert tt22.learning_result_for_subjects(results) == "T"
+
+
+# ------------------------------------------------------------------------ order helper
+
+
+@pytest.mark.parametrize(
+    "value, floor, expected",
+    [("T", "Đ", True), ("K", "Đ", True), ("Đ", "Đ", True), ("CĐ", "Đ", False),
+     ("K", "T", False), ("đ", "Đ", True), ("cđ", "CĐ", True)],
+)
+def test_at_least(value, floor, expected):
+    assert tt22.at_least(value, floor) is expected
+    assert tt22.RESULT_ORDER == {"T": 4, "K": 3, "Đ": 2, "CĐ": 1}
+
+
+# ------------------------------------------------------------------------ promotion
+
+
+@pytest.mark.parametrize(
+    "learning, conduct, absences, promoted",
+    [
+        ("T", "T", 0, True),
+        ("Đ", "Đ", 45, True),  # 45 half-days is still allowed
+        ("Đ", "Đ", 46, False),
+        ("K", "K", "45", True),
+        ("T", "T", 46, False),
+    ],
+)
+def test_promotion_basic(learning, conduct, absences, promoted):
+    decision = tt22.promotion(learning, conduct, absences)
+    assert decision.promoted is promoted
+    assert decision.reasons
+
+
+def test_absences_over_45_keep_back_without_retest_or_training():
+    decision = tt22.promotion("CĐ", "CĐ", 46, subject_results={"TOAN": "4.0"})
+    assert not decision.promoted
+    assert not decision.needs_retest and decision.retest_subjects == []
+    assert not decision.needs_summer_training
+    assert "46" in decision.reasons[0] and "kept back" in decision.reasons[0]
+
+
+def test_conduct_cd_means_summer_training():
+    decision = tt22.promotion("T", "CĐ", 3)
+    assert not decision.promoted
+    assert decision.needs_summer_training
+    assert not decision.needs_retest
+
+
+def test_learning_cd_with_good_conduct_means_retest():
+    results = {"TOAN": D("4.9"), "NGUVAN": D("5.0"), "NN1": "3.0", "GDTC": "CĐ",
+               "NGHETHUAT": "Đ", "TINHOC": "M"}
+    decision = tt22.promotion("CĐ", "K", 10, subject_results=results)
+    assert not decision.promoted
+    assert decision.needs_retest
+    assert decision.retest_subjects == ["TOAN", "NN1", "GDTC"]
+    assert not decision.needs_summer_training
+
+
+def test_learning_and_conduct_cd_gives_training_but_no_retest():
+    decision = tt22.promotion("CĐ", "CĐ", 0, subject_results={"TOAN": "4.0"})
+    assert decision.needs_summer_training
+    assert not decision.needs_retest and decision.retest_subjects == []
+
+
+@pytest.mark.parametrize(
+    "learning, conduct, absences", [("X", "T", 0), ("T", "Tốt", 0), ("T", "T", 301),
+                                    ("T", "T", -1)]
+)
+def test_promotion_refuses_bad_input(learning, conduct, absences):
+    with pytest.raises(InvalidValueError):
+        tt22.promotion(learning, conduct, absences)
+
+
+@pytest.mark.parametrize(
+    "results, expected",
+    [
+        ({"TOAN": D("5.0"), "NN1": D("4.9")}, ["NN1"]),
+        ({"TOAN": "5", "GDTC": "Đ"}, []),
+        ({"GDTC": "cđ", "TOAN": "0"}, ["GDTC", "TOAN"]),
+        ({"TOAN": "M", "GDTC": "M"}, []),
+    ],
+)
+def test_retest_subjects(results, expected):
+    assert tt22.retest_subjects(results) == expected
+
+
+def test_retest_subjects_refuses_missing_result():
+    with pytest.raises(InvalidValueError, match="TOAN has no year result"):
+        tt22.retest_subjects({"TOAN": ""})
+
+
+# ------------------------------------------------------------------------ after re-test
+
+SIX_GOOD = {"NGUVAN": "6.5", "NN1": "6.5", "GDCD": "6.5", "LSDL": "6.5", "KHTN": "6.5",
+            "TINHOC": "6.5", "GDTC": "Đ", "HDTNHN": "Đ"}
+
+
+def test_after_retest_replaces_year_value_and_promotes():
+    results = dict(SIX_GOOD, TOAN="3.0", NGHETHUAT="CĐ", NDGDDP="CĐ")
+    assert tt22.learning_result_for_subjects(results) == "CĐ"
+    decision = tt22.after_retest(results, {"TOAN": "5.0", "NGHETHUAT": "Đ"}, "Đ", 12)
+    assert decision.learning_result == "Đ"  # one CĐ comment left, all scores >= 3.5
+    assert decision.promoted
+    assert not decision.needs_retest
+
+
+def test_after_retest_still_failing_keeps_back():
+    results = dict(SIX_GOOD, TOAN="3.0")
+    decision = tt22.after_retest(results, {"TOAN": "3.4"}, "Đ", 0)
+    assert decision.learning_result == "CĐ"
+    assert not decision.promoted
+    assert "kept back" in decision.reasons[0]
+
+
+def test_after_retest_needs_conduct_at_least_dat():
+    results = dict(SIX_GOOD, TOAN="3.0")
+    assert not tt22.after_retest(results, {"TOAN": "7.0"}, "CĐ", 0).promoted
+    assert tt22.after_retest(results, {"TOAN": "7.0"}, "Đ", 0).promoted
+
+
+def test_after_retest_refuses_subject_not_due():
+    results = dict(SIX_GOOD, TOAN="3.0")
+    with pytest.raises(InvalidValueError, match="NN1, which was not due for a re-test"):
+        tt22.after_retest(results, {"NN1": "9.0"}, "Đ", 0)
+
+
+def test_after_retest_checks_value_kind():
+    results = dict(SIX_GOOD, GDTC="CĐ", NGHETHUAT="CĐ")
+    with pytest.raises(InvalidValueError):
+        tt22.after_retest(results, {"GDTC": "8.0"}, "Đ", 0)
+    assert tt22.after_retest(results, {"GDTC": "đ"}, "Đ", 0).learning_result == "Đ"

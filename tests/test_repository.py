@@ -1,0 +1,63 @@
+"""Repository-wide checks: manifests, translations, generated files are current."""
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+ADDONS = sorted(p.parent for p in ROOT.glob("hocbaso_odoo*/__manifest__.py"))
+
+
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
+def test_manifest_conventions(addon):
+    manifest = ast.literal_eval((addon / "__manifest__.py").read_text(encoding="utf-8"))
+    assert manifest["license"] == "LGPL-3"
+    assert manifest["version"].startswith("18.0.") and len(manifest["version"].split(".")) == 5
+    for data_file in manifest.get("data", []):
+        assert (addon / data_file).is_file(), f"{addon.name}: {data_file} listed but missing"
+    assert (addon / "tests" / "__init__.py").is_file(), f"{addon.name} has no tests"
+    assert (addon / "readme" / "DESCRIPTION.md").is_file()
+
+
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
+def test_vietnamese_translation_complete(addon):
+    po = addon / "i18n" / "vi.po"
+    assert po.is_file(), f"{addon.name} has no i18n/vi.po: the users read Vietnamese"
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "check_po.py"), str(po)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_library_messages_listed_for_translation():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_lib_messages.py"), "--check"])
+    assert result.returncode == 0, "run tools/gen_lib_messages.py and update vi.po"
+
+
+def test_no_odoo_import_in_plain_package():
+    for path in (ROOT / "hocbaso").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            assert not any(n == "odoo" or n.startswith("odoo.") for n in names), path
+
+
+def test_subject_data_generated_from_catalogue():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_subject_data.py"), "--check"])
+    assert result.returncode == 0, "run tools/gen_subject_data.py after changing hocbaso/subjects.py"
+
+
+def test_sample_documents_current_and_valid():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_samples.py"), "--check"])
+    assert result.returncode == 0, "run tools/gen_samples.py"
+    xsd = ROOT / "data" / "schemas" / "hocbaso-1.0.xsd"
+    for sample in sorted((ROOT / "data" / "samples").glob("*.xml")):
+        check = subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(sample)],
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stderr
