@@ -1,0 +1,488 @@
+"""Check every signature of a hocbaso-1.0 record and say, in plain words, what holds.
+
+For each ds:Signature in the slots: are the signed parts unchanged (reference digests), does the
+signature value match the certificate, is the certificate trusted and valid at the signing time,
+does XAdES bind that certificate, and does the signature cover exactly what its role must cover
+(which is how the signing order is proven). Never raises on a bad document: problems become
+report lines. Input goes through hocbaso.safexml.parse_untrusted.
+"""
+
+from __future__ import annotations
+
+import binascii
+import datetime as dt
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from lxml import etree
+
+from .errors import HocbasoError
+from .safexml import DEFAULT_MAX_BYTES, parse_untrusted
+from .signing import xmldsig as X
+
+PURPOSE_ORGANISATION = "organisation"
+PURPOSE_PERSONAL = "personal"
+# Clocks of different school machines drift; signing times closer than this are not reordered.
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+MAX_ZIP_ENTRIES = 1000
+
+
+@dataclass
+class SignatureReport:
+    role: str
+    slot: str  # XPath of the slot element
+    signature_id: str
+    subject_code: str = ""  # GVBM only
+    signer_name: str = ""
+    personal_id: str = ""  # CCCD/CMND number from the certificate
+    tax_code: str = ""  # MST of an organisation certificate
+    certificate_subject: str = ""
+    certificate_issuer: str = ""
+    certificate_serial: str = ""
+    signing_time: dt.datetime | None = None  # from XAdES SigningTime
+    chain_ok: bool = False
+    chain_result: str = ""
+    digests_ok: bool = False
+    signature_ok: bool = False
+    xades_ok: bool = False
+    coverage_ok: bool = False  # references exactly what the role must cover
+    references: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors and self.chain_ok and self.digests_ok and self.signature_ok \
+            and self.xades_ok and self.coverage_ok
+
+    @property
+    def role_label(self) -> str:
+        if self.role == X.ROLE_GVBM:
+            return "subject teacher (GVBM) of %s" % self.subject_code
+        return X.ROLE_LABELS.get(self.role, self.role)
+
+    def to_dict(self) -> dict:
+        data = {k: v for k, v in self.__dict__.items()}
+        data["signing_time"] = self.signing_time.isoformat() if self.signing_time else None
+        data["valid"] = self.valid
+        return data
+
+
+@dataclass
+class VerificationReport:
+    signatures: list[SignatureReport] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # document-level problems
+    warnings: list[str] = field(default_factory=list)
+    intact: bool = False  # every reference digest of every signature matches
+    order_ok: bool = False
+    signed_roles: list[str] = field(default_factory=list)  # "gvbm:TOAN", "gvcn", ...
+    missing: list[str] = field(default_factory=list)  # labels of slots not signed yet
+    source: str = ""  # the file inside a package, when verifying a zip
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing and bool(self.signatures)
+
+    @property
+    def valid(self) -> bool:
+        return (not self.errors and bool(self.signatures) and self.intact and self.order_ok
+                and all(s.valid for s in self.signatures))
+
+    def to_dict(self) -> dict:
+        return {
+            "valid": self.valid,
+            "intact": self.intact,
+            "order_ok": self.order_ok,
+            "complete": self.complete,
+            "signed_roles": self.signed_roles,
+            "missing": self.missing,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "source": self.source,
+            "signatures": [s.to_dict() for s in self.signatures],
+        }
+
+
+def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], intermediates=(),
+                    crls=(), at: dt.datetime | None = None) -> VerificationReport:
+    """Verify every signature of a record file; never raises on a bad document."""
+    report = VerificationReport()
+    try:
+        root = parse_untrusted(xml_bytes)
+        layout = X.Layout.of(root)
+    except HocbasoError as exc:
+        report.errors.append(exc.message)
+        return report
+    except Exception as exc:  # noqa: BLE001 - a verifier must report, not crash
+        report.errors.append("The file could not be read as a record: %s" % exc)
+        return report
+
+    at = _aware(at) if at else dt.datetime.now(dt.timezone.utc)
+    index = X.id_index(root)
+    _check_format(root, report)
+    _check_document(layout, index, report)
+    all_digests_ok = True
+    order_ok = True
+    for slot in layout.slots():
+        signatures = slot.signatures
+        if not signatures:
+            report.missing.append(slot.label)
+            continue
+        report.signed_roles.append(
+            "%s:%s" % (slot.role, slot.subject_code) if slot.role == X.ROLE_GVBM else slot.role)
+        if len(signatures) > 1:
+            report.errors.append("The slot of the %s holds %d signatures instead of one."
+                                 % (slot.label, len(signatures)))
+            order_ok = False
+        for signature in signatures:
+            entry = _verify_signature(layout, slot, signature, index, trusted_roots,
+                                      intermediates, crls, at)
+            report.signatures.append(entry)
+            all_digests_ok = all_digests_ok and entry.digests_ok
+            order_ok = order_ok and entry.coverage_ok
+    order_ok = _check_role_sequence(layout, report) and order_ok
+    _check_named_signers(layout, report)
+    _check_time_sequence(report)
+    outside = [sig for sig in root.iter(X.ds("Signature"))
+               if sig.getparent() not in [slot.element for slot in layout.slots()]]
+    if outside:
+        report.errors.append("%d signature(s) sit outside the signature slots and are not "
+                             "accepted." % len(outside))
+    if not report.signatures:
+        report.errors.append("The record carries no signature.")
+    report.intact = bool(report.signatures) and all_digests_ok
+    report.order_ok = order_ok
+    return report
+
+
+def verify_package(zip_bytes: bytes, trusted_roots: list[x509.Certificate], intermediates=(),
+                   crls=(), at: dt.datetime | None = None) -> VerificationReport:
+    """Verify the record XML inside a record package (zip); tolerant of the package's layout."""
+    try:
+        name, xml_bytes = find_record_in_zip(zip_bytes)
+    except HocbasoError as exc:
+        report = VerificationReport()
+        report.errors.append(exc.message)
+        return report
+    report = verify_document(xml_bytes, trusted_roots, intermediates, crls, at)
+    report.source = name
+    return report
+
+
+def find_record_in_zip(zip_bytes: bytes) -> tuple[str, bytes]:
+    """(name, bytes) of the record XML at the top level of a package; size-limited reads."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(zip_bytes))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise HocbasoError("The package is not a readable zip file (%(detail)s). Ask the sender "
+                           "for the file again.", detail=str(exc)) from None
+    if len(members) > MAX_ZIP_ENTRIES:
+        raise HocbasoError("The package holds %(count)s files, more than %(limit)s allowed.",
+                           count=len(members), limit=MAX_ZIP_ENTRIES)
+    candidates = [m for m in members
+                  if "/" not in m.filename.strip("/") and m.filename.lower().endswith(".xml")
+                  and not m.is_dir()]
+    found = []
+    for member in candidates:
+        if member.file_size > DEFAULT_MAX_BYTES:
+            continue
+        try:
+            with archive.open(member) as handle:
+                data = handle.read(DEFAULT_MAX_BYTES + 1)
+        except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+            continue
+        if len(data) <= DEFAULT_MAX_BYTES:
+            found.append((member.filename, data))
+    records = [item for item in found if b"<HOC_BA" in item[1]]
+    if records:
+        return records[0]
+    if found:
+        return found[0]
+    raise HocbasoError("The package has no record XML file at its top level. Ask the sender "
+                       "for a complete record package.")
+
+
+# --- one signature ---------------------------------------------------------------------------
+def _verify_signature(layout, slot, signature, index, trusted_roots, intermediates, crls, at):
+    entry = SignatureReport(role=slot.role, slot=slot.path, signature_id=signature.get("Id", ""),
+                            subject_code=slot.subject_code)
+    if entry.signature_id != slot.signature_id:
+        entry.errors.append("The signature's Id is %r; the %s's signature must have Id %r."
+                            % (entry.signature_id, slot.label, slot.signature_id))
+
+    checks = X.reference_checks(signature, index)
+    entry.references = [check.uri for check in checks]
+    entry.digests_ok = all(check.digest_ok for check in checks)
+    entry.errors.extend(check.error for check in checks if not check.digest_ok)
+
+    try:
+        certificates = X.signature_certificates(signature)
+    except (ValueError, binascii.Error):
+        certificates = []
+    if not certificates:
+        entry.errors.append("The signature carries no readable signer certificate (KeyInfo).")
+        return entry
+    leaf = certificates[0]
+    _describe_certificate(entry, leaf)
+
+    entry.signature_ok, problem = X.signature_value_ok(signature, leaf)
+    if problem:
+        entry.errors.append(problem)
+    _check_xades(entry, signature, leaf, checks)
+    _check_coverage(entry, layout, slot, signature, checks)
+
+    moment = entry.signing_time or at
+    if entry.signing_time and entry.signing_time > at + CLOCK_TOLERANCE:
+        entry.errors.append("The signing time %s is later than the verification time %s."
+                            % (entry.signing_time.isoformat(), at.isoformat()))
+    purpose = PURPOSE_ORGANISATION if slot.role == X.ROLE_ISSUER else PURPOSE_PERSONAL
+    entry.chain_ok, entry.chain_result = _check_chain(
+        leaf, list(trusted_roots), [*intermediates, *certificates[1:]], list(crls), moment, purpose)
+    if not entry.chain_ok:
+        entry.errors.append("Certificate: " + entry.chain_result)
+    return entry
+
+
+def _describe_certificate(entry: SignatureReport, certificate: x509.Certificate) -> None:
+    entry.certificate_subject = certificate.subject.rfc4514_string()
+    entry.certificate_issuer = certificate.issuer.rfc4514_string()
+    entry.certificate_serial = format(certificate.serial_number, "x")
+    info = signer_identity(certificate)
+    entry.signer_name = info["name"]
+    entry.personal_id = info["personal_id"]
+    entry.tax_code = info["tax_code"]
+
+
+def signer_identity(certificate: x509.Certificate) -> dict[str, str]:
+    """Name, personal ID and tax code as Vietnamese CAs write them (UID "CCCD:...", "MST:...")."""
+    try:
+        from .signing import certs  # written alongside; preferred when present
+
+        info = certs.CertificateInfo.from_certificate(certificate)
+        return {"name": info.name or "", "personal_id": info.personal_id or "",
+                "tax_code": info.tax_code or ""}
+    except Exception:  # noqa: BLE001 - fall back to reading the subject here
+        pass
+    from cryptography.x509.oid import NameOID
+
+    def values(oid):
+        return [str(a.value) for a in certificate.subject.get_attributes_for_oid(oid)]
+
+    result = {"name": (values(NameOID.COMMON_NAME) or [""])[0], "personal_id": "", "tax_code": ""}
+    for value in values(NameOID.USER_ID) + values(NameOID.SERIAL_NUMBER):
+        prefix, _, number = value.partition(":")
+        prefix = prefix.strip().upper()
+        if prefix in ("CCCD", "CMND", "HC", "DDCN") and not result["personal_id"]:
+            result["personal_id"] = number.strip()
+        elif prefix in ("MST", "MNS") and not result["tax_code"]:
+            result["tax_code"] = number.strip()
+    return result
+
+
+def _check_xades(entry, signature, leaf, checks) -> None:
+    props = signature.findall(".//" + X.xades("SignedProperties"))
+    if not props:
+        entry.xades_ok = True  # plain XML-DSig is allowed; it just has no signing time
+        return
+    signed_props = props[0]
+    prop_id = signed_props.get("Id", "")
+    covered = any(check.target is signed_props and check.digest_ok for check in checks)
+    if not covered:
+        entry.errors.append("The XAdES signed properties (%s) are not covered by the signature."
+                            % (prop_id or "no Id"))
+    time_text = signed_props.findtext(".//" + X.xades("SigningTime"))
+    if time_text:
+        try:
+            entry.signing_time = X.parse_signing_time(time_text)
+        except ValueError:
+            entry.errors.append("The XAdES signing time %r is not a date and time." % time_text)
+    cert_ok = False
+    for cert in signed_props.findall(".//" + X.xades("Cert")):
+        method = cert.find(X.xades("CertDigest") + "/" + X.ds("DigestMethod"))
+        hasher = X.DIGEST_METHODS.get(method.get("Algorithm") if method is not None else None)
+        digest_text = cert.findtext(X.xades("CertDigest") + "/" + X.ds("DigestValue"))
+        if hasher is None or not digest_text:
+            continue
+        try:
+            expected = X.b64decode(digest_text)
+        except (binascii.Error, ValueError):
+            continue
+        if expected == hasher(leaf.public_bytes(serialization.Encoding.DER)).digest():
+            cert_ok = True
+    if not cert_ok:
+        entry.errors.append("The certificate in KeyInfo is not the one named in the XAdES "
+                            "signing certificate (it may have been swapped).")
+    entry.xades_ok = covered and cert_ok and entry.signing_time is not None
+
+
+def _check_coverage(entry, layout, slot, signature, checks) -> None:
+    """The signature must cover exactly what its role covers (this proves the signing order)."""
+    own = {id(el) for el in signature.iter()}
+    actual = [c.uri for c in checks if c.target is None or id(c.target) not in own]
+    try:
+        expected = X.plan_signature(layout, slot.role, slot.subject_code).reference_uris
+    except HocbasoError as exc:
+        entry.errors.append(exc.message)
+        return
+    missing = [uri for uri in expected if uri not in actual]
+    extra = [uri for uri in actual if uri not in expected]
+    if missing:
+        entry.errors.append("The signature does not cover %s, which the %s must sign (was it "
+                            "made out of order?)." % (", ".join(missing), slot.label))
+    if extra:
+        entry.errors.append("The signature covers %s, which the %s must not sign."
+                            % (", ".join(extra), slot.label))
+    entry.coverage_ok = not missing and not extra
+
+
+def _check_chain(leaf, trusted, intermediates, crls, moment, purpose) -> tuple[bool, str]:
+    if not trusted:
+        return False, "not checked: no trusted root certificate was given"
+    try:
+        from .signing import certs
+    except ImportError:
+        certs = None
+    try:
+        if certs is not None:
+            certs.check_certificate(leaf, trusted=trusted, intermediates=intermediates, crls=crls,
+                                    at=moment, purpose=purpose)
+        else:
+            _basic_chain_check(leaf, trusted, intermediates, moment)
+    except HocbasoError as exc:
+        return False, exc.message
+    except Exception as exc:  # noqa: BLE001 - report, never crash
+        return False, "could not be checked (%s)" % exc
+    return True, "trusted, valid at %s" % moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _basic_chain_check(leaf, trusted, intermediates, moment) -> None:
+    """Fallback until hocbaso.signing.certs exists: path to a trusted root, validity dates."""
+    from .errors import CertificateError
+
+    current = leaf
+    for _ in range(8):
+        if not current.not_valid_before_utc <= moment <= current.not_valid_after_utc:
+            raise CertificateError("certificate %(subject)s is not valid at the signing time",
+                                   subject=current.subject.rfc4514_string())
+        for root in trusted:
+            if root.subject == current.issuer and _issued_by(current, root):
+                return
+        issuers = [c for c in intermediates
+                   if c.subject == current.issuer and _issued_by(current, c)]
+        if not issuers:
+            break
+        current = issuers[0]
+    raise CertificateError("certificate %(subject)s does not chain to a trusted root",
+                           subject=leaf.subject.rfc4514_string())
+
+
+def _issued_by(cert, issuer) -> bool:
+    try:
+        cert.verify_directly_issued_by(issuer)
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# --- document-level checks ---------------------------------------------------------------------
+def _check_format(root, report) -> None:
+    """The whole file must follow its profile's XSD: nothing unsigned may hide beside the slots."""
+    try:
+        from .xmlprofile import detect_profile
+
+        profile = detect_profile(root)
+        problems = profile.schema_errors(root)
+    except HocbasoError as exc:
+        report.errors.append(exc.message)
+        return
+    except Exception as exc:  # noqa: BLE001 - report, never crash
+        report.errors.append("The record format could not be checked: %s" % exc)
+        return
+    if problems:
+        report.errors.append("The record does not follow the %s format: %s"
+                             % (profile.version, "; ".join(problems[:5])))
+
+
+def _check_document(layout, index, report) -> None:
+    for slot in layout.slots():
+        strangers = [child.tag for child in slot.element
+                     if isinstance(child.tag, str) and child.tag != X.ds("Signature")]
+        if strangers:
+            report.errors.append("The slot of the %s holds elements other than a signature."
+                                 % slot.label)
+    duplicates = sorted(key for key, elements in index.items() if len(elements) > 1)
+    if duplicates:
+        report.errors.append("Several elements share the Id %s; a record must not repeat an Id."
+                             % ", ".join(duplicates))
+    data = index.get(X.DATA_ID, [])
+    if len(data) == 1 and data[0] is not layout.data:
+        report.errors.append("The element with Id \"data\" is not the record's DU_LIEU_HOC_BA.")
+    for code, line in layout.subjects.items():
+        declared = line.findtext("MA_MON_HOC")
+        if declared is not None and declared.strip() != code:
+            report.errors.append("The subject element %s holds subject %s." % (line.get("Id"),
+                                                                               declared))
+    slot_codes = [slot.subject_code for slot in layout.subject_slots]
+    unslotted = [code for code in layout.subjects if code not in slot_codes]
+    if unslotted:
+        report.errors.append("Subject %s has no signature slot." % ", ".join(unslotted))
+
+
+def _check_role_sequence(layout, report) -> bool:
+    ok = True
+    unsigned = [s.subject_code for s in layout.subject_slots if not s.signatures]
+    if layout.gvcn.signatures and unsigned:
+        report.errors.append("The homeroom teacher signed although subject %s has no subject "
+                             "teacher signature." % ", ".join(unsigned))
+        ok = False
+    if layout.cbql.signatures and not layout.gvcn.signatures:
+        report.errors.append("The school leader signed before the homeroom teacher.")
+        ok = False
+    if layout.issuer.signatures and not layout.cbql.signatures:
+        report.errors.append("The record was issued before the school leader signed.")
+        ok = False
+    return ok
+
+
+def _check_named_signers(layout, report) -> None:
+    """Warn when a certificate's personal ID is not the one the record names for that role."""
+    info = layout.data.find("THONG_TIN_HOC_BA")
+    for sig in report.signatures:
+        if sig.role == X.ROLE_GVBM and sig.subject_code in layout.subjects:
+            named = layout.subjects[sig.subject_code].findtext("GVBM/SO_DDCN")
+        elif sig.role == X.ROLE_GVCN and info is not None:
+            named = info.findtext("GVCN/SO_DDCN")
+        elif sig.role == X.ROLE_CBQL and info is not None:
+            named = info.findtext("GIAM_HIEU/SO_DDCN")
+        else:
+            continue
+        named = (named or "").strip()
+        if named and sig.personal_id and named != sig.personal_id:
+            report.warnings.append(
+                "The %s signed with the certificate of personal ID %s, but the record names %s."
+                % (sig.role_label, sig.personal_id, named))
+
+
+def _check_time_sequence(report) -> None:
+    """Claimed signing times should follow the order; only a warning (clocks differ)."""
+    rank = {role: i for i, role in enumerate(X.SIGNING_ORDER)}
+    timed = [s for s in report.signatures if s.signing_time]
+    for earlier in timed:
+        for later in timed:
+            if rank[later.role] > rank[earlier.role] and \
+                    later.signing_time + CLOCK_TOLERANCE < earlier.signing_time:
+                report.warnings.append("The %s's signing time (%s) is before the %s's (%s)."
+                                       % (later.role_label, later.signing_time.isoformat(),
+                                          earlier.role_label, earlier.signing_time.isoformat()))
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def certificate_fingerprint(certificate: x509.Certificate) -> str:
+    return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
