@@ -1,0 +1,5 @@
+from . import controllers
+from . import models
+from .hooks import post_init_hook
+from . import tools
+from . import wizards

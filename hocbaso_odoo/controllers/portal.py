@@ -1,0 +1,128 @@
+"""Parent / student portal: the child's records, their signatures, PDF and signed package."""
+
+from werkzeug.exceptions import NotFound
+
+from odoo import http
+from odoo.exceptions import AccessError, MissingError
+from odoo.http import content_disposition, request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
+
+from ..models.hocbaso_record_transfer import PUBLISHED_STATES
+
+PAGE_SIZE = 20
+
+
+def _own_records_domain(user):
+    """Records of the user's children (guardian) or of the user as student, once published.
+
+    The core record rules already restrict portal users to this; the domain also keeps staff
+    (who can read the whole school) to their own children here.
+    """
+    return [("state", "in", PUBLISHED_STATES),
+            "|", ("student_id.guardian_user_ids", "in", [user.id]),
+            ("student_id.user_id", "=", user.id)]
+
+
+def signature_rows(record):
+    """Rows for the template: each signature of the stored XML, and its status."""
+    report, trusted = record._hocbaso_signature_report()
+    if report is None:
+        return [], None, trusted
+    rows = []
+    for sig in report.signatures:
+        if not trusted:
+            status = "not_checked"
+        else:
+            status = "valid" if sig.valid else "invalid"
+        rows.append({
+            "role": sig.role_label, "signer": sig.signer_name,
+            "time": sig.signing_time.strftime("%d/%m/%Y %H:%M UTC") if sig.signing_time else "",
+            "status": status, "errors": sig.errors if trusted else [],
+        })
+    return rows, report, trusted
+
+
+class HocbasoPortal(CustomerPortal):
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "hocba_count" in counters:
+            Record = request.env["hocbaso.record"]
+            values["hocba_count"] = (Record.search_count(_own_records_domain(request.env.user))
+                                     if Record.has_access("read") else 0)
+        return values
+
+    def _hocba_get_record(self, record_id):
+        """The record, checked with the user's own rights; 404 for anything not theirs."""
+        record = request.env["hocbaso.record"].browse(record_id)
+        try:
+            if not record.exists():
+                raise NotFound()
+            record.with_user(request.env.user).check_access("read")
+            if record.state not in PUBLISHED_STATES or not record.search_count(
+                    [("id", "=", record.id)] + _own_records_domain(request.env.user)):
+                raise NotFound()
+        except (AccessError, MissingError):
+            raise NotFound() from None
+        return record
+
+    @http.route(["/my/hocba", "/my/hocba/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_my_hocba(self, page=1, **kw):
+        Record = request.env["hocbaso.record"]
+        domain = _own_records_domain(request.env.user)
+        total = Record.search_count(domain) if Record.has_access("read") else 0
+        pager = portal_pager(url="/my/hocba", total=total, page=page, step=PAGE_SIZE)
+        records = Record.search(domain, limit=PAGE_SIZE, offset=pager["offset"]) if total else Record
+        values = self._prepare_portal_layout_values()
+        values.update({
+            # found with the user's rights above; read for display (class names) as superuser
+            "records": records.sudo(), "pager": pager, "page_name": "hocba",
+            "default_url": "/my/hocba",
+        })
+        return request.render("hocbaso_odoo.portal_my_hocba", values)
+
+    @http.route("/my/hocba/<int:record_id>", type="http", auth="user", website=True)
+    def portal_hocba_page(self, record_id, **kw):
+        record = self._hocba_get_record(record_id)
+        rows, report, trusted = signature_rows(record)
+        record._log_access("view")
+        values = self._prepare_portal_layout_values()
+        values.update({
+            "record": record.sudo(), "signatures": rows, "report": report, "trusted": trusted,
+            "has_pdf": bool(record._hocbaso_pdf_report()), "page_name": "hocba_record",
+        })
+        return request.render("hocbaso_odoo.portal_hocba_page", values)
+
+    @http.route("/my/hocba/<int:record_id>/pdf", type="http", auth="user", website=True)
+    def portal_hocba_pdf(self, record_id, **kw):
+        record = self._hocba_get_record(record_id)
+        report = record._hocbaso_pdf_report()
+        if not report:
+            raise NotFound()
+        record._log_access("download_pdf")
+        # access checked above with the user's rights; the report reads related data
+        return self._show_report(model=record.sudo(), report_type="pdf",
+                                 report_ref="hocbaso_odoo.report_hocbaso_record", download=True)
+
+    @http.route("/my/hocba/<int:record_id>/package", type="http", auth="user", website=True)
+    def portal_hocba_package(self, record_id, **kw):
+        record = self._hocba_get_record(record_id)
+        data = record.sudo()._hocbaso_package_bytes()
+        record._log_access("download_package")
+        return request.make_response(data, headers=[
+            ("Content-Type", "application/zip"), ("Content-Length", len(data)),
+            ("Content-Disposition", content_disposition(record._hocbaso_package_filename())),
+        ])
+
+    @http.route("/my/hocba/<int:record_id>/xml", type="http", auth="user", website=True)
+    def portal_hocba_xml(self, record_id, **kw):
+        record = self._hocba_get_record(record_id)
+        data = record.sudo()._get_xml()
+        if not data:
+            raise NotFound()
+        record._log_access("download_xml")
+        return request.make_response(data, headers=[
+            ("Content-Type", "application/xml"), ("Content-Length", len(data)),
+            ("Content-Disposition", content_disposition(record.sudo().xml_filename)),
+        ])

@@ -1,0 +1,186 @@
+from odoo import api, fields, models, _
+from odoo.exceptions import UserError, ValidationError
+
+from hocbaso import validation
+from hocbaso.errors import HocbasoError
+from hocbaso.rules import tt22
+
+from ..tools import lib_message
+
+PRIMARY_LEVELS = [("T", "T – Completed well"), ("H", "H – Completed"), ("C", "C – Not completed"),
+                  ("M", "M – Exempt")]
+
+# Values that make up what a subject teacher signs; frozen after the first signature.
+LINE_CONTENT_FIELDS = frozenset({
+    "record_id", "subject_id", "teacher_id", "sequence", "level", "test_score",
+    "s1_regular", "s1_midterm", "s1_final", "s2_regular", "s2_midterm", "s2_final",
+    "semester1", "semester2", "year_result", "retest", "comment",
+})
+
+
+SCORE_FIELDS = frozenset({"s1_midterm", "s1_final", "s2_midterm", "s2_final", "semester1",
+                          "semester2", "year_result", "retest"})
+
+
+def _normalise_result(value):
+    if not value:
+        return value
+    code = validation.normalize_code(value)
+    if code in ("Đ", "CĐ", validation.EXEMPT):
+        return code
+    try:
+        return validation.format_score(value)
+    except HocbasoError:
+        return value
+
+
+class HocbasoRecordLine(models.Model):
+    """One subject of a record: what the subject teacher (GVBM) enters and signs."""
+
+    _name = "hocbaso.record.line"
+    _description = "Record Subject Result"
+    _order = "record_id, sequence, id"
+
+    record_id = fields.Many2one("hocbaso.record", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="record_id.company_id", store=True)
+    class_id = fields.Many2one(related="record_id.class_id", store=True)
+    record_state = fields.Selection(related="record_id.state")
+    circular = fields.Selection(related="record_id.circular")
+    sequence = fields.Integer(default=10)
+    subject_id = fields.Many2one("hocbaso.subject", string="Subject", required=True)
+    subject_code = fields.Char(related="subject_id.code")
+    assessment = fields.Selection(related="subject_id.assessment")
+    teacher_id = fields.Many2one("res.users", string="Subject Teacher", index=True)
+    # TT27 (primary)
+    level = fields.Selection(PRIMARY_LEVELS, string="Rating")
+    test_score = fields.Char(string="Periodic Test", size=4, help="0–10, or M if exempt")
+    # TT22 (secondary): components per semester, then the averages
+    s1_regular = fields.Char(string="Sem. 1 Regular Scores", help="ĐĐGtx separated by spaces")
+    s1_midterm = fields.Char(string="Sem. 1 Mid-term", size=4)
+    s1_final = fields.Char(string="Sem. 1 Final", size=4)
+    s2_regular = fields.Char(string="Sem. 2 Regular Scores")
+    s2_midterm = fields.Char(string="Sem. 2 Mid-term", size=4)
+    s2_final = fields.Char(string="Sem. 2 Final", size=4)
+    semester1 = fields.Char(string="Semester 1", size=4, compute="_compute_semesters", store=True, copy=True,
+                            readonly=False, help="ĐTBmhkI, or Đ/CĐ for comment-only subjects")
+    semester2 = fields.Char(string="Semester 2", size=4, compute="_compute_semesters", store=True, copy=True,
+                            readonly=False)
+    year_result = fields.Char(string="Year", size=4, compute="_compute_year_result", store=True, copy=True,
+                              readonly=False, help="ĐTBmcn; for Đ/CĐ subjects the semester 2 result")
+    retest = fields.Char(string="Re-test", size=4)
+    comment = fields.Text(string="Comment")
+    gvbm_signed = fields.Boolean(string="Signed by Subject Teacher", readonly=True, copy=False)
+    gvbm_signed_date = fields.Datetime(string="Subject Teacher Signed On", readonly=True,
+                                       copy=False)
+
+    _sql_constraints = [
+        ("record_subject_unique", "UNIQUE(record_id, subject_id)",
+         "A subject appears only once in a record."),
+    ]
+
+    @api.depends("s1_regular", "s1_midterm", "s1_final", "s2_regular", "s2_midterm", "s2_final")
+    def _compute_semesters(self):
+        for line in self:
+            if line.assessment != "score":
+                continue
+            for sem in ("s1", "s2"):
+                average = line._semester_average(sem)
+                if average is not None:
+                    line[{"s1": "semester1", "s2": "semester2"}[sem]] = validation.format_score(average)
+
+    def _semester_average(self, sem):
+        midterm, final = self[f"{sem}_midterm"], self[f"{sem}_final"]
+        if not (midterm and final):
+            return None
+        try:
+            regular = [validation.to_score(v) for v in (self[f"{sem}_regular"] or "").split()]
+            return tt22.semester_average(regular, validation.to_score(midterm),
+                                         validation.to_score(final))
+        except HocbasoError:
+            return None  # the constraint below reports the bad value
+
+    @api.depends("semester1", "semester2")
+    def _compute_year_result(self):
+        for line in self:
+            if line.assessment == "score" and line.semester1 and line.semester2:
+                try:
+                    line.year_result = validation.format_score(tt22.year_average(
+                        validation.to_score(line.semester1), validation.to_score(line.semester2)))
+                except HocbasoError:
+                    continue
+            elif line.assessment == "comment" and line.semester2:
+                line.year_result = line.semester2
+
+    @api.constrains("test_score", "s1_regular", "s1_midterm", "s1_final", "s2_regular",
+                    "s2_midterm", "s2_final", "semester1", "semester2", "year_result", "retest",
+                    "level")
+    def _check_values(self):
+        for line in self:
+            try:
+                line._validate_values()
+            except HocbasoError as err:
+                raise ValidationError(_("%(subject)s: %(problem)s", subject=line.subject_id.name,
+                                        problem=lib_message(self.env, err))) from err
+
+    def _validate_values(self):
+        if self.test_score:
+            validation.check_primary_test_score(self.test_score)
+        if self.assessment in ("level", "level_test") and self.level:
+            validation.check_level(validation.PRIMARY_SUBJECT, self.level)
+        for name in ("s1_midterm", "s1_final", "s2_midterm", "s2_final"):
+            if self[name]:
+                validation.parse_score(self[name])
+        for name in ("s1_regular", "s2_regular"):
+            for value in (self[name] or "").split():
+                validation.parse_score(value)
+        for name in ("semester1", "semester2", "year_result", "retest"):
+            if self[name]:
+                validation.check_secondary_subject_value(
+                    self[name], "comment" if self.assessment == "comment" else "score")
+
+    # --- immutability -------------------------------------------------------------------
+    def _check_content_writable(self, field_names):
+        frozen = LINE_CONTENT_FIELDS.intersection(field_names)
+        if not frozen:
+            return
+        for line in self:
+            if line.gvbm_signed or line.record_id._is_content_frozen():
+                raise UserError(_(
+                    "The results of %(subject)s in the record of %(student)s are signed or locked "
+                    "and cannot be changed. Ask the school to revoke the record and issue a "
+                    "corrected version.",
+                    subject=line.subject_id.name, student=line.record_id.student_id.name))
+
+    @api.model
+    def _normalise_vals(self, vals):
+        """Store what teachers type (7,5 / 8 / cđ) in the catalogue form (7.5 / 8.0 / CĐ).
+
+        Values that cannot be read are left as typed: the constraint then says what is wrong.
+        """
+        for name in SCORE_FIELDS.intersection(vals):
+            vals[name] = _normalise_result(vals[name])
+        for name in ("s1_regular", "s2_regular"):
+            if vals.get(name):
+                vals[name] = " ".join(_normalise_result(v) for v in vals[name].replace(";", " ").split())
+        if vals.get("test_score"):
+            vals["test_score"] = validation.normalize_code(vals["test_score"])
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        vals_list = [self._normalise_vals(dict(vals)) for vals in vals_list]
+        records = self.env["hocbaso.record"].browse(
+            [vals["record_id"] for vals in vals_list if vals.get("record_id")])
+        for record in records:
+            if record._is_content_frozen():
+                raise UserError(_("Subjects cannot be added to a locked or signed record."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        vals = self._normalise_vals(dict(vals))
+        self._check_content_writable(vals)
+        return super().write(vals)
+
+    def unlink(self):
+        self._check_content_writable(LINE_CONTENT_FIELDS)
+        return super().unlink()

@@ -1,0 +1,315 @@
+"""Records received from another school (chuyển trường), paper extracts, and the trust helpers.
+
+A record signed by another school is never turned into a hocbaso.record of this school: it is
+kept, read-only, as a hocbaso.record.transfer holding the signed XML exactly as received.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import io
+import json
+import zipfile
+
+from cryptography import x509
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from hocbaso import verify as hb_verify
+
+PUBLISHED_STATES = ("issued", "revoked", "superseded")
+TRANSFER_BUNDLE_FORMAT = "hocbaso-transfer-1"
+# field names the trusted CA model may use for the certificate / CRL (read defensively)
+_CA_CERT_FIELDS = ("pem", "certificate_pem", "cert_pem", "certificate", "pem_file", "datas")
+_CA_CRL_FIELDS = ("crl", "crl_file", "crl_pem", "crl_data")
+
+
+def _as_bytes(value):
+    if not value:
+        return b""
+    if isinstance(value, str):
+        value = value.encode()
+    if b"-----BEGIN" in value:
+        return value
+    try:  # Binary fields come base64-encoded
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return value
+
+
+def _load_certificates(blob):
+    blob = _as_bytes(blob)
+    if not blob:
+        return []
+    try:
+        if b"-----BEGIN" in blob:
+            return x509.load_pem_x509_certificates(blob)
+        return [x509.load_der_x509_certificate(blob)]
+    except ValueError:
+        return []
+
+
+def _load_crl(blob):
+    blob = _as_bytes(blob)
+    if not blob:
+        return None
+    try:
+        if b"-----BEGIN" in blob:
+            return x509.load_pem_x509_crl(blob)
+        return x509.load_der_x509_crl(blob)
+    except ValueError:
+        return None
+
+
+def summarise_report(report):
+    """A plain-text summary of a hocbaso.verify.VerificationReport (English, stored as is)."""
+    lines = ["Valid" if report.valid else "NOT valid",
+             "Document intact: %s" % ("yes" if report.intact else "no")]
+    for sig in report.signatures:
+        when = sig.signing_time.strftime("%Y-%m-%d %H:%M UTC") if sig.signing_time else "-"
+        lines.append("- %s: %s, %s, %s" % (sig.role_label, sig.signer_name or "?", when,
+                                            "valid" if sig.valid else "INVALID"))
+        lines.extend("    %s" % err for err in sig.errors)
+    lines.extend("Missing: %s" % label for label in report.missing)
+    lines.extend("Error: %s" % err for err in report.errors)
+    return "\n".join(lines)
+
+
+def report_problems(report):
+    """The reasons a report is not valid, as one short text."""
+    problems = list(report.errors)
+    for sig in report.signatures:
+        problems.extend("%s: %s" % (sig.role_label, err) for err in sig.errors)
+    if not problems and not report.valid:
+        problems.append("The signatures could not be confirmed.")
+    return "; ".join(dict.fromkeys(problems))
+
+
+class HocbasoRecordTransfer(models.Model):
+    """A signed record received from another school; kept exactly as received, read-only."""
+
+    _name = "hocbaso.record.transfer"
+    _description = "Record Received by Transfer"
+    _order = "student_id, school_year desc, version desc"
+    _check_company_auto = True
+    _rec_name = "name"
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one("res.company", string="School", required=True, readonly=True,
+                                 default=lambda self: self.env.company, index=True)
+    student_id = fields.Many2one("hocbaso.student", string="Student", required=True, readonly=True,
+                                 check_company=True, index=True, ondelete="restrict")
+    school_year = fields.Char(string="School Year", required=True, readonly=True)
+    class_name = fields.Char(string="Class", readonly=True)
+    source_school_name = fields.Char(string="Source School", readonly=True)
+    source_school_code = fields.Char(string="Source School Code", readonly=True)
+    record_uuid = fields.Char(string="Record ID", required=True, readonly=True, index=True)
+    version = fields.Integer(required=True, readonly=True)
+    document_status = fields.Selection([("valid", "Valid"), ("revoked", "Revoked")],
+                                       string="Status in the Document", readonly=True)
+    is_extract = fields.Boolean(string="Digitised from Paper", readonly=True)
+    xml_document = fields.Binary(string="Signed Record XML", attachment=True, readonly=True)
+    xml_filename = fields.Char(readonly=True)
+    xml_sha256 = fields.Char(string="XML SHA-256", readonly=True)
+    verification_valid = fields.Boolean(string="Signatures Valid", readonly=True)
+    verification_summary = fields.Text(readonly=True)
+    imported_on = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    imported_by = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
+
+    _sql_constraints = [
+        ("uuid_version_company_unique", "UNIQUE(company_id, record_uuid, version)",
+         "This version of the record has already been imported."),
+    ]
+
+    @api.depends("student_id.name", "school_year", "version", "source_school_name")
+    def _compute_name(self):
+        for transfer in self:
+            transfer.name = "%s – %s v%s (%s)" % (transfer.student_id.name or "", transfer.school_year or "",
+                                                 transfer.version, transfer.source_school_name or "")
+
+    def write(self, vals):
+        if not self.env.su:
+            raise UserError(_("A record received from another school is kept as received and "
+                              "cannot be changed."))
+        return super().write(vals)
+
+    def unlink(self):
+        raise UserError(_("A record received from another school is kept for good and cannot be "
+                          "deleted."))
+
+    def _get_xml(self):
+        self.ensure_one()
+        return base64.b64decode(self.xml_document) if self.xml_document else b""
+
+    def action_download_xml(self):
+        self.ensure_one()
+        self.env["hocbaso.access.log"]._log("download_xml", transfers=self)
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/xml_document/{self.xml_filename}?download=true",
+        }
+
+    # --- trust: the CAs signatures must chain to --------------------------------------------
+    @api.model
+    def _hocbaso_trust_anchors(self):
+        """(roots, intermediates, crls) from hocbaso.trusted.ca; None when that model is absent.
+
+        None means "no trust list in this database": signatures can then be read but not
+        confirmed, and imports are refused.
+        """
+        if "hocbaso.trusted.ca" not in self.env:
+            return None
+        Ca = self.env["hocbaso.trusted.ca"].sudo()
+        for method in ("_verification_material", "_trust_anchors"):
+            if hasattr(Ca, method):
+                return getattr(Ca, method)()
+        roots, intermediates, crls = [], [], []
+        cert_field = next((f for f in _CA_CERT_FIELDS if f in Ca._fields), None)
+        crl_field = next((f for f in _CA_CRL_FIELDS if f in Ca._fields), None)
+        if not cert_field:
+            return roots, intermediates, crls
+        for ca in Ca.search([]):
+            certificates = _load_certificates(ca[cert_field])
+            is_root = ca.is_root if "is_root" in ca._fields else True
+            (roots if is_root else intermediates).extend(certificates)
+            if crl_field:
+                crl = _load_crl(ca[crl_field])
+                if crl is not None:
+                    crls.append(crl)
+        return roots, intermediates, crls
+
+    @api.model
+    def _hocbaso_verify(self, data, is_package=False):
+        """Verify a record XML or a package: (report, trusted) where trusted says whether a
+        trust list was available (without one, no signature can be confirmed)."""
+        anchors = self._hocbaso_trust_anchors()
+        roots, intermediates, crls = anchors if anchors is not None else ([], [], [])
+        func = hb_verify.verify_package if is_package else hb_verify.verify_document
+        return func(data, list(roots), list(intermediates), list(crls)), anchors is not None
+
+
+class HocbasoRecord(models.Model):
+    _inherit = "hocbaso.record"
+
+    paper_scan = fields.Binary(string="Paper Record Scan", attachment=True, copy=False,
+                               help="The scan of the paper record this extract was made from.")
+    paper_scan_filename = fields.Char(string="Scan File Name", copy=False)
+
+    def write(self, vals):
+        if {"paper_scan", "paper_scan_filename"}.intersection(vals) and not self.env.su:
+            for record in self:
+                if record._is_signed():
+                    raise UserError(_("The scan of the paper record of %(student)s is kept with the "
+                                      "signed record and cannot be replaced.",
+                                      student=record.student_id.name))
+        return super().write(vals)
+
+    def _hocbaso_verification_code(self):
+        """The short code printed on the PDF; the report's own method when it exists."""
+        self.ensure_one()
+        if hasattr(self, "_verification_code"):
+            return self._verification_code()
+        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret", "")
+        digest = hmac.new(secret.encode(), f"{self.record_uuid}:{self.version}".encode(),
+                          hashlib.sha256).hexdigest()
+        return digest[:8].upper()
+
+    def _hocbaso_check_code(self, code):
+        self.ensure_one()
+        expected = (self._hocbaso_verification_code() or "").strip().upper()
+        given = (code or "").strip().upper()
+        return bool(expected and given) and hmac.compare_digest(expected, given)
+
+    def _hocbaso_signature_report(self):
+        """(report, trusted) for the stored XML."""
+        self.ensure_one()
+        xml = self.sudo()._get_xml()
+        if not xml:
+            return None, False
+        return self.env["hocbaso.record.transfer"]._hocbaso_verify(xml)
+
+    def _hocbaso_package_bytes(self):
+        """The signed package (zip): the package builder's when it exists, else the XML zipped."""
+        self.ensure_one()
+        if hasattr(self, "_build_package"):
+            package = self._build_package()
+            if isinstance(package, tuple):
+                package = package[-1]
+            if isinstance(package, str):
+                package = base64.b64decode(package)
+            return package
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(self.sudo().xml_filename, self.sudo()._get_xml())
+        return buffer.getvalue()
+
+    def _hocbaso_package_filename(self):
+        self.ensure_one()
+        return self.sudo().xml_filename.rsplit(".", 1)[0] + ".zip"
+
+    def _hocbaso_pdf_report(self):
+        return self.env.ref("hocbaso_odoo.report_hocbaso_record", raise_if_not_found=False)
+
+
+class HocbasoStudent(models.Model):
+    _inherit = "hocbaso.student"
+
+    transfer_ids = fields.One2many("hocbaso.record.transfer", "student_id",
+                                   string="Records from Other Schools")
+
+    def _transfer_records(self):
+        self.ensure_one()
+        return self.env["hocbaso.record"].search(
+            [("student_id", "=", self.id), ("state", "in", PUBLISHED_STATES)],
+            order="school_year_id, version")
+
+    def _build_transfer_bundle(self):
+        """One zip: every issued version as a signed package, the study history and a manifest."""
+        self.ensure_one()
+        records = self._transfer_records().filtered("xml_document")
+        if not records:
+            raise UserError(_("%(student)s has no issued record to transfer.", student=self.name))
+        buffer = io.BytesIO()
+        packages = []
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for record in records:
+                name = "packages/" + record._hocbaso_package_filename()
+                archive.writestr(name, record._hocbaso_package_bytes())
+                packages.append({"file": name, "record_uuid": record.record_uuid,
+                                 "version": record.version, "school_year": record.school_year_id.name,
+                                 "state": record.state})
+            history = [{"school_year": h.school_year, "class_name": h.class_name or "",
+                        "school_name": h.school_name or "", "province_name": h.province_name or "",
+                        "transfer_in_date": fields.Date.to_string(h.transfer_in_date) if h.transfer_in_date else ""}
+                       for h in self.history_ids]
+            archive.writestr("study_history.json", json.dumps(history, ensure_ascii=False, indent=1))
+            archive.writestr("manifest.json", json.dumps({
+                "format": TRANSFER_BUNDLE_FORMAT, "student": self.name,
+                "personal_id": self.personal_id, "school": self.company_id.name,
+                "school_code": self.company_id.hocbaso_school_code or "",
+                "exported_on": fields.Datetime.to_string(fields.Datetime.now()),
+                "packages": packages,
+            }, ensure_ascii=False, indent=1))
+        return buffer.getvalue(), records
+
+    def action_transfer_out(self):
+        """Export the student's signed records for the new school (chuyển trường đi)."""
+        self.ensure_one()
+        self.check_access("read")
+        if not (self.env.user.has_group("hocbaso_odoo.group_school_admin")
+                or self.env.user.has_group("hocbaso_odoo.group_issuer")):
+            raise UserError(_("Only the school administrator or the issuer can transfer a student's "
+                              "records out."))
+        data, records = self._build_transfer_bundle()
+        filename = "chuyen_truong_%s.zip" % self.personal_id
+        attachment = self.env["ir.attachment"].sudo().create({
+            "name": filename, "raw": data, "mimetype": "application/zip",
+            "res_model": self._name, "res_id": self.id,
+        })
+        records._log_access("transfer_export", detail=filename)
+        self.message_post(body=_("Records exported for a transfer to another school (%(count)s "
+                                 "version(s)).", count=len(records)))
+        return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true",
+                "target": "self"}

@@ -1,0 +1,192 @@
+"""The record as data (hocbaso.record.Record) and as the XML document that gets signed."""
+
+import base64
+import hashlib
+
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+
+from hocbaso import record as rec
+from hocbaso.errors import HocbasoError
+from hocbaso.xmlprofile import get_profile
+
+from ..tools import lib_message
+
+
+def _s(value):
+    """Odoo gives False for empty values; the record contract wants ''."""
+    return value or ""
+
+
+class HocbasoRecord(models.Model):
+    _inherit = "hocbaso.record"
+
+    xml_document = fields.Binary(
+        string="Record XML", attachment=True, readonly=True, copy=False,
+        help="The record document. Built when results are locked; signatures are added to it.")
+    xml_filename = fields.Char(compute="_compute_xml_filename")
+    xml_sha256 = fields.Char(string="XML SHA-256", readonly=True, copy=False)
+    xml_profile = fields.Char(string="XML Profile", readonly=True, copy=False)
+
+    def _compute_xml_filename(self):
+        for record in self:
+            record.xml_filename = f"hocba_{record.personal_id or record.id}_{record.school_year_id.name}_v{record.version}.xml"
+
+    # --- Odoo record -> plain data ---------------------------------------------------------
+    def _to_record_data(self):
+        """This record as hocbaso.record.Record, the input of every XML profile."""
+        self.ensure_one()
+        company, student = self.company_id, self.student_id
+        data = rec.Record(
+            record_uuid=self.record_uuid,
+            version=self.version,
+            status=rec.STATUS_REVOKED if self.state == "revoked" else rec.STATUS_VALID,
+            is_extract=self.is_extract,
+            circular=self.circular,
+            school_year=self.school_year_id.name,
+            created_date=fields.Date.to_string(fields.Date.to_date(self.create_date)) if self.create_date else "",
+            issue_place=_s(self.issue_place),
+            issue_date=fields.Date.to_string(self.issue_date) if self.issue_date else "",
+            school=rec.SchoolInfo(
+                department_code=_s(company.hocbaso_department_code),
+                department_name=_s(company.hocbaso_department_name),
+                code=_s(company.hocbaso_school_code), name=company.name,
+                commune_code=_s(company.hocbaso_commune_code),
+                commune_name=_s(company.hocbaso_commune_name),
+                province_code=_s(company.hocbaso_province_code),
+                province_name=_s(company.hocbaso_province_name),
+                district_name=_s(company.hocbaso_district_name),
+                level_code=self.level_id.code or "",
+            ),
+            student=rec.StudentInfo(
+                register_no=_s(student.register_no), full_name=student.name,
+                personal_id=student.personal_id, student_code=_s(student.student_code),
+                sex=int(student.sex or 0), birth_date=_s(student.birth_date),
+                birth_place=rec.Address(_s(student.birth_place), _s(student.birth_place_commune_code),
+                                        _s(student.birth_place_province_code)),
+                home_town=rec.Address(_s(student.home_town), _s(student.home_town_commune_code),
+                                      _s(student.home_town_province_code)),
+                current_address=rec.Address(_s(student.current_address),
+                                            _s(student.current_commune_code),
+                                            _s(student.current_province_code)),
+                ethnicity_code=_s(student.ethnicity_code), nationality_code=_s(student.nationality_code),
+                policy_group=_s(student.policy_group),
+                disability_not_assessed=student.disability_not_assessed,
+                father_name=_s(student.father_name), mother_name=_s(student.mother_name),
+                guardian_name=_s(student.guardian_name),
+                father_job=_s(student.father_job) if self.circular == "TT22" else "",
+                mother_job=_s(student.mother_job) if self.circular == "TT22" else "",
+                guardian_job=_s(student.guardian_job) if self.circular == "TT22" else "",
+            ),
+            grade_code=self.grade_id.code or "",
+            class_name=self.class_id.name or "",
+            homeroom_teacher=self._person(self.homeroom_teacher_id),
+            leader=self._person(self.leader_id, self.leader_title),
+            homeroom_comment=_s(self.homeroom_comment),
+            subjects=[self._subject_data(line) for line in self.line_ids],
+            history=[rec.StudyHistory(
+                school_year=h.school_year, class_name=_s(h.class_name), school_name=_s(h.school_name),
+                province_name=_s(h.province_name),
+                transfer_in_date=fields.Date.to_string(h.transfer_in_date) if h.transfer_in_date else "",
+            ) for h in student.history_ids],
+        )
+        if self.circular == "TT27":
+            data.primary = rec.PrimaryResult(
+                competencies={n: self[n] for n in rec.PRIMARY_COMPETENCIES if self[n]},
+                qualities={n: self[n] for n in rec.PRIMARY_QUALITIES if self[n]},
+                quality_comment=_s(self.quality_comment),
+                general_competency_comment=_s(self.general_competency_comment),
+                specific_competency_comment=_s(self.specific_competency_comment),
+                year_level=_s(self.year_level), award=_s(self.award),
+                special_award=_s(self.special_award), promoted=self.promoted,
+                completed_class=self.completed_class, completed_primary=self.completed_primary,
+                completion_text=_s(self.completion_text), absent_excused=self.absent_excused,
+                absent_unexcused=self.absent_unexcused, weight_kg=_s(self.weight_kg),
+                height_cm=_s(self.height_cm),
+            )
+        else:
+            data.secondary = rec.SecondaryResult(
+                learning_s1=_s(self.learning_s1), learning_s2=_s(self.learning_s2),
+                learning_year=_s(self.learning_year), conduct_s1=_s(self.conduct_s1),
+                conduct_s2=_s(self.conduct_s2), conduct_year=_s(self.conduct_year),
+                conduct_reassessed=_s(self.conduct_reassessed),
+                learning_reassessed=_s(self.learning_reassessed),
+                summer_training_note=_s(self.summer_training_note), absences=self.absences,
+                promoted=self.promoted, promotion_text=_s(self.promotion_text),
+                competition_results=_s(self.competition_results), award=_s(self.award),
+                certificates=[rec.Certificate(c.name, _s(c.kind)) for c in self.certificate_ids],
+            )
+        return data
+
+    @staticmethod
+    def _person(user, title=""):
+        if not user:
+            return rec.Person()
+        return rec.Person(name=user.name, personal_id=_s(user.hocbaso_personal_id),
+                          title=_s(title or user.hocbaso_title))
+
+    def _subject_data(self, line):
+        return rec.SubjectResult(
+            code=line.subject_id.code, name=line.subject_id.with_context(lang=self._document_lang()).name,
+            teacher=self._person(line.teacher_id),
+            level=_s(line.level), test_score=_s(line.test_score),
+            semester1=_s(line.semester1), semester2=_s(line.semester2),
+            year=_s(line.year_result), retest=_s(line.retest), comment=_s(line.comment),
+        )
+
+    def _document_lang(self):
+        """The record is a Vietnamese document: use Vietnamese names when the language is there."""
+        return "vi_VN" if self.env["res.lang"]._lang_get("vi_VN") else self.env.lang
+
+    # --- XML -----------------------------------------------------------------------------
+    def _profile(self):
+        return get_profile(self.company_id.hocbaso_xml_profile or "hocbaso-1.0")
+
+    def _build_xml(self):
+        """Build and validate this record's XML; a schema error becomes a clear user error."""
+        self.ensure_one()
+        try:
+            return self._profile().build(self._to_record_data())
+        except HocbasoError as err:
+            details = getattr(err, "errors", None) or [lib_message(self.env, err)]
+            raise UserError(_(
+                "The record of %(student)s cannot be turned into a valid document:\n%(errors)s",
+                student=self.student_id.name, errors="\n".join(f"• {e}" for e in details))) from err
+
+    def _store_xml(self, xml_bytes):
+        """Keep the document (the signing layer adds signatures through this)."""
+        self.ensure_one()
+        self.sudo().write({
+            "xml_document": base64.b64encode(xml_bytes),
+            "xml_sha256": hashlib.sha256(xml_bytes).hexdigest(),
+            "xml_profile": self._profile().version,
+        })
+
+    def _get_xml(self):
+        self.ensure_one()
+        return base64.b64decode(self.xml_document) if self.xml_document else b""
+
+    def action_lock(self):
+        res = super().action_lock()
+        for record in self:
+            record._store_xml(record._build_xml())
+        return res
+
+    def action_unlock(self):
+        res = super().action_unlock()
+        self.sudo().write({"xml_document": False, "xml_sha256": False})
+        return res
+
+    def action_download_xml(self):
+        self.ensure_one()
+        xml = self._get_xml() or self._build_xml()
+        if not self.xml_document:
+            # a draft: download a preview without storing it
+            attachment = self.env["ir.attachment"].create({
+                "name": self.xml_filename, "raw": xml, "mimetype": "application/xml",
+                "res_model": self._name, "res_id": self.id})
+            return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true"}
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/{self._name}/{self.id}/xml_document/{self.xml_filename}?download=true",
+        }

@@ -1,0 +1,100 @@
+from odoo import api, fields, models
+
+from hocbaso import validation
+from hocbaso.errors import HocbasoError
+
+from ..tools import raise_as_validation_error
+
+SEX_SELECTION = [("0", "Unknown"), ("1", "Male"), ("2", "Female")]  # QCVN 109:2017
+
+
+class HocbasoStudent(models.Model):
+    _name = "hocbaso.student"
+    _description = "Student"
+    _inherit = ["mail.thread"]
+    _order = "name"
+    _check_company_auto = True
+
+    name = fields.Char(string="Full Name", required=True, tracking=True, help="hovaten")
+    personal_id = fields.Char(
+        string="Personal ID Number", required=True, tracking=True,
+        help="sodinhdanh: the 12-digit personal identification number (CCCD).",
+    )
+    student_code = fields.Char(string="Student Code", size=20, help="mahocsinh")
+    register_no = fields.Char(string="Register Number", help="sosodangbo")
+    sex = fields.Selection(SEX_SELECTION, required=True, default="0")
+    birth_date = fields.Char(
+        string="Date of Birth", help="YYYY-MM-DD, or YYYY-MM / YYYY when only part is known."
+    )
+    birth_place = fields.Char(string="Place of Birth")
+    birth_place_commune_code = fields.Char(string="Birth Commune Code", size=5)
+    birth_place_province_code = fields.Char(string="Birth Province Code", size=2)
+    home_town = fields.Char(string="Home Town")
+    home_town_commune_code = fields.Char(string="Home Town Commune Code", size=5)
+    home_town_province_code = fields.Char(string="Home Town Province Code", size=2)
+    current_address = fields.Char(string="Current Address")
+    current_commune_code = fields.Char(string="Current Commune Code", size=5)
+    current_province_code = fields.Char(string="Current Province Code", size=2)
+    ethnicity_code = fields.Char(string="Ethnicity Code", size=3, default="01",
+                                 help="dantoc, 01 = Kinh")
+    nationality_code = fields.Char(string="Nationality Code", size=2, default="VN")
+    policy_group = fields.Char(string="Policy Group", help="doituongchinhsach")
+    disability_not_assessed = fields.Boolean(
+        string="Disability: Not Rated",
+        help="cokhuyettatkhongdanhgia: ratings become optional for this student.",
+    )
+    father_name = fields.Char(string="Father's Name")
+    father_job = fields.Char(string="Father's Occupation")
+    mother_name = fields.Char(string="Mother's Name")
+    mother_job = fields.Char(string="Mother's Occupation")
+    guardian_name = fields.Char(string="Guardian's Name")
+    guardian_job = fields.Char(string="Guardian's Occupation")
+    guardian_user_ids = fields.Many2many(
+        "res.users", "hocbaso_student_guardian_rel", "student_id", "user_id",
+        string="Parent Portal Users", help="Parents or guardians who may read this student's records.",
+    )
+    user_id = fields.Many2one("res.users", string="Student Portal User")
+    company_id = fields.Many2one(
+        "res.company", string="School", required=True, default=lambda self: self.env.company
+    )
+    class_id = fields.Many2one("hocbaso.class", string="Current Class", check_company=True,
+                               tracking=True)
+    history_ids = fields.One2many("hocbaso.study.history", "student_id", string="Study History")
+    record_ids = fields.One2many("hocbaso.record", "student_id", string="Records")
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("personal_id_unique", "UNIQUE(personal_id)",
+         "Another student already has this personal ID number."),
+    ]
+
+    @api.constrains("personal_id", "birth_date", "sex")
+    def _check_personal_id(self):
+        for student in self:
+            try:
+                validation.check_personal_id(
+                    student.personal_id, birth_date=student.birth_date or None,
+                    sex=student.sex if student.sex in ("1", "2") else None)
+            except HocbasoError as err:
+                raise_as_validation_error(self.env, err)
+
+    @api.constrains("birth_date")
+    def _check_birth_date(self):
+        for student in self.filtered("birth_date"):
+            try:
+                validation.check_partial_date(student.birth_date)
+            except HocbasoError as err:
+                raise_as_validation_error(self.env, err)
+
+    @api.model
+    def _normalise_vals(self, vals):
+        if vals.get("personal_id"):
+            vals["personal_id"] = vals["personal_id"].strip()
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._normalise_vals(dict(vals)) for vals in vals_list])
+
+    def write(self, vals):
+        return super().write(self._normalise_vals(dict(vals)))

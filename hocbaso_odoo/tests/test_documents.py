@@ -1,0 +1,255 @@
+"""The record as documents: the PDF học bạ (real wkhtmltopdf), the record package, the batch
+export of a class and the verification code printed with the QR code."""
+
+import base64
+import hashlib
+import io
+import json
+import re
+import zipfile
+
+from cryptography import x509
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from hocbaso import verify as hb_verify
+
+from .common import HocbasoCase
+from .test_transfer import TestPki, make_issued
+
+REPORT = "hocbaso_odoo.report_hocbaso_record"
+
+
+@tagged("post_install", "-at_install")
+class TestDocuments(HocbasoCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pki = TestPki()
+        make_issued(cls, cls.record, cls.pki)
+        cls.record2 = cls.records.filtered(lambda r: r.student_id == cls.student2)
+        make_issued(cls, cls.record2, cls.pki)
+        # a primary (TT27) class and record, left as a draft
+        env, ref = cls.env, cls.env.ref
+        cls.primary_class = env["hocbaso.class"].create({
+            "name": "3A", "company_id": cls.school.id, "school_year_id": cls.year.id,
+            "grade_id": ref("hocbaso_odoo.grade_03").id, "homeroom_teacher_id": cls.gvcn.id,
+        })
+        env["hocbaso.teaching.assignment"].create([
+            {"class_id": cls.primary_class.id, "subject_id": ref("hocbaso_odoo.subject_02_tv").id,
+             "teacher_id": cls.gvbm_lit.id},
+            {"class_id": cls.primary_class.id, "subject_id": ref("hocbaso_odoo.subject_02_toan").id,
+             "teacher_id": cls.gvbm_math.id},
+        ])
+        cls.pupil = env["hocbaso.student"].create({
+            "name": "Phạm Thu Hà", "personal_id": "001316000004", "sex": "2", "birth_date": "2016-03-15",
+            "company_id": cls.school.id, "class_id": cls.primary_class.id, "student_code": "HS0004",
+            "birth_place": "Hà Nội", "father_name": "Phạm Văn Long", "mother_name": "Đỗ Thị Lan",
+        })
+        cls.primary = cls.primary_class._generate_records()
+        for line in cls.primary.line_ids:
+            line.write({"level": "T", "test_score": "9", "comment": "Tiến bộ rõ rệt"})
+        cls.primary.write({
+            "leader_id": cls.principal.id, "leader_title": "Hiệu trưởng", "year_level": "HTT",
+            "award": "Học sinh xuất sắc", "completion_text": "Hoàn thành chương trình lớp học",
+            "completed_class": True, "promoted": True, "absent_excused": 2, "absent_unexcused": 1,
+            "height_cm": "132", "weight_kg": "29", "quality_comment": "Ngoan, lễ phép",
+            "general_competency_comment": "Tự giác học tập",
+            "homeroom_comment": "Em chăm học, hòa đồng với bạn bè.",
+            **{name: "T" for name in ("nangluctuhoc", "nanglucgiaotiep", "nanglucgiaiquyet",
+                                      "nanglucngonngu", "nangluctinhtoan", "nangluckhoahoc",
+                                      "nangluccongnghe", "nangluctinhoc", "nanglucthammi",
+                                      "nanglucthechat", "phamchatyeunuoc", "phamchatnhanai",
+                                      "phamchatchamchi", "phamchattrungthuc",
+                                      "phamchattrachnhiem")},
+        })
+
+    def _html(self, record):
+        html, kind = self.env["ir.actions.report"]._render_qweb_html(REPORT, record.ids)
+        self.assertEqual(kind, "html")
+        return html.decode() if isinstance(html, bytes) else str(html)
+
+    def _pdf(self, record):
+        # no force_report_rendering: the học bạ is a real PDF even while tests run
+        pdf, kind = self.env["ir.actions.report"]._render_qweb_pdf(REPORT, record.ids)
+        self.assertEqual(kind, "pdf")
+        return pdf
+
+    # --- PDF ------------------------------------------------------------------------------
+    def test_secondary_pdf(self):
+        self.assertTrue(self._pdf(self.record).startswith(b"%PDF"))
+        html = self._html(self.record)
+        for label in ("HỌC BẠ – TRUNG HỌC CƠ SỞ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                      "Học kì I", "HK II", "Kết quả rèn luyện", "Kết quả học tập",
+                      "Tổng số buổi nghỉ học", "Nhận xét của giáo viên chủ nhiệm",
+                      "Sở Giáo dục và Đào tạo Hà Nội".upper(), "Chăm ngoan, học tốt.", "Toán"):
+            self.assertIn(label, html)
+        self.assertIn("NGUYỄN VĂN AN", html)
+        # signers: names and signing times read from the signatures in the stored XML
+        self.assertIn("Đã ký số", html)
+        self.assertIn("principal", html)
+        self.assertRegex(html, r"Thời gian ký: \d\d/\d\d/\d{4} \d\d:\d\d")
+        self.assertIn("đã ký số phát hành", html)
+        self.assertNotIn("(Chưa ký)", html)
+        # the QR code (a PNG data URI) and the verification link with version and code
+        self.assertRegex(html, r'<img alt="QR" src="data:image/png;base64,[A-Za-z0-9+/=]{200,}"')
+        code = self.record._verification_code()
+        self.assertIn(f"/hocbaso/verify/{self.record.record_uuid}?v=1&amp;c={code}", html)
+        self.assertNotIn('class="hb-watermark"', html)
+
+    def test_primary_pdf(self):
+        self.assertEqual(self.primary.circular, "TT27")
+        self.assertTrue(self._pdf(self.primary).startswith(b"%PDF"))
+        html = self._html(self.primary)
+        for label in ("HỌC BẠ – TIỂU HỌC", "Mức đạt được", "Điểm KTĐK", "Nhận xét",
+                      "Những phẩm chất chủ yếu", "Năng lực chung", "Năng lực đặc thù", "Yêu nước",
+                      "Trách nhiệm", "Tự chủ và tự học", "Hoàn thành tốt", "Học sinh xuất sắc",
+                      "Hoàn thành chương trình lớp học", "Chiều cao", "Tiếng Việt", "Ngoan, lễ phép",
+                      "Giáo viên chủ nhiệm"):
+            self.assertIn(label, html)
+        self.assertIn("PHẠM THU HÀ", html)
+        self.assertIn("15/03/2016", html)
+        self.assertIn("data:image/png;base64,", html)
+        self.assertIn("(Chưa ký)", html)  # a draft: nobody has signed
+        self.assertNotIn("TRÍCH LỤC", html)
+
+    def test_extract_and_revoked_marks(self):
+        self.primary.is_extract = True
+        self.assertIn("TRÍCH LỤC", self._html(self.primary))
+        self.record2.with_user(self.issuer)._revoke("Sai điểm môn Toán")
+        html = self._html(self.record2)
+        self.assertIn('class="hb-watermark"', html)
+        self.assertIn("REVOKED", html)
+        self.assertIn("ĐÃ THU HỒI", html)
+
+    def test_print_action(self):
+        action = self.record.with_user(self.gvcn).action_print_hocba()
+        self.assertEqual(action["type"], "ir.actions.report")
+        self.assertEqual(action["report_name"], "hocbaso_odoo.report_hocbaso_record_template")
+        arch = self.env["hocbaso.record"].get_view(view_type="form")["arch"]
+        for button in ("action_print_hocba", "action_download_xml", "action_download_package"):
+            self.assertIn(button, arch)
+        self.assertIn("hocbaso.record.export", str(
+            self.env["hocbaso.class"].get_view(view_type="form")["arch"]) + str(
+            self.env.ref("hocbaso_odoo.hocbaso_record_export_action").res_model))
+
+    # --- package --------------------------------------------------------------------------
+    def _check_package(self, data, record):
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = archive.namelist()
+        manifest = json.loads(archive.read("manifest.json"))
+        self.assertEqual(manifest["format"], "hocbaso-package-1.0")
+        self.assertEqual(manifest["record"]["record_uuid"], record.record_uuid)
+        self.assertEqual(manifest["record"]["version"], record.version)
+        self.assertEqual(manifest["record"]["id"], record.id)
+        self.assertEqual(manifest["record"]["student"]["name"], record.student_id.name)
+        self.assertEqual(manifest["record"]["school"]["name"], record.company_id.name)
+        self.assertEqual(manifest["record"]["school_year"], "2024-2025")
+        listed = {entry["name"]: entry for entry in manifest["files"]}
+        self.assertEqual(set(listed) | {"manifest.json"}, set(names))
+        for name, entry in listed.items():
+            content = archive.read(name)
+            self.assertEqual(entry["sha256"], hashlib.sha256(content).hexdigest(), name)
+            self.assertEqual(entry["size"], len(content), name)
+        xml_name = next(n for n in names if n.endswith(".xml"))
+        self.assertNotIn("/", xml_name)
+        self.assertEqual(archive.read(xml_name), record._get_xml())
+        pdf_name = next(n for n in names if n.endswith(".pdf"))
+        self.assertTrue(archive.read(pdf_name).startswith(b"%PDF"))
+        return archive, manifest
+
+    def test_package_contents(self):
+        data = self.record._build_package()
+        archive, manifest = self._check_package(data, self.record)
+        certs = [n for n in archive.namelist() if n.endswith(".cer")]
+        # GVBM math, GVBM literature (two subjects, one certificate), GVCN, leader, school
+        self.assertEqual(len(certs), 5)
+        subjects = set()
+        for name in certs:
+            cert = x509.load_der_x509_certificate(archive.read(name))
+            subjects.add(cert.subject.rfc4514_string())
+        self.assertEqual(len(subjects), 5)
+        roles = {entry.get("role") for entry in manifest["files"] if entry["type"] == "certificate"}
+        self.assertEqual(roles, {"gvbm", "gvcn", "cbql", "phathanh"})
+        # any verifier finds the signed XML in the package and checks it against the trust list
+        report = hb_verify.verify_package(data, [self.pki.root], [self.pki.intermediate])
+        self.assertTrue(report.valid, report.to_dict())
+
+    def test_download_package_action(self):
+        action = self.record.with_user(self.gvcn).action_download_package()
+        self.assertEqual(action["type"], "ir.actions.act_url")
+        attachment_id = int(re.search(r"/web/content/(\d+)", action["url"]).group(1))
+        attachment = self.env["ir.attachment"].browse(attachment_id)
+        self._check_package(attachment.raw, self.record)
+        log = self.env["hocbaso.access.log"].search([("record_id", "=", self.record.id),
+                                                     ("action", "=", "download_package")])
+        self.assertEqual(log.user_id, self.gvcn)
+        with self.assertRaisesRegex(UserError, "no document yet"):
+            self.primary._build_package()
+
+    # --- batch export ---------------------------------------------------------------------
+    def test_export_class(self):
+        wizard = self.env["hocbaso.record.export"].with_user(self.gvcn).with_context(
+            active_model="hocbaso.class", active_ids=self.klass.ids).create({})
+        self.assertEqual(wizard.scope, "class")
+        self.assertEqual(wizard.class_id, self.klass)
+        action = wizard.action_export()
+        self.assertEqual(action["res_id"], wizard.id)
+        self.assertEqual(wizard.state, "done")
+        self.assertEqual(wizard.exported_count, 2)
+        archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(wizard.export_file)))
+        packages = [n for n in archive.namelist() if n.startswith("packages/")]
+        self.assertEqual(len(packages), len(self.klass.record_ids))
+        manifest = json.loads(archive.read("manifest.json"))
+        self.assertEqual(manifest["exported_count"], 2)
+        self.assertEqual(manifest["skipped"], [])
+        by_record = {p["record_id"]: p for p in manifest["packages"]}
+        for record in (self.record, self.record2):
+            entry = by_record[record.id]
+            package = archive.read(entry["file"])
+            self.assertEqual(entry["sha256"], hashlib.sha256(package).hexdigest())
+            self._check_package(package, record)
+        self.assertTrue(wizard.export_filename.startswith("hocba_export_6A1_2024-2025"))
+        download = wizard.action_download()
+        self.assertIn(f"/web/content/hocbaso.record.export/{wizard.id}/export_file/", download["url"])
+
+    def test_export_selected_lists_skipped(self):
+        selection = self.record | self.primary
+        action = selection.action_open_export()
+        wizard = self.env["hocbaso.record.export"].with_user(self.school_admin).with_context(
+            action["context"]).create({})
+        self.assertEqual(wizard.record_ids, selection)
+        wizard.action_export()
+        self.assertEqual((wizard.exported_count, wizard.skipped_count), (1, 1))
+        self.assertIn("Phạm Thu Hà", wizard.summary)
+        archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(wizard.export_file)))
+        manifest = json.loads(archive.read("manifest.json"))
+        self.assertEqual([s["record_id"] for s in manifest["skipped"]], self.primary.ids)
+        self.assertEqual([p["record_id"] for p in manifest["packages"]], self.record.ids)
+        # nothing exportable at all: a clear error
+        wizard = self.env["hocbaso.record.export"].create(
+            {"scope": "selected", "record_ids": [(6, 0, self.primary.ids)]})
+        with self.assertRaisesRegex(UserError, "lock"):
+            wizard.action_export()
+
+    # --- verification code ----------------------------------------------------------------
+    def test_verification_code(self):
+        code = self.record._verification_code()
+        self.assertRegex(code, r"^[0-9a-f]{10}$")
+        self.assertEqual(code, self.record._verification_code())
+        secret = self.env["ir.config_parameter"].sudo().get_param("hocbaso.verification_secret")
+        self.assertEqual(len(secret), 64)
+        self.assertTrue(self.record._hocbaso_check_code(code.upper()))
+        self.assertFalse(self.record._hocbaso_check_code("0000000000"))
+        self.assertNotEqual(code, self.record2._verification_code())
+        correction = self.env["hocbaso.record"].browse(
+            self.record.with_user(self.gvcn).action_create_correction()["res_id"])
+        self.assertEqual(correction.record_uuid, self.record.record_uuid)
+        self.assertEqual(correction.version, 2)
+        self.assertNotEqual(correction._verification_code(), code)
+        self.assertIn("?v=2&c=" + correction._verification_code(), correction._verification_url())
+        # a new secret gives new codes (the secret is what makes codes unguessable)
+        self.env["ir.config_parameter"].sudo().set_param("hocbaso.verification_secret", "x" * 64)
+        self.assertNotEqual(self.record._verification_code(), code)

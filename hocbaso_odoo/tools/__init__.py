@@ -1,0 +1,1 @@
+from .lib_errors import lib_message, raise_as_user_error, raise_as_validation_error
