@@ -1,0 +1,2 @@
+from . import test_signing
+from . import test_backends

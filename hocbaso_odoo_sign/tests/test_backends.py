@@ -1,0 +1,148 @@
+import os
+import subprocess
+import sys
+import tempfile
+
+import requests
+
+from odoo import SUPERUSER_ID, api
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import REPO_ROOT, SignCase
+
+
+@tagged("post_install", "-at_install")
+class TestTokenAndRemote(SignCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        from security import softhsm
+
+        # tokens first: SoftHSM2 lists them when the library is loaded
+        leaf = cls.pki.leaf("gvcn")
+        cls.token = softhsm.create_token("hocbaso-gvcn-odoo", leaf.key, leaf.certificate,
+                                         pin="4321")
+
+    def test_softhsm_token_signs_gvcn_step(self):
+        self.lock(self.record)
+        self.sign_to(self.record, "gvbm")
+        cert = self.certs[self.gvcn]
+        cert.write({"backend": "pkcs11", "pkcs11_module": self.token.module_path,
+                    "pkcs11_token_label": self.token.token_label, "pkcs11_key_label": "signing"})
+        with self.assertRaisesRegex(UserError, "PIN of the token is wrong"):
+            self.sign(self.gvcn, self.record, "gvcn", password="0000")
+        self.assertEqual(self.record.state, "gvbm_signed")
+        self.assert_all_signed(self.sign(self.gvcn, self.record, "gvcn", password=self.token.pin))
+        self.assertEqual(self.record.state, "gvcn_signed")
+        self.assertTrue(self.record._verify_report().valid)
+        result = self.xmlsec1_verify(self.record._get_xml(), "sig-gvcn")
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+    def test_remote_signing_two_phases_against_reference_server(self):
+        from hocbaso.signing.remote_server import DEFAULT_API_KEY
+
+        with tempfile.TemporaryDirectory() as folder:
+            self.pki.write(folder)
+            server = subprocess.Popen(
+                [sys.executable, "-m", "hocbaso.signing.remote_server", "--port", "0",
+                 "--pki-dir", folder], cwd=str(REPO_ROOT), stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, text=True,
+                env=dict(os.environ, PYTHONPATH=str(REPO_ROOT)))
+            try:
+                line = server.stdout.readline()
+                self.assertIn("listening on", line, server.stderr.read() if not line else line)
+                url = line.split()[2]
+                self._remote_flow(url, DEFAULT_API_KEY)
+            finally:
+                server.terminate()
+                server.wait(timeout=10)
+                server.stdout.close()
+                server.stderr.close()
+
+    def _remote_flow(self, url, api_key):
+        self.lock(self.record)
+        self.sign_to(self.record, "gvbm")
+        cert = self.certs[self.gvcn]
+        cert.write({"backend": "remote", "remote_url": url, "remote_api_key": api_key,
+                    "remote_user_ref": self.pki.leaf("gvcn").user_ref, "p12_file": False})
+        wizard = self.wizard(self.gvcn, self.record, "gvcn")
+        wizard.action_sign()  # phase one: only the digest leaves
+        self.assertEqual(wizard.state, "remote_wait")
+        self.assertTrue(wizard.remote_request_id)
+        self.assertEqual(self.record.state, "gvbm_signed")
+        with self.assertRaisesRegex(UserError, "not been approved yet"):
+            wizard.action_check_remote()
+        # the holder approves on their phone
+        response = requests.post(f"{url}/confirm/{wizard.remote_request_id}",
+                                 headers={"Authorization": "Bearer " + api_key}, timeout=10)
+        self.assertLess(response.status_code, 300, response.text)
+        wizard.action_check_remote()  # phase two
+        self.assertEqual(wizard.state, "done")
+        self.assert_all_signed(wizard)
+        self.assertEqual(self.record.state, "gvcn_signed")
+        self.assertTrue(self.record._verify_report().valid)
+        result = self.xmlsec1_verify(self.record._get_xml(), "sig-gvcn")
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrency(SignCase):
+
+    def test_two_sessions_signing_the_same_record(self):
+        """Session B holds the row; session A gets a clear error at once, then wins later."""
+        with self.registry.cursor() as cr_a:
+            cr_a.execute("SET lock_timeout = '10s'")
+            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+            company = env_a.ref("base.main_company")
+            year = env_a["hocbaso.school.year"].create({"name": "2098-2099"})
+            klass = env_a["hocbaso.class"].create({
+                "name": "ZZ9", "company_id": company.id, "school_year_id": year.id,
+                "grade_id": env_a.ref("hocbaso_odoo.grade_06").id})
+            student = env_a["hocbaso.student"].create({
+                "name": "Concurrency Test", "personal_id": "001213099999", "sex": "1",
+                "student_code": "HSZZ9", "company_id": company.id, "class_id": klass.id})
+            record = env_a["hocbaso.record"].create({
+                "student_id": student.id, "class_id": klass.id, "school_year_id": year.id,
+                "company_id": company.id})
+            cr_a.commit()
+            try:
+                with self.registry.cursor() as cr_b:
+                    cr_b.execute("SELECT id FROM hocbaso_record WHERE id = %s FOR UPDATE NOWAIT",
+                                 [record.id])
+                    with self.assertRaisesRegex(UserError, "Someone else is signing"):
+                        record._sign("gvcn", None, env_a["hocbaso.signing.certificate"])
+                    cr_b.rollback()
+                record._lock_for_signing()  # B is done: A gets the row
+                with self.assertRaisesRegex(UserError, "cannot be signed as"):
+                    record._sign("gvcn", None, env_a["hocbaso.signing.certificate"])
+            finally:
+                cr_a.rollback()
+                record.unlink()
+                student.unlink()
+                klass.unlink()
+                year.unlink()
+                cr_a.commit()
+
+
+@tagged("post_install", "-at_install")
+class TestDemo(SignCase):
+
+    def test_demo_school_signed_into_every_state(self):
+        result = self.env["hocbaso.demo.school"].build(
+            name="Demo ký số", code="01009998", students_per_class=3, user_prefix="sdemo_",
+            classes=(("5A", 5), ("6A1", 6), ("9A", 9)), year_name="2023-2024")
+        with tempfile.TemporaryDirectory() as folder:
+            self.env["hocbaso.demo.school"]._sign_demo(result, folder)
+            self.assertTrue(os.path.exists(os.path.join(folder, "gv_toan.p12")))
+        records = result["records"]
+        states = set(records.mapped("state"))
+        self.assertTrue({"draft", "locked", "gvcn_signed", "leader_signed", "issued", "revoked",
+                         "superseded"} <= states, states)
+        self.assertEqual(records.mapped("state").count("revoked"), 1)
+        version2 = records.filtered(lambda r: r.version == 2)
+        self.assertEqual(version2.state, "issued")
+        self.assertEqual(version2.previous_version_id.state, "superseded")
+        for record in records.filtered(lambda r: r.state in ("issued", "superseded", "revoked")):
+            self.assertTrue(record._verify_report().valid, record.display_name)

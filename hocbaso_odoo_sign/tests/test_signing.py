@@ -1,0 +1,217 @@
+import base64
+
+from lxml import etree
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import SignCase
+
+
+@tagged("post_install", "-at_install")
+class TestSigning(SignCase):
+
+    def test_full_workflow_pkcs12_verifies_with_ours_and_xmlsec1(self):
+        self.lock(self.record)
+        self.sign_to(self.record)
+        self.assertEqual(self.record.state, "issued")
+        self.assertTrue(all(self.record.line_ids.mapped("gvbm_signed")))
+        log = self.record.signature_ids
+        self.assertEqual(sorted(log.mapped("role")),
+                         ["cbql", "gvbm", "gvbm", "gvbm", "gvcn", "phathanh"])
+        self.assertEqual(log.filtered(lambda s: s.role == "gvcn").user_id, self.gvcn)
+        xml = self.record._get_xml()
+        report = self.record._verify_report()
+        self.assertTrue(report.valid, report.to_dict())
+        self.assertTrue(report.intact)
+        self.assertTrue(report.complete)
+        for signature_id in log.mapped("signature_ref"):
+            result = self.xmlsec1_verify(xml, signature_id)
+            self.assertEqual(result.returncode, 0, f"{signature_id}: {result.stderr}")
+        # the readable report
+        wizard_action = self.record.with_user(self.principal).action_verify_signatures()
+        wizard = self.env["hocbaso.verify.wizard"].browse(wizard_action["res_id"])
+        self.assertTrue(wizard.valid and wizard.intact)
+        self.assertIn(self.pki.leaf("gvcn").spec.common_name, wizard.report_html)
+
+    def test_wrong_order_refused(self):
+        self.lock(self.record)
+        wizard = self.sign(self.gvcn, self.record, "gvcn")
+        self.assertEqual(wizard.result_ids.status, "error")
+        self.assertIn("cannot be signed as", wizard.result_ids.message)
+        self.assertEqual(self.record.state, "locked")
+        self.assertFalse(self.record.signature_ids)
+        with self.assertRaises(UserError):
+            self.record.with_user(self.principal)._sign(
+                "cbql", None, self.certs[self.principal])
+
+    def test_wrong_password_refused_and_nothing_changed(self):
+        self.lock(self.record)
+        before = self.record.xml_sha256
+        wizard = self.wizard(self.gvbm_math, self.record, "gvbm")
+        with self.assertRaisesRegex(UserError, "password of the certificate file is wrong"):
+            wizard.with_context(hocbaso_secret="wrong").action_sign()
+        with self.assertRaisesRegex(UserError, "Enter the PIN"):
+            wizard.action_sign()
+        self.assertEqual(self.record.xml_sha256, before)
+        self.assertFalse(self.record.signature_ids)
+        self.assertFalse(self.record.line_ids.filtered("gvbm_signed"))
+        self.assertFalse(wizard.secret)
+
+    def test_certificate_of_another_user_refused(self):
+        self.lock(self.record)
+        with self.assertRaises(AccessError):
+            self.wizard(self.gvbm_lit, self.record, "gvbm",
+                        self.certs[self.gvbm_math]).with_context(
+                hocbaso_secret=self.password).action_sign()
+        with self.assertRaisesRegex(AccessError, "belongs to"):
+            self.certs[self.gvbm_math]._check_may_sign_for(self.record, "gvbm", self.gvbm_lit)
+        self.assertFalse(self.record.signature_ids)
+
+    def _bad_certificate(self, leaf_name):
+        self.gvcn.hocbaso_personal_id = self.pki.leaf(leaf_name).user_ref
+        return self.register(self.gvcn, leaf_name)
+
+    def test_bad_certificates_refused(self):
+        self.lock(self.record)
+        self.sign_to(self.record, "gvbm")
+        for leaf, status in (("expired", "expired"), ("revoked", "revoked"),
+                             ("untrusted", "untrusted"), ("not_yet_valid", "not_yet_valid")):
+            cert = self._bad_certificate(leaf)
+            self.assertEqual(cert.status, status, cert.status_message)
+            with self.assertRaises(ValidationError, msg=leaf):
+                self.sign(self.gvcn, self.record, "gvcn", cert)
+            self.assertEqual(self.record.state, "gvbm_signed")
+        self.assertEqual(self.certs[self.gvcn].status, "valid")
+
+    def test_issuer_with_personal_certificate_refused(self):
+        self.issuer.hocbaso_personal_id = self.pki.leaf("hieutruong").user_ref
+        self.lock(self.record)
+        self.sign_to(self.record, "cbql")
+        personal = self.certs[self.principal]
+        with self.assertRaisesRegex(UserError, "organisation certificate"):
+            personal._check_may_sign_for(self.record, "phathanh", self.issuer)
+        wizard = self.wizard(self.issuer, self.record, "phathanh", self.school_cert)
+        wizard.certificate_id = personal  # a crafted call: the certificate is not offered
+        with self.assertRaises(AccessError):
+            wizard.with_context(hocbaso_secret=self.password).action_sign()
+        self.assertEqual(self.record.state, "leader_signed")
+
+    def test_certificate_constraints(self):
+        with self.assertRaisesRegex(ValidationError, "personal ID"):
+            self.register(self.gvcn_other_class, "gvcn")
+        with self.assertRaisesRegex(ValidationError, "tax code"):
+            self.register(None, "gvcn", kind="organisation")
+
+    def test_batch_one_password_entry(self):
+        # 30 records: the class's records plus generated ones in the same class
+        students = self.env["hocbaso.student"].create([{
+            "name": f"Học sinh {i}", "personal_id": f"0012130001{i:02d}", "sex": "1", "student_code": f"HSB{i:03d}",
+            "company_id": self.school.id, "class_id": self.klass.id,
+        } for i in range(28)])
+        self.assertEqual(len(students), 28)
+        records = self.records | self.klass._generate_records()
+        self.assertEqual(len(records), 30)
+        self.lock(records)
+        wizard = self.sign(self.gvbm_lit, records, "gvbm")
+        self.assert_all_signed(wizard)
+        self.assertEqual(len(wizard.result_ids), 30)
+        self.assertIn("30 of 30", wizard.summary)
+        # a failure on one record does not undo the others
+        records[0].line_ids.filtered(lambda l: l.subject_code == "TOAN").sudo()._write(
+            {"teacher_id": self.gvbm_lit.id})
+        self.env.invalidate_all()
+        wizard = self.sign(self.gvbm_math, records, "gvbm")
+        self.assertEqual(wizard.result_ids.mapped("status").count("signed"), 29)
+        self.assertEqual(set(records[1:].mapped("state")), {"gvbm_signed"})
+        self.assertEqual(records[0].state, "locked")
+
+    def test_direct_state_write_without_signature_refused(self):
+        self.lock(self.record)
+        self.sign_to(self.record, "cbql")
+        with self.assertRaisesRegex(UserError, "does not carry that signature"):
+            self.record.with_user(self.issuer)._set_state("issued")
+        with self.assertRaisesRegex(UserError, "does not carry that signature"):
+            self.record.sudo().write({"state": "issued"})
+        self.assertEqual(self.record.state, "leader_signed")
+        # and a GVCN signature cut out of the document is noticed too
+        other = self.record2
+        self.lock(other)
+        with self.assertRaisesRegex(UserError, "does not carry that signature"):
+            other._mark_subject_signed(other.line_ids)
+
+    def test_tampering_detected(self):
+        self.lock(self.record)
+        self.sign_to(self.record)
+        xml = self.record._get_xml()
+        root = etree.fromstring(xml)
+        score = root.find(".//DIEM_TONG_KET[@Id='mon-TOAN']")
+        node = [el for el in score.iter()
+                if el.text and el.text.strip()[:1].isdigit() and "." in el.text][0]
+        node.text = "9.9" if node.text.strip() != "9.9" else "1.0"
+        self.record._store_xml(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+        report = self.record._verify_report()
+        self.assertFalse(report.valid)
+        self.assertFalse(report.intact)
+        action = self.record.action_verify_signatures()
+        wizard = self.env["hocbaso.verify.wizard"].browse(action["res_id"])
+        self.assertFalse(wizard.intact)
+        self.assertIn("changed after signing", wizard.report_html)
+
+    def test_revocation_needs_reason_and_issuer_signature(self):
+        self.lock(self.record)
+        self.sign_to(self.record)
+        with self.assertRaisesRegex(UserError, "revocation statement signed"):
+            self.record.with_user(self.issuer)._revoke("Sai điểm")
+        Revoke = self.env["hocbaso.revoke.signed"].with_user(self.issuer).with_context(
+            active_ids=self.record.ids)
+        wizard = Revoke.create({"record_ids": [(6, 0, self.record.ids)], "reason": " "})
+        with self.assertRaisesRegex(UserError, "reason"):
+            wizard.with_context(hocbaso_secret=self.password).action_revoke()
+        wizard.reason = "Sai điểm môn Toán"
+        self.assertEqual(wizard.certificate_id, self.school_cert)
+        with self.assertRaisesRegex(UserError, "password"):
+            wizard.with_context(hocbaso_secret="nope").action_revoke()
+        self.assertEqual(self.record.state, "issued")
+        wizard.with_context(hocbaso_secret=self.password).action_revoke()
+        self.assertEqual(self.record.state, "revoked")
+        self.assertEqual(self.record.revoke_reason, "Sai điểm môn Toán")
+        statement = self.record._get_revocation_statement()
+        self.assertIn("Sai điểm môn Toán".encode(), statement)
+        self.assertIn(self.record.record_uuid.encode(), statement)
+        result = self.xmlsec1_verify(statement, "sig-thuhoi")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("revocation", self.record.signature_ids.mapped("role"))
+
+    def test_correction_signed_again_and_v1_superseded(self):
+        self.lock(self.record)
+        self.sign_to(self.record)
+        action = self.record.with_user(self.gvcn).action_create_correction()
+        v2 = self.env["hocbaso.record"].browse(action["res_id"])
+        self.assertEqual(v2.version, 2)
+        self.assertFalse(v2.signature_ids)
+        v2.line_ids.filtered(lambda l: l.subject_code == "TOAN").write({"semester2": "9.0"})
+        self.lock(v2)
+        self.sign_to(v2)
+        self.assertEqual(v2.state, "issued")
+        self.assertEqual(self.record.state, "superseded")
+        self.assertTrue(self.record._verify_report().valid)
+        self.assertTrue(v2._verify_report().valid)
+
+    def test_subject_teacher_access(self):
+        self.lock(self.record)
+        cert = self.certs[self.gvbm_math]
+        # teachers read their own certificate only
+        Cert = self.env["hocbaso.signing.certificate"].with_user(self.gvbm_math)
+        self.assertEqual(Cert.search([]), cert)
+        with self.assertRaises(AccessError):
+            cert.with_user(self.gvbm_math).write({"active": False})
+        self.assertFalse(Cert.browse(self.school_cert.id).exists() and
+                         Cert.search([("id", "=", self.school_cert.id)]))
+        # signing for a subject one does not teach
+        with self.assertRaises(AccessError):
+            self.record.with_user(self.gvbm_math)._check_signer(
+                "gvbm", self.gvbm_math, cert, ["NGUVAN"])
+        self.assertNotIn("remote_api_key",
+                         self.env["hocbaso.signing.certificate"].with_user(self.school_admin)
+                         .fields_get())

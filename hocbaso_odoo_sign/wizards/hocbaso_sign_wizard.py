@@ -1,0 +1,286 @@
+"""Sign one record or a whole class in one go: one PIN / password entry, one signer session."""
+
+import json
+import logging
+from collections import Counter
+
+from odoo import api, fields, models, _
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from hocbaso.errors import HocbasoError
+from hocbaso.signing import xmldsig as X
+
+from odoo.addons.hocbaso_odoo.tools import lib_message
+
+from ..models.hocbaso_record import STATE_ROLE
+from ..tools import open_signer
+
+_logger = logging.getLogger(__name__)
+
+ROLE_SELECTION = [(X.ROLE_GVBM, "Subject Teacher (GVBM)"), (X.ROLE_GVCN, "Homeroom Teacher (GVCN)"),
+                  (X.ROLE_CBQL, "School Leadership"), (X.ROLE_ISSUER, "Issuance (School Seal)")]
+ROLE_GROUPS = {X.ROLE_GVBM: "hocbaso_odoo.group_subject_teacher",
+               X.ROLE_GVCN: "hocbaso_odoo.group_homeroom_teacher",
+               X.ROLE_CBQL: "hocbaso_odoo.group_leadership",
+               X.ROLE_ISSUER: "hocbaso_odoo.group_issuer"}
+PROGRESS_EVERY = 50
+
+
+class HocbasoSignWizard(models.TransientModel):
+    _name = "hocbaso.sign.wizard"
+    _description = "Sign Records"
+
+    record_ids = fields.Many2many("hocbaso.record", string="Records")
+    record_count = fields.Integer(compute="_compute_record_count")
+    role = fields.Selection(ROLE_SELECTION, string="Sign As", required=True,
+                            default=lambda self: self._default_role())
+    certificate_id = fields.Many2one("hocbaso.signing.certificate", string="Certificate",
+                                     domain="[('id', 'in', allowed_certificate_ids)]")
+    allowed_certificate_ids = fields.Many2many("hocbaso.signing.certificate",
+                                               compute="_compute_allowed_certificates")
+    backend = fields.Selection(related="certificate_id.backend")
+    secret = fields.Char(
+        string="PIN / Password", compute="_compute_secret", inverse="_inverse_secret",
+        help="The token PIN or the password of the certificate file. Used for this signing "
+             "only; never stored.")
+    state = fields.Selection([("draft", "Draft"), ("remote_wait", "Waiting for Remote Signature"),
+                              ("done", "Done")], default="draft")
+    result_ids = fields.One2many("hocbaso.sign.wizard.result", "wizard_id", string="Results")
+    summary = fields.Char(readonly=True)
+    remote_pending = fields.Text(readonly=True, help="Remote signature waiting for its value.")
+    remote_request_id = fields.Char(readonly=True)
+    remote_queue = fields.Text(readonly=True)
+
+    # --- defaults --------------------------------------------------------------------------
+    def _active_records(self):
+        ctx = self.env.context
+        if ctx.get("active_model") == "hocbaso.record" and ctx.get("active_ids"):
+            return self.env["hocbaso.record"].browse(ctx["active_ids"]).exists()
+        return self.env["hocbaso.record"]
+
+    @api.model
+    def default_get(self, fields_list):
+        vals = super().default_get(fields_list)
+        records = self._active_records()
+        if "record_ids" in fields_list and records and not vals.get("record_ids"):
+            vals["record_ids"] = [(6, 0, records.ids)]
+        return vals
+
+    @api.model
+    def _default_role(self):
+        records = self._active_records()
+        return self._guess_role(records) or X.ROLE_GVBM
+
+    @api.model
+    def _guess_role(self, records):
+        user = self.env.user
+        counts = Counter()
+        for record in records:
+            role = STATE_ROLE.get(record.state)
+            if not role or not user.has_group(ROLE_GROUPS[role]):
+                continue
+            if role == X.ROLE_GVBM and not record.line_ids.filtered(
+                    lambda l: l.teacher_id == user and not l.gvbm_signed):
+                continue
+            if role == X.ROLE_GVCN and (record.homeroom_teacher_id or
+                                        record.class_id.homeroom_teacher_id) != user:
+                continue
+            counts[role] += 1
+        return counts.most_common(1)[0][0] if counts else False
+
+    @api.depends("record_ids")
+    def _compute_record_count(self):
+        for wizard in self:
+            wizard.record_count = len(wizard.record_ids)
+
+    @api.depends("role", "record_ids")
+    def _compute_allowed_certificates(self):
+        Cert = self.env["hocbaso.signing.certificate"]
+        for wizard in self:
+            companies = wizard.record_ids.company_id or self.env.company
+            if wizard.role == X.ROLE_ISSUER:
+                domain = [("kind", "=", "organisation"), ("company_id", "in", companies.ids)]
+            else:
+                domain = [("kind", "=", "personal"), ("user_id", "=", self.env.uid),
+                          ("company_id", "in", companies.ids)]
+            wizard.allowed_certificate_ids = Cert.search(domain)
+
+    @api.onchange("role", "record_ids")
+    def _onchange_role(self):
+        allowed = self.allowed_certificate_ids
+        if self.certificate_id not in allowed:
+            valid = allowed.filtered(lambda c: c.status == "valid")
+            self.certificate_id = (valid or allowed)[:1]
+
+    # --- the secret: never stored --------------------------------------------------------
+    def _compute_secret(self):
+        for wizard in self:
+            wizard.secret = False
+
+    def _inverse_secret(self):
+        """Nothing is kept: the value reaches the button through its context only."""
+
+    def _take_secret(self):
+        secret = self.env.context.get("hocbaso_secret") or ""
+        return secret
+
+    # --- signing -------------------------------------------------------------------------
+    def _check_ready(self):
+        self.ensure_one()
+        if not self.record_ids:
+            raise UserError(_("There is no record to sign."))
+        if not self.certificate_id:
+            raise UserError(_("Choose the certificate to sign with. If you have none, ask the "
+                              "school administrator to register yours."))
+        if self.certificate_id not in self.allowed_certificate_ids:
+            raise AccessError(_("You cannot sign with the certificate %(cert)s.",
+                                cert=self.certificate_id.name))
+        if not self.env.user.has_group(ROLE_GROUPS[self.role]):
+            raise AccessError(_("You do not hold the role you want to sign as."))
+        self.certificate_id._check_usable()
+
+    def action_sign(self):
+        self.ensure_one()
+        self._check_ready()
+        if self.certificate_id.backend == "remote":
+            return self._remote_start()
+        secret = self._take_secret()
+        if not secret:
+            raise UserError(_("Enter the PIN of your token or the password of your certificate "
+                              "file."))
+        try:
+            signer = open_signer(self.certificate_id, secret)
+        except HocbasoError as err:
+            raise UserError(_("Nothing was signed: %(problem)s",
+                              problem=lib_message(self.env, err))) from err
+        finally:
+            secret = None
+        try:
+            results = self._sign_all(signer)
+        finally:
+            signer.close()
+        return self._show_results(results)
+
+    def _sign_all(self, signer):
+        results = []
+        total = len(self.record_ids)
+        for position, record in enumerate(self.record_ids, start=1):
+            results.append(self._sign_one(record, lambda r: r._sign(self.role, signer,
+                                                                     self.certificate_id)))
+            if total > PROGRESS_EVERY and position % PROGRESS_EVERY == 0:
+                _logger.info("Signing as %s: %s of %s records done", self.role, position, total)
+        return results
+
+    def _sign_one(self, record, sign):
+        try:
+            with self.env.cr.savepoint():
+                sign(record)
+        except (UserError, AccessError, ValidationError) as err:
+            return (record, "error", err.args[0] if err.args else str(err))
+        except HocbasoError as err:
+            return (record, "error", lib_message(self.env, err))
+        return (record, "signed", "")
+
+    def _show_results(self, results, state="done"):
+        self.result_ids.unlink()
+        self.write({
+            "state": state,
+            "result_ids": [(0, 0, {"record_id": record.id, "status": status, "message": message})
+                           for record, status, message in results],
+            "summary": _("%(signed)s of %(total)s records signed, %(errors)s not signed.",
+                         signed=sum(1 for r in results if r[1] == "signed"), total=len(results),
+                         errors=sum(1 for r in results if r[1] == "error")),
+        })
+        return self._reopen()
+
+    def _reopen(self):
+        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
+                "view_mode": "form", "target": "new", "name": _("Sign Records")}
+
+    # --- remote (two-phase) signing ------------------------------------------------------
+    def _remote_client(self):
+        from ..tools.remote import client_for
+
+        return client_for(self.certificate_id)
+
+    def _remote_jobs(self):
+        """(record id, subject code) pairs still to sign, in order."""
+        jobs = []
+        for record in self.record_ids:
+            if self.role == X.ROLE_GVBM and record.state == "locked":
+                lines = record.line_ids.filtered(
+                    lambda l: l.teacher_id == self.env.user and not l.gvbm_signed)
+                jobs.extend((record.id, code) for code in lines.mapped("subject_code"))
+            else:
+                jobs.append((record.id, None))
+        return jobs
+
+    def _remote_start(self):
+        self.write({"remote_queue": json.dumps({"jobs": self._remote_jobs(), "results": []})})
+        return self._remote_next()
+
+    def _remote_next(self):
+        """Send the digest of the next job; stop at the first one that waits for the holder."""
+        queue = json.loads(self.remote_queue or '{"jobs": [], "results": []}')
+        while queue["jobs"]:
+            record_id, code = queue["jobs"].pop(0)
+            record = self.env["hocbaso.record"].browse(record_id)
+            try:
+                with self.env.cr.savepoint():
+                    prepared = record._prepare_remote_signature(self.role, self.certificate_id,
+                                                                code)
+                    request_id = self._remote_client().submit(prepared, record)
+            except (UserError, AccessError, ValidationError) as err:
+                queue["results"].append([record_id, "error", err.args[0]])
+                continue
+            except HocbasoError as err:
+                queue["results"].append([record_id, "error", lib_message(self.env, err)])
+                continue
+            prepared["record_id"] = record_id
+            self.write({"state": "remote_wait", "remote_pending": json.dumps(prepared),
+                        "remote_request_id": request_id, "remote_queue": json.dumps(queue)})
+            return self._reopen()
+        records = self.env["hocbaso.record"]
+        by_record = {}
+        for record_id, status, message in queue["results"]:
+            # a record signed for several subjects: one line, the first error wins
+            if by_record.get(record_id, ("signed",))[0] == "signed":
+                by_record[record_id] = (status, message)
+        results = [(records.browse(rid), status, message)
+                   for rid, (status, message) in by_record.items()]
+        self.write({"remote_pending": False, "remote_request_id": False, "remote_queue": False})
+        return self._show_results(results)
+
+    def action_check_remote(self):
+        """Ask the service whether the holder has approved; finish that signature if so."""
+        self.ensure_one()
+        if self.state != "remote_wait" or not self.remote_pending:
+            raise UserError(_("No remote signature is waiting."))
+        prepared = json.loads(self.remote_pending)
+        record = self.env["hocbaso.record"].browse(prepared["record_id"])
+        queue = json.loads(self.remote_queue)
+        try:
+            value = self._remote_client().poll(self.remote_request_id)
+        except HocbasoError as err:
+            queue["results"].append([record.id, "error", lib_message(self.env, err)])
+            self.write({"remote_queue": json.dumps(queue), "remote_pending": False})
+            return self._remote_next()
+        if value is None:
+            raise UserError(_("The signature has not been approved yet. Approve it in the "
+                              "signing service, then check again."))
+        status = self._sign_one(record, lambda r: r._complete_remote_signature(
+            prepared, value, self.certificate_id))
+        queue["results"].append([record.id, status[1], status[2]])
+        self.write({"remote_queue": json.dumps(queue), "remote_pending": False})
+        return self._remote_next()
+
+
+class HocbasoSignWizardResult(models.TransientModel):
+    _name = "hocbaso.sign.wizard.result"
+    _description = "Signing Result"
+    _order = "status, id"
+
+    wizard_id = fields.Many2one("hocbaso.sign.wizard", required=True, ondelete="cascade")
+    record_id = fields.Many2one("hocbaso.record", string="Record")
+    status = fields.Selection([("error", "Not Signed"), ("signed", "Signed")])
+    message = fields.Char()
