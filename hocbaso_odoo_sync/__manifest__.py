@@ -1,0 +1,22 @@
+{
+    "name": "Học bạ số – Sector Database Sync",
+    "summary": "Send issued, revoked and re-issued records to the sector database (CSDL ngành)",
+    "version": "18.0.1.0.0",
+    "category": "Education",
+    "author": "Học bạ số for Odoo",
+    "website": "https://example.invalid/hocbaso-odoo",
+    "license": "LGPL-3",
+    "depends": ["hocbaso_odoo_sign"],
+    "external_dependencies": {"python": ["hocbaso", "requests", "pytz"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/hocbaso_sync_rules.xml",
+        "data/ir_cron.xml",
+        "views/hocbaso_sync_config_views.xml",
+        "views/hocbaso_sync_entry_views.xml",
+        "views/hocbaso_record_views.xml",
+        "views/hocbaso_student_views.xml",
+        "views/hocbaso_sync_menus.xml",
+    ],
+    "installable": True,
+}

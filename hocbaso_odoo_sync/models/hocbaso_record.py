@@ -1,0 +1,43 @@
+"""Put every issue, re-issue and revocation of a record into the CSDL outbox."""
+
+from odoo import _, api, fields, models
+
+
+class HocbasoRecord(models.Model):
+    _inherit = "hocbaso.record"
+
+    sync_entry_ids = fields.One2many("hocbaso.sync.entry", "record_id", string="CSDL Sync",
+                                     groups="hocbaso_odoo.group_school_admin")
+    sync_entry_count = fields.Integer(compute="_compute_sync_entry_count",
+                                      groups="hocbaso_odoo.group_school_admin")
+
+    @api.depends("sync_entry_ids")
+    def _compute_sync_entry_count(self):
+        counts = dict(self.env["hocbaso.sync.entry"].sudo()._read_group(
+            [("record_id", "in", self.ids)], ["record_id"], ["__count"]))
+        for record in self:
+            record.sync_entry_count = counts.get(record, 0)
+
+    def _on_issued(self):
+        """An issued version goes to the CSDL: NEW for version 1, UPDATE for a correction."""
+        res = super()._on_issued()
+        Entry = self.env["hocbaso.sync.entry"]
+        for record in self.filtered(lambda r: r.state == "issued"):
+            Entry._enqueue(record, "UPDATE" if record.version > 1 else "NEW")
+        return res
+
+    def _revoke(self, reason):
+        res = super()._revoke(reason)
+        Entry = self.env["hocbaso.sync.entry"]
+        for record in self.filtered(lambda r: r.state == "revoked"):
+            Entry._enqueue(record, "CANCEL", reason=(reason or "").strip())
+        return res
+
+    def action_view_sync_entries(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hocbaso_odoo_sync.hocbaso_sync_entry_action")
+        action.update({"domain": [("id_ban_ghi", "=", self.record_uuid)],
+                       "context": {"search_default_group_state": 0},
+                       "name": _("CSDL Sync of %(record)s", record=self.display_name)})
+        return action

@@ -1,0 +1,67 @@
+"""Check a student's identity at the CSDL (lookup by personal ID)."""
+
+import re
+import unicodedata
+
+from odoo import _, models
+from odoo.exceptions import UserError
+
+from hocbaso.errors import CsdlError
+
+from odoo.addons.hocbaso_odoo.tools import lib_message
+
+
+def _norm(text):
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text or "")).strip().casefold()
+
+
+class HocbasoStudent(models.Model):
+    _inherit = "hocbaso.student"
+
+    def _csdl_identity_check(self):
+        """Compare this student with the CSDL: {found, name_ok, birth_ok, remote}."""
+        self.ensure_one()
+        Config = self.env["hocbaso.sync.config"]
+        Config._check_admin()
+        config = Config._for_company(self.company_id)
+        if not config:
+            raise UserError(_("Set up the CSDL connection of %(school)s first.",
+                              school=self.company_id.name))
+        if not self.personal_id:
+            raise UserError(_("%(student)s has no personal ID to look up.", student=self.name))
+        try:
+            remote = config._csdl_client().lookup_student(self.personal_id)
+        except CsdlError as err:
+            raise UserError(lib_message(self.env, err)) from err
+        if not remote:
+            return {"found": False, "name_ok": False, "birth_ok": False, "remote": {}}
+        ours, theirs = (self.birth_date or "").strip(), (remote.get("ngay_sinh") or "").strip()
+        # a partial birth date here ("2013" or "2013-09") matches the full date there
+        birth_ok = bool(ours) and (theirs == ours or theirs.startswith(ours + "-"))
+        return {"found": True, "name_ok": _norm(remote.get("ho_va_ten")) == _norm(self.name),
+                "birth_ok": birth_ok, "remote": remote}
+
+    def action_check_csdl_identity(self):
+        result = self._csdl_identity_check()
+        remote = result["remote"]
+        if not result["found"]:
+            kind, message = "warning", _("The CSDL has no student with personal ID %(pid)s.",
+                                         pid=self.personal_id)
+        elif result["name_ok"] and result["birth_ok"]:
+            kind, message = "success", _("Match: the CSDL knows %(pid)s as %(name)s, born "
+                                         "%(birth)s.", pid=self.personal_id,
+                                         name=remote.get("ho_va_ten"),
+                                         birth=remote.get("ngay_sinh"))
+        else:
+            problems = []
+            if not result["name_ok"]:
+                problems.append(_("name here %(ours)s, at the CSDL %(theirs)s",
+                                  ours=self.name, theirs=remote.get("ho_va_ten")))
+            if not result["birth_ok"]:
+                problems.append(_("birth date here %(ours)s, at the CSDL %(theirs)s",
+                                  ours=self.birth_date or "-", theirs=remote.get("ngay_sinh")))
+            kind, message = "danger", _("Mismatch for %(pid)s: %(problems)s.",
+                                        pid=self.personal_id, problems="; ".join(problems))
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"title": _("Identity at the CSDL"), "message": message,
+                           "type": kind, "sticky": kind != "success"}}

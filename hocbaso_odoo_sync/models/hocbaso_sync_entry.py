@@ -1,0 +1,440 @@
+"""The outbox: one entry per record event to deliver to the sector database (CSDL ngành).
+
+Delivery is at-least-once from here and exactly-once at the CSDL: the receiver ignores a
+version it already holds, so resending after a timeout, a lost answer or a crash is safe.
+"""
+
+import base64
+import hashlib
+import logging
+from datetime import timedelta
+
+import pytz
+from psycopg2 import errors as pg_errors
+
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError
+from odoo.tools import config as odoo_config
+
+from hocbaso.csdl.client import backoff_delay
+from hocbaso.csdl.protocol import SyncEnvelope, format_timestamp
+from hocbaso.errors import CsdlError, HocbasoError
+
+from odoo.addons.hocbaso_odoo.tools import lib_message
+
+_logger = logging.getLogger(__name__)
+
+EVENTS = [("NEW", "New"), ("UPDATE", "Update"), ("CANCEL", "Cancel")]
+SYNC_STATES = [
+    ("pending", "Pending"),
+    ("sending", "Sending"),
+    ("acknowledged", "Acknowledged"),
+    ("retrying", "Waiting to Retry"),
+    ("failed", "Failed"),
+]
+DUE_STATES = ("pending", "retrying")
+STUCK_AFTER = timedelta(minutes=15)  # an entry "sending" longer than this was interrupted
+MAX_BATCHES_PER_RUN = 20  # then the cron re-triggers itself
+BACKOFF_BASE, BACKOFF_CAP = 30, 3600
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+
+CLAIM_SQL = """
+    SELECT id FROM hocbaso_sync_entry
+     WHERE state IN ('pending', 'retrying')
+       AND (next_retry_at IS NULL OR next_retry_at <= %(now)s)
+       AND company_id = %(company)s
+     ORDER BY id
+     LIMIT %(limit)s
+       FOR UPDATE SKIP LOCKED
+"""
+
+
+class HocbasoSyncEntry(models.Model):
+    _name = "hocbaso.sync.entry"
+    _description = "Record Sync Entry (CSDL outbox)"
+    _order = "id desc"
+    _check_company_auto = True
+    _rec_name = "display_label"
+
+    record_id = fields.Many2one("hocbaso.record", string="Record", readonly=True, index=True,
+                                ondelete="set null", check_company=True)
+    student_id = fields.Many2one(related="record_id.student_id", string="Student")
+    company_id = fields.Many2one("res.company", string="School", required=True, readonly=True,
+                                 index=True)
+    id_ban_ghi = fields.Char(string="Record ID (IdBanGhi)", required=True, readonly=True,
+                             index=True)
+    phien_ban = fields.Integer(string="Sync Version (PhienBan)", required=True, readonly=True,
+                               help="Grows with every event of the record; the CSDL ignores a "
+                                    "version not above the one it holds.")
+    record_version = fields.Integer(string="Record Version", readonly=True)
+    event = fields.Selection(EVENTS, required=True, readonly=True)
+    event_time = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
+    school_year = fields.Char(string="School Year", readonly=True)
+    personal_id = fields.Char(string="Personal ID", readonly=True)
+    xml_document = fields.Binary(string="Signed XML", attachment=True, readonly=True)
+    xml_sha256 = fields.Char(string="SHA-256", readonly=True)
+    reason = fields.Text(string="Reason for Cancelling", readonly=True)
+    state = fields.Selection(SYNC_STATES, default="pending", required=True, readonly=True,
+                             index=True)
+    attempts = fields.Integer(readonly=True)
+    next_retry_at = fields.Datetime(string="Next Attempt", readonly=True)
+    sending_since = fields.Datetime(readonly=True,
+                                    help="Set when a run takes the entry; an entry left "
+                                         "'sending' for long was interrupted and is retried.")
+    last_attempt_at = fields.Datetime(readonly=True)
+    last_error = fields.Text(string="Last Error", readonly=True)
+    receipt_id = fields.Char(string="Receipt ID", readonly=True)
+    receipt_status = fields.Char(string="Receipt Status", readonly=True)
+    receipt_time = fields.Char(string="Received at CSDL", readonly=True)
+    acknowledged_at = fields.Datetime(readonly=True)
+    remote_version = fields.Integer(string="Version Held by CSDL", readonly=True)
+    remote_state = fields.Char(string="State at CSDL", readonly=True)
+    remote_checked_at = fields.Datetime(string="Checked at CSDL", readonly=True)
+    display_label = fields.Char(compute="_compute_display_label")
+    age_hours = fields.Float(string="Age (hours)", compute="_compute_age_hours")
+
+    _sql_constraints = [
+        ("event_version_unique", "UNIQUE(id_ban_ghi, phien_ban, event)",
+         "This event of this record version is already in the outbox."),
+        ("version_positive", "CHECK(phien_ban >= 1)", "The sync version starts at 1."),
+    ]
+
+    @api.depends("event", "id_ban_ghi", "phien_ban")
+    def _compute_display_label(self):
+        for entry in self:
+            entry.display_label = f"{entry.event or ''} {entry.id_ban_ghi or ''} v{entry.phien_ban}"
+
+    @api.depends("event_time", "state")
+    def _compute_age_hours(self):
+        now = fields.Datetime.now()
+        for entry in self:
+            done = entry.state == "acknowledged"
+            entry.age_hours = 0.0 if done or not entry.event_time else \
+                round((now - entry.event_time).total_seconds() / 3600, 2)
+
+    # --- enqueue -------------------------------------------------------------------------
+    @api.model
+    def _enqueue(self, record, event, reason=""):
+        """Create the outbox entry of ``event`` for ``record`` once (idempotent)."""
+        Entry = self.sudo()
+        existing = Entry.search([("record_id", "=", record.id), ("event", "=", event)], limit=1)
+        if existing:
+            return existing
+        last = Entry.search([("id_ban_ghi", "=", record.record_uuid)], order="phien_ban desc",
+                            limit=1)
+        phien_ban = max(record.version, last.phien_ban + 1 if last else 1)
+        xml = b""
+        if event != "CANCEL":
+            xml = record._get_xml()
+            if not xml:
+                raise UserError(_("The record of %(student)s has no document to send to the "
+                                  "CSDL.", student=record.student_id.name))
+        return Entry.create({
+            "record_id": record.id,
+            "company_id": record.company_id.id,
+            "id_ban_ghi": record.record_uuid,
+            "phien_ban": phien_ban,
+            "record_version": record.version,
+            "event": event,
+            "event_time": fields.Datetime.now(),
+            "school_year": record.school_year_id.name,
+            "personal_id": record.student_id.personal_id,
+            "xml_document": base64.b64encode(xml) if xml else False,
+            "xml_sha256": hashlib.sha256(xml).hexdigest(),
+            "reason": reason or "",
+        })
+
+    # --- envelope ------------------------------------------------------------------------
+    def _xml_bytes(self):
+        self.ensure_one()
+        return base64.b64decode(self.xml_document) if self.xml_document else b""
+
+    def _local_time(self):
+        tz = pytz.timezone(self.company_id.partner_id.tz or DEFAULT_TZ)
+        return pytz.utc.localize(self.event_time).astimezone(tz).replace(tzinfo=None)
+
+    def _envelope(self, config):
+        self.ensure_one()
+        xml = self._xml_bytes()
+        if hashlib.sha256(xml).hexdigest() != self.xml_sha256:
+            raise UserError(_("The document kept for %(entry)s was damaged: its SHA-256 no "
+                              "longer matches.", entry=self.display_label))
+        try:
+            return SyncEnvelope.for_xml(
+                xml or None, id_ban_ghi=self.id_ban_ghi, su_kien=self.event,
+                phien_ban=self.phien_ban, thoi_gian_cap_nhat=format_timestamp(self._local_time()),
+                ma_truong=config.school_code or "", nam_hoc=self.school_year or "",
+                so_dinh_danh=self.personal_id or "", reason=self.reason or "")
+        except HocbasoError as err:
+            raise UserError(lib_message(self.env, err)) from err
+
+    # --- outcome bookkeeping -------------------------------------------------------------
+    def _mark_acknowledged(self, receipt):
+        self.write({
+            "state": "acknowledged", "receipt_id": receipt.receipt_id,
+            "receipt_status": receipt.status, "receipt_time": receipt.received_at,
+            "acknowledged_at": fields.Datetime.now(), "last_error": False,
+            "next_retry_at": False, "sending_since": False,
+        })
+
+    def _mark_retry(self, message, retry_after=None):
+        now = fields.Datetime.now()
+        for entry in self:
+            delay = backoff_delay(entry.attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP)
+            delay = max(delay, float(retry_after or 0))
+            entry.write({"state": "retrying", "last_error": message, "sending_since": False,
+                         "next_retry_at": now + timedelta(seconds=delay)})
+
+    def _mark_failed(self, message):
+        self.write({"state": "failed", "last_error": message, "next_retry_at": False,
+                    "sending_since": False})
+
+    # --- sending -------------------------------------------------------------------------
+    @api.model
+    def _sync_can_commit(self):
+        """Commit between batches, except inside tests (their transaction must stay whole).
+
+        A test may opt in with the context key ``hocbaso_sync_commit`` when it runs the cron on
+        its own cursor (registry.cursor()), to exercise the committing path for real.
+        """
+        if self.env.context.get("hocbaso_sync_commit"):
+            return True
+        return not odoo_config["test_enable"] and not modules.module.current_test
+
+    def _commit(self):
+        if self._sync_can_commit():
+            # pylint: disable=invalid-commit
+            # The outbox is processed in batches: each batch's outcome must survive a later
+            # failure or a killed worker, and the claim must be visible to parallel runs.
+            self.env.cr.commit()
+
+    @api.model
+    def _claim_safely(self, company, limit, ids=None, tries=3):
+        """_claim, tolerating a parallel run that changed the same rows meanwhile.
+
+        Odoo works in REPEATABLE READ: locking a row that another transaction updated after our
+        snapshot began fails with a serialization error even with SKIP LOCKED. The rows are
+        the other run's business; take a fresh snapshot (when committing is allowed) and try
+        again, else give up for this run (the cron is re-triggered).
+        """
+        for _attempt in range(tries):
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    return self._claim(company, limit, ids=ids)
+            except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+                _logger.info("CSDL sync: another run is taking the same entries; trying again")
+                if not self._sync_can_commit():
+                    break
+                self._commit()  # everything before was committed: this only renews the snapshot
+                self.env.invalidate_all()
+        return self.browse()
+
+    @api.model
+    def _claim(self, company, limit, ids=None):
+        """Lock and take up to ``limit`` due entries of ``company``; they become 'sending'."""
+        self.env["hocbaso.sync.entry"].flush_model()  # the SQL below must see pending writes
+        if ids is not None:
+            self.env.cr.execute(
+                "SELECT id FROM hocbaso_sync_entry WHERE id IN %s AND state IN %s "
+                "ORDER BY id FOR UPDATE SKIP LOCKED", (tuple(ids) or (0,), DUE_STATES),
+                log_exceptions=False)
+        else:
+            self.env.cr.execute(CLAIM_SQL, {"now": fields.Datetime.now(),
+                                            "company": company.id, "limit": limit},
+                                log_exceptions=False)  # a lost race is expected, not an error
+        entries = self.browse([row[0] for row in self.env.cr.fetchall()])
+        if entries:
+            now = fields.Datetime.now()
+            for entry in entries:
+                entry.write({"state": "sending", "sending_since": now, "last_attempt_at": now,
+                             "attempts": entry.attempts + 1})
+            entries.flush_recordset()
+        return entries
+
+    def _send(self, config, client=None):
+        """Deliver these claimed entries (one school) in one request; never raises."""
+        try:
+            client = client or config._csdl_client()
+        except UserError as err:
+            self._mark_failed(err.args[0])
+            return
+        ready, envelopes = self.browse(), []
+        for entry in self:
+            try:
+                envelopes.append(entry._envelope(config))
+                ready |= entry
+            except UserError as err:
+                entry._mark_failed(err.args[0])
+        if not ready:
+            return
+        try:
+            receipts = client.send_batch(envelopes)
+        except CsdlError as err:
+            receipts = list(getattr(err, "receipts", None) or [])
+            for entry, receipt in zip(ready, receipts):
+                entry._mark_acknowledged(receipt)
+            rest = ready[len(receipts):]
+            message = lib_message(self.env, err)
+            if err.transient:
+                _logger.info("CSDL sync of %s entries delayed: %s", len(rest), err.message)
+                rest._mark_retry(message, getattr(err, "retry_after", None))
+            elif getattr(err, "id_ban_ghi", None):
+                refused = rest.filtered(lambda e: e.id_ban_ghi == err.id_ban_ghi)
+                refused._mark_failed(message)
+                # the others were refused only as part of the batch: send them again
+                (rest - refused).write({"state": "pending", "sending_since": False,
+                                        "next_retry_at": False})
+            else:
+                _logger.warning("CSDL sync of %s entries failed: %s", len(rest), err.message)
+                rest._mark_failed(message)
+            return
+        except Exception as err:  # noqa: BLE001 - the cron must go on; retry later
+            _logger.exception("Unexpected error while sending to the CSDL")
+            ready._mark_retry(_("Unexpected error while sending (%(error)s); the record will "
+                                "be sent again.", error=type(err).__name__))
+            return
+        for entry, receipt in zip(ready, receipts):
+            entry._mark_acknowledged(receipt)
+
+    @api.model
+    def _recover_stuck(self):
+        """Entries left 'sending' by a killed worker go back to the queue."""
+        limit = fields.Datetime.now() - STUCK_AFTER
+        self.env["hocbaso.sync.entry"].flush_model()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "SELECT id FROM hocbaso_sync_entry WHERE state = 'sending' AND "
+                    "(sending_since IS NULL OR sending_since < %s) FOR UPDATE SKIP LOCKED",
+                    (limit,), log_exceptions=False)
+                stuck = self.browse([row[0] for row in self.env.cr.fetchall()])
+        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+            return self.browse()  # a parallel run is recovering them
+        if stuck:
+            _logger.warning("CSDL sync: %s entries were interrupted while sending; retrying",
+                            len(stuck))
+            stuck.write({"state": "retrying", "sending_since": False, "next_retry_at": False,
+                         "last_error": _("Sending was interrupted (server restart?); the "
+                                         "record will be sent again.")})
+            self._commit()
+        return stuck
+
+    @api.model
+    def _active_configs(self):
+        return self.env["hocbaso.sync.config"].sudo().search([])
+
+    @api.model
+    def _count_due(self, configs):
+        if not configs:
+            return 0
+        return self.sudo().search_count([
+            ("company_id", "in", configs.company_id.ids), ("state", "in", DUE_STATES),
+            "|", ("next_retry_at", "=", False), ("next_retry_at", "<=", fields.Datetime.now()),
+        ])
+
+    @api.model
+    def _cron_send_pending(self, max_batches=MAX_BATCHES_PER_RUN):
+        """Cron: send due entries batch by batch; commit per batch; never raises."""
+        self = self.sudo()  # noqa: PLW0642 - the cron works on every school's outbox
+        self._recover_stuck()
+        configs = self._active_configs()
+        done = batches = 0
+        for config in configs:
+            client = None  # one client (one login) per school and run
+            while batches < max_batches:
+                entries = self._claim_safely(config.company_id, config.batch_size)
+                if not entries:
+                    break
+                self._commit()  # the claim ('sending') is visible before the network call
+                if client is None and config.sudo().client_secret:
+                    client = config._csdl_client()
+                entries._send(config, client)
+                entries.flush_recordset()
+                self._commit()
+                done += len(entries)
+                batches += 1
+        remaining = self._count_due(configs)
+        cron = self.env["ir.cron"]
+        if hasattr(cron, "_notify_progress"):
+            cron._notify_progress(done=done, remaining=remaining)
+        if remaining:
+            self.env.ref("hocbaso_odoo_sync.ir_cron_hocbaso_sync_send")._trigger()
+        return done
+
+    # --- buttons -------------------------------------------------------------------------
+    def _send_now(self):
+        """Send these entries now, whatever their next attempt time; returns how many went."""
+        self.env["hocbaso.sync.config"]._check_admin()
+        sent = self.browse()
+        for company in self.company_id:
+            config = self.env["hocbaso.sync.config"]._for_company(company)
+            if not config:
+                raise UserError(_("Set up the CSDL connection of %(school)s first "
+                                  "(Configuration › CSDL Connection).", school=company.name))
+            mine = self.filtered(lambda e, c=company: e.company_id == c)
+            for start in range(0, len(mine), config.batch_size):
+                claimed = self.sudo()._claim_safely(company, config.batch_size,
+                                             ids=mine[start:start + config.batch_size].ids)
+                claimed._send(config)
+                sent |= claimed
+        return sent
+
+    def _notify(self, title, message, kind="info"):
+        return {"type": "ir.actions.client", "tag": "display_notification",
+                "params": {"title": title, "message": message, "type": kind,
+                           "next": {"type": "ir.actions.act_window_close"}}}
+
+    def _result_notification(self, sent):
+        ok = sent.filtered(lambda e: e.state == "acknowledged")
+        failed = sent - ok
+        if not sent:
+            return self._notify(_("Nothing to send"), _("These entries are not waiting to be "
+                                                       "sent (or another run is sending them)."))
+        message = _("%(ok)s of %(total)s acknowledged by the CSDL.", ok=len(ok), total=len(sent))
+        if failed:
+            message += " " + failed[:1].last_error
+        return self._notify(_("CSDL sync"), message, "success" if not failed else "warning")
+
+    def action_send_now(self):
+        sent = self.filtered(lambda e: e.state in DUE_STATES)._send_now()
+        return self._result_notification(sent)
+
+    def action_retry(self):
+        """After fixing the settings: put failed (or waiting) entries back and send them."""
+        self.env["hocbaso.sync.config"]._check_admin()
+        again = self.filtered(lambda e: e.state in ("failed", "retrying"))
+        again.sudo().write({"state": "pending", "next_retry_at": False})
+        return self._result_notification(again._send_now())
+
+    def action_refresh_status(self):
+        """Ask the CSDL what it holds for these records (client.status)."""
+        self.env["hocbaso.sync.config"]._check_admin()
+        for entry in self:
+            config = self.env["hocbaso.sync.config"]._for_company(entry.company_id)
+            if not config:
+                raise UserError(_("Set up the CSDL connection of %(school)s first.",
+                                  school=entry.company_id.name))
+            try:
+                held = config._csdl_client().status(entry.id_ban_ghi)
+            except CsdlError as err:
+                raise UserError(lib_message(self.env, err)) from err
+            vals = {"remote_checked_at": fields.Datetime.now(),
+                    "remote_version": (held or {}).get("phien_ban") or 0,
+                    "remote_state": (held or {}).get("trang_thai") or _("not held")}
+            if held and held.get("phien_ban", 0) >= entry.phien_ban \
+                    and entry.state != "acknowledged":
+                vals.update(state="acknowledged", acknowledged_at=fields.Datetime.now(),
+                            receipt_status=_("confirmed by status check"), last_error=False,
+                            next_retry_at=False, sending_since=False)
+            entry.sudo().write(vals)
+        if len(self) == 1:
+            return self._notify(_("CSDL status"), _(
+                "The CSDL holds version %(version)s (%(state)s) of this record.",
+                version=self.remote_version, state=self.remote_state))
+        return True
+
+    @api.model
+    def action_run_cron_now(self):
+        self.env["hocbaso.sync.config"]._check_admin()
+        self.env.ref("hocbaso_odoo_sync.ir_cron_hocbaso_sync_send").sudo()._trigger()
+        return self._notify(_("CSDL sync"), _("Sending has been scheduled."), "success")
