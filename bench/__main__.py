@@ -1,0 +1,47 @@
+"""bench: `python -m bench [--records N] [--odoo] [--students N]` prints figures and ratios.
+
+Plain stages always run; --odoo adds the Odoo stages on a fresh database (see bench/odoo.py).
+"""
+
+import argparse
+import os
+import platform
+import sys
+
+from . import plain
+
+
+def print_rows(title, rows):
+    print(f"\n{title}")
+    print(f"{'stage':58} {'rate':>12}  {'unit':14} {'ratio to limit':>14}")
+    for row in rows:
+        ratio = f"{row['rate'] / row['limit']:.1%}" if row.get("limit") else ""
+        print(f"{row['stage']:58} {row['rate']:12.1f}  {row['unit']:14} {ratio:>14}")
+        if row.get("note"):
+            print(f"{'':60}({row['note']})")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="bench")
+    parser.add_argument("--records", type=int, default=300, help="records for the plain stages")
+    parser.add_argument("--softhsm", action="store_true", help="also sign on a SoftHSM2 token")
+    parser.add_argument("--odoo", action="store_true", help="also run the Odoo stages")
+    parser.add_argument("--students", type=int, default=30000, help="district size (Odoo stages)")
+    args = parser.parse_args(argv)
+    print(f"Học bạ số benchmark — {platform.node()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}")
+    token_signer = None
+    if args.softhsm:
+        from .token import softhsm_signer
+
+        token_signer = softhsm_signer()
+    print_rows("Plain Python (no Odoo)", plain.run(args.records, token_signer=token_signer))
+    if args.odoo:
+        from . import odoo_stages
+
+        print_rows("Odoo 18 + PostgreSQL", odoo_stages.run(args.students))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""Plain-Python stages of the benchmark: the format and crypto work without Odoo.
+
+Every stage is measured in this run next to the raw limit it depends on, so the ratio says how
+much of the machine the pipeline uses rather than a bare number:
+  raw RSA-2048 signatures/s of `cryptography` (one core) -> signing stages,
+  lxml parse+serialize/s on the same documents -> export and verification.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import datetime as dt
+import resource
+import time
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.x509.oid import NameOID
+from lxml import etree
+
+from hocbaso import samples
+from hocbaso.signing.base import Signer
+from hocbaso.signing.xmldsig import ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, sign_slot
+from hocbaso.xmlprofile import get_profile
+
+SIGNING_TIME = dt.datetime(2025, 5, 31, 8, 0, tzinfo=dt.timezone.utc)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(function, count):
+    """(items per second, seconds) for calling function(i) for i in range(count)."""
+    start = time.perf_counter()
+    for i in range(count):
+        function(i)
+    seconds = time.perf_counter() - start
+    return count / seconds, seconds
+
+
+def make_records(count):
+    """Distinct records (different ids and names) from the two samples."""
+    bases = [samples.sample_primary_record(), samples.sample_secondary_record()]
+    records = []
+    for i in range(count):
+        record = copy.deepcopy(bases[i % 2])
+        record.record_uuid = f"00000000-0000-4000-8000-{i:012d}"
+        record.student = dataclasses.replace(record.student, full_name=f"Học sinh {i}")
+        records.append(record)
+    return records
+
+
+class SoftwareKeySigner(Signer):
+    """An RSA-2048 key in memory: what a PKCS#12 file gives once unlocked."""
+
+    def __init__(self, name, issuer=None):
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+        now = dt.datetime.now(dt.timezone.utc)
+        self.certificate = (
+            x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(self._key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=365))
+            .sign(self._key, hashes.SHA256()))
+
+    def sign(self, data):
+        return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def sign_all_roles(xml, record, signers):
+    """The four steps of the legal order; GVBM once per subject."""
+    for subject in record.subjects:
+        xml = sign_slot(xml, ROLE_GVBM, signers["gvbm"], subject_code=subject.code,
+                        signing_time=SIGNING_TIME)
+    for role in (ROLE_GVCN, ROLE_CBQL, ROLE_ISSUER):
+        xml = sign_slot(xml, role, signers[role], signing_time=SIGNING_TIME)
+    return xml
+
+
+def run(count=300, token_signer=None):
+    """Measure each stage on ``count`` records; returns a list of result rows (dicts)."""
+    profile = get_profile("hocbaso-1.0")
+    records = make_records(count)
+    rows = []
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    message = b"x" * 2000
+    rsa_rate, _ = timed(lambda i: key.sign(message, padding.PKCS1v15(), hashes.SHA256()), 300)
+    rows.append({"stage": "raw RSA-2048 sign (cryptography, 1 core)", "rate": rsa_rate,
+                 "unit": "signatures/s"})
+
+    documents = [profile.build(r) for r in records[:50]]
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    xml_rate, _ = timed(lambda i: etree.tostring(etree.fromstring(documents[i % 50], parser)),
+                        count * 4)
+    rows.append({"stage": "raw lxml parse+serialize", "rate": xml_rate, "unit": "documents/s"})
+
+    export_rate, _ = timed(lambda i: profile.build(records[i]), count)
+    rows.append({"stage": "export: build + XSD validation", "rate": export_rate,
+                 "unit": "records/s", "limit": xml_rate})
+
+    signers = {"gvbm": SoftwareKeySigner("GVBM"), ROLE_GVCN: SoftwareKeySigner("GVCN"),
+               ROLE_CBQL: SoftwareKeySigner("CBQL"), ROLE_ISSUER: SoftwareKeySigner("Trường")}
+    sign_count = max(10, count // 10)
+    signed = []
+    sigs_per_record = [len(r.subjects) + 3 for r in records[:sign_count]]
+    start = time.perf_counter()
+    for i in range(sign_count):
+        signed.append(sign_all_roles(documents[i % 50] if i < 50 else profile.build(records[i]),
+                                     records[i], signers))
+    seconds = time.perf_counter() - start
+    sig_rate = sum(sigs_per_record) / seconds
+    rows.append({"stage": "signing, software key (all roles)", "rate": sig_rate,
+                 "unit": "signatures/s", "limit": rsa_rate,
+                 "note": f"{sign_count / seconds:.1f} records/s, "
+                         f"{sum(sigs_per_record) / sign_count:.1f} signatures per record"})
+
+    if token_signer is not None:
+        # The GVCN step on the token: the documents already carry every GVBM signature.
+        ready = []
+        for i in range(min(20, len(records))):
+            xml = documents[i]
+            for subject in records[i].subjects:
+                xml = sign_slot(xml, ROLE_GVBM, signers["gvbm"], subject_code=subject.code,
+                                signing_time=SIGNING_TIME)
+            ready.append(xml)
+        n = max(20, sign_count)
+        token_rate, _ = timed(lambda i: sign_slot(ready[i % len(ready)], ROLE_GVCN, token_signer,
+                                                   signing_time=SIGNING_TIME), n)
+        rows.append({"stage": "signing, SoftHSM2 token (one signature each)", "rate": token_rate,
+                     "unit": "signatures/s", "limit": rsa_rate})
+
+    from hocbaso.verify import verify_document
+
+    trusted = [s.certificate for s in signers.values()]
+    verify_rate, _ = timed(lambda i: verify_document(signed[i % len(signed)],
+                                                     trusted_roots=trusted), len(signed))
+    rows.append({"stage": "verification (all signatures)", "rate": verify_rate,
+                 "unit": "records/s", "limit": rsa_rate,
+                 "note": "limit shown is RSA signing; verification is cheaper per key op"})
+    rows.append({"stage": "peak memory (this process)", "rate": peak_rss_mb(), "unit": "MB"})
+    return rows
