@@ -15,7 +15,7 @@ else:
     csdl_url = os.environ.get("HOCBASO_CSDL_URL")
     if csdl_url and "hocbaso.sync.config" in env:  # noqa: F821
         env["hocbaso.sync.config"].create({  # noqa: F821
-            "company_id": result["company"].id, "endpoint": csdl_url,
+            "company_id": result["company"].id, "endpoint_url": csdl_url,
             "client_id": "demo-school", "client_secret": "demo-secret",
             "school_code": DEMO_CODE, "mode": "demo",
         })

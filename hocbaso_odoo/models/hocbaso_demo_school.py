@@ -98,6 +98,7 @@ class HocbasoDemoSchool(models.AbstractModel):
         for index, (login, name, groups, title) in enumerate(people, start=1):
             users[login] = env["res.users"].create({
                 "login": prefix + login, "password": prefix + login, "name": name,
+                "email": f"{prefix}{login}@demo.invalid",
                 "company_id": company.id, "company_ids": [(6, 0, company.ids)],
                 "groups_id": [(6, 0, [env.ref(x).id for x in groups])],
                 "hocbaso_personal_id": f"0011{70 + index:02d}{rnd.randrange(10**6):06d}"[:12],
