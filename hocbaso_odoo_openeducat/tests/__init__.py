@@ -1,1 +1,2 @@
 from . import test_openeducat_import
+from . import test_openeducat_signing
