@@ -60,6 +60,7 @@ def _cert(subject, key, issuer_name, issuer_key, ca):
 
 
 class TestPki:
+    __test__ = False  # a fixture holder, not a pytest test class
     """Root -> issuing CA -> one certificate per signer (CCCD or MST in the UID)."""
 
     def __init__(self):
