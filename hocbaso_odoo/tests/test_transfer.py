@@ -60,8 +60,9 @@ def _cert(subject, key, issuer_name, issuer_key, ca):
 
 
 class TestPki:
-    __test__ = False  # a fixture holder, not a pytest test class
     """Root -> issuing CA -> one certificate per signer (CCCD or MST in the UID)."""
+
+    __test__ = False  # a fixture holder, not a pytest test class
 
     def __init__(self):
         root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
