@@ -19,6 +19,15 @@ else:
             "client_id": "demo-school", "client_secret": "demo-secret",
             "school_code": DEMO_CODE, "mode": "demo",
         })
+    # The demo parent has two children, one in primary (TT27) and one in lower secondary (TT22),
+    # each with an issued record, so the portal shows something on first login.
+    parent = result["users"].get("phuhuynh")
+    issued = result["records"].filtered(lambda r: r.state == "issued")
+    children = env["hocbaso.student"]  # noqa: F821
+    for circular in ("TT27", "TT22"):
+        children |= issued.filtered(lambda r: r.circular == circular)[:1].student_id
+    if parent and children:
+        children.write({"guardian_user_ids": [(4, parent.id)]})
     # Staff work in the demo school by default, admin sees it too.
     admin = env.ref("base.user_admin")  # noqa: F821
     admin.write({"company_ids": [(4, result["company"].id)], "company_id": result["company"].id,

@@ -167,9 +167,36 @@ def verify_package(zip_bytes: bytes, trusted_roots: list[x509.Certificate], inte
         report = VerificationReport()
         report.errors.append(exc.message)
         return report
-    report = verify_document(xml_bytes, trusted_roots, intermediates, crls, at)
+    # The package's certificates (signers and their issuing CAs) help build the chains; they
+    # are never trusted by themselves: every chain must still end at one of trusted_roots.
+    carried = package_certificates(zip_bytes)
+    report = verify_document(xml_bytes, trusted_roots, list(intermediates) + carried, crls, at)
     report.source = name
     return report
+
+
+def package_certificates(zip_bytes: bytes) -> list[x509.Certificate]:
+    """The certificates under certificates/ in a package (DER or PEM); unreadable ones skipped."""
+    found = []
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(zip_bytes))
+        members = archive.infolist()[:MAX_ZIP_ENTRIES]
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return found
+    for member in members:
+        name = member.filename.lower()
+        if not name.startswith("certificates/") or member.is_dir() or member.file_size > 65536:
+            continue
+        try:
+            with archive.open(member) as handle:
+                data = handle.read(65537)
+            if data.lstrip().startswith(b"-----BEGIN"):
+                found.extend(x509.load_pem_x509_certificates(data))
+            else:
+                found.append(x509.load_der_x509_certificate(data))
+        except (ValueError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+            continue
+    return found
 
 
 def find_record_in_zip(zip_bytes: bytes) -> tuple[str, bytes]:

@@ -110,6 +110,7 @@ class HocbasoDemoSchool(models.AbstractModel):
             "login": prefix + "phuhuynh", "password": prefix + "phuhuynh", "name": "Nguyễn Văn Thắng",
             "company_id": company.id, "company_ids": [(6, 0, company.ids)],
             "groups_id": [(6, 0, [env.ref("base.group_portal").id])],
+            "lang": "vi_VN" if env["res.lang"]._lang_get("vi_VN") else "en_US",
         })
         return users
 

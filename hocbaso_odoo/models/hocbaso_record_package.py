@@ -323,6 +323,11 @@ class HocbasoRecord(models.Model):
             result.append((f"certificates/{index:02d}-{_safe_name(label)}.cer", der, found))
         return result
 
+    def _package_chain_certificates(self, signer_ders):
+        """(filename, DER, subject) of the CA certificates between the signers and a root, so a
+        receiver can build the chains offline; the signing addon knows the CAs."""
+        return []
+
     def _build_package(self):
         """The record package (zip bytes): the signed XML at the top level (where any
         verifier looks for it), the PDF, the signers' certificates and manifest.json."""
@@ -334,12 +339,16 @@ class HocbasoRecord(models.Model):
                               "first.", student=record.student_id.name))
         base = record._report_filename()
         files = [(f"{base}.xml", xml, "record-xml", {}), (f"{base}.pdf", self._render_pdf(), "pdf", {})]
+        signer_ders = []
         for name, der, found in record._package_certificates(xml):
+            signer_ders.append(der)
             files.append((name, der, "certificate", {
                 "role": found["role"], "subject_code": found["subject_code"],
                 "signer": found["signer_name"],
                 "signing_time": found["signing_time"].isoformat() if found["signing_time"] else None,
             }))
+        for name, der, subject in record._package_chain_certificates(signer_ders):
+            files.append((name, der, "ca-certificate", {"subject": subject}))
         manifest = {
             "format": PACKAGE_FORMAT,
             "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),

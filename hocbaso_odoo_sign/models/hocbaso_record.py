@@ -254,6 +254,31 @@ class HocbasoRecord(models.Model):
             if role == X.ROLE_ISSUER:
                 record._on_issued()
 
+    # --- record package: the issuing CAs travel with the signers' certificates --------------
+    def _package_chain_certificates(self, signer_ders):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+
+        result = super()._package_chain_certificates(signer_ders)
+        cas = self.env["hocbaso.trusted.ca"].sudo().search([
+            ("active", "=", True), ("is_root", "=", False), "|", ("company_id", "=", False),
+            ("company_id", "=", self.company_id.id)])
+        by_subject = {}
+        for ca in cas:
+            cert = ca._certificate()
+            by_subject.setdefault(cert.subject, cert)
+        wanted, added = [x509.load_der_x509_certificate(der) for der in signer_ders], set()
+        while wanted:  # walk up: signer -> issuing CA -> its issuer, while we know them
+            issuer = by_subject.get(wanted.pop().issuer)
+            if issuer is None or issuer.subject in added:
+                continue
+            added.add(issuer.subject)
+            wanted.append(issuer)
+            result.append((f"certificates/ca-{len(added):02d}.cer",
+                           issuer.public_bytes(serialization.Encoding.DER),
+                           issuer.subject.rfc4514_string()))
+        return result
+
     # --- the document must carry the signatures the state claims ----------------------------
     def _signatures_enforced(self):
         """Signatures are required once signing is set up for the school (a trusted CA exists)

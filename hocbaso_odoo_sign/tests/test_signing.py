@@ -215,3 +215,21 @@ class TestSigning(SignCase):
         self.assertNotIn("remote_api_key",
                          self.env["hocbaso.signing.certificate"].with_user(self.school_admin)
                          .fields_get())
+
+    def test_package_carries_the_chain_and_verifies_offline(self):
+        """A receiver with only the root CA verifies the package: the issuing CA travels in it."""
+        import io
+        import zipfile
+
+        from hocbaso.verify import verify_package
+
+        self.lock(self.record)
+        self.sign_to(self.record)
+        package = self.record._build_package()
+        names = zipfile.ZipFile(io.BytesIO(package)).namelist()
+        self.assertIn("certificates/ca-01.cer", names)
+        report = verify_package(package, [self.pki.root])
+        self.assertTrue(report.valid and report.intact and report.complete, report.to_dict())
+        # trusting another root, nothing carried in the package makes it trusted
+        untrusted = verify_package(package, [self.pki.other_root])
+        self.assertFalse(untrusted.valid)
