@@ -5,7 +5,8 @@ no enveloped transform is needed and every reference is a plain "#Id". Later sig
 reference the earlier signatures, so changing a score or an earlier signature breaks every
 signature made after it. SignedInfo is built here with lxml (not signxml) because the
 signatures are multi-reference, live in fixed slots and are made in two phases (the key may be
-on a token driven from a browser or behind a remote service).
+on a token driven from a browser or behind a remote service). When the keys are at hand,
+:func:`sign_slots` makes several signatures in order with one parse of the record.
 
 Form: C14N 1.0 (inclusive, without comments) everywhere, SHA-256 digests, RSA-SHA256 or
 ECDSA-SHA256 by key type, KeyInfo with the leaf certificate, and (XAdES-BES, on by default)
@@ -17,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -85,6 +87,15 @@ def xades(name: str) -> str:
     return _XADES + name
 
 
+_SIGNATURE = ds("Signature")
+_SIGNED_INFO = ds("SignedInfo")
+_REFERENCE = ds("Reference")
+_TRANSFORMS = ds("Transforms")
+_TRANSFORM = ds("Transform")
+_DIGEST_METHOD = ds("DigestMethod")
+_DIGEST_VALUE = ds("DigestValue")
+
+
 def subject_signature_id(subject_code: str) -> str:
     return "sig-gvbm-" + subject_code
 
@@ -103,7 +114,7 @@ class Slot:
 
     @property
     def signatures(self) -> list[etree._Element]:
-        return [child for child in self.element if child.tag == ds("Signature")]
+        return [child for child in self.element if child.tag == _SIGNATURE]
 
     @property
     def label(self) -> str:
@@ -225,29 +236,37 @@ def signature_plan(xml, role: str, subject_code: str | None = None) -> SlotPlan:
     return plan_signature(layout, role, subject_code)
 
 
-def check_order(layout: Layout, role: str, subject_code: str | None = None) -> None:
-    """Raise SigningError unless ``role`` may sign now (all GVBM -> GVCN -> CBQL -> issuer)."""
+def check_order(layout: Layout, role: str, subject_code: str | None = None,
+                planned: tuple | list = ()) -> None:
+    """Raise SigningError unless ``role`` may sign now (all GVBM -> GVCN -> CBQL -> issuer).
+
+    ``planned``: slots (of ``layout``) that earlier steps of the same call will sign, counted
+    as signed; lets :func:`sign_slots` check a whole sequence before any key is used.
+    """
+    def signed(candidate: Slot) -> bool:
+        return bool(candidate.signatures) or any(candidate is p for p in planned)
+
     slot = layout.slot(role, subject_code)
-    if slot.signatures:
+    if signed(slot):
         raise SigningError(
             "The %(who)s has already signed this record; a signature cannot be made twice. "
             "If the record must change, make a new version of it.", who=slot.label)
     if role == ROLE_GVBM:
-        if layout.gvcn.signatures:
+        if signed(layout.gvcn):
             raise SigningError(
                 "The homeroom teacher has already signed, so subject teachers can no longer "
                 "sign this record. Make a new version of the record to change subject %(subject)s.",
                 subject=subject_code)
         return
     if role == ROLE_GVCN:
-        missing = [s.subject_code for s in layout.subject_slots if not s.signatures]
+        missing = [s.subject_code for s in layout.subject_slots if not signed(s)]
         if missing:
             raise SigningError(
                 "The homeroom teacher can sign only after every subject teacher has signed: "
                 "missing %(missing)s.", missing=", ".join(missing))
         return
     previous = layout.gvcn if role == ROLE_CBQL else layout.cbql
-    if not previous.signatures:
+    if not signed(previous):
         raise SigningError(
             "The %(who)s can sign only after the %(previous)s has signed.",
             who=slot.label, previous=previous.label)
@@ -378,8 +397,17 @@ def _reference(signed_info: etree._Element, uri: str, digest: bytes, ref_type: s
     _sub(ref, ds("DigestValue"), b64(digest))
 
 
-def _xades_object(signature: etree._Element, signature_id: str, certificate: x509.Certificate,
-                  signing_time: dt.datetime) -> etree._Element:
+@functools.lru_cache(maxsize=64)
+def _certificate_texts(certificate: x509.Certificate) -> tuple[str, str, str]:
+    """base64 of the certificate's DER, of its SHA-256 and of its IssuerSerialV2."""
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    return b64(der), b64(hashlib.sha256(der).digest()), b64(issuer_serial_v2(certificate))
+
+
+def _xades_object(signature: etree._Element, signature_id: str,
+                  certificate: x509.Certificate | None, signing_time: dt.datetime,
+                  texts: tuple[str, str, str] | None = None) -> etree._Element:
+    _, cert_sha256, issuer_serial = texts or _certificate_texts(certificate)
     obj = _sub(signature, ds("Object"))
     qualifying = etree.SubElement(obj, xades("QualifyingProperties"),
                                   {"Target": "#" + signature_id}, nsmap={"xades": XADES_NS})
@@ -389,9 +417,8 @@ def _xades_object(signature: etree._Element, signature_id: str, certificate: x50
     cert = _sub(_sub(sig_props, xades("SigningCertificateV2")), xades("Cert"))
     cert_digest = _sub(cert, xades("CertDigest"))
     _sub(cert_digest, ds("DigestMethod"), Algorithm=SHA256)
-    der = certificate.public_bytes(serialization.Encoding.DER)
-    _sub(cert_digest, ds("DigestValue"), b64(hashlib.sha256(der).digest()))
-    _sub(cert, xades("IssuerSerialV2"), b64(issuer_serial_v2(certificate)))
+    _sub(cert_digest, ds("DigestValue"), cert_sha256)
+    _sub(cert, xades("IssuerSerialV2"), issuer_serial)
     return signed_props
 
 
@@ -448,17 +475,158 @@ def _serialize(root: etree._Element) -> bytes:
     return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8")
 
 
-def check_earlier_signatures(layout: Layout) -> None:
+def check_earlier_signatures(layout: Layout,
+                             index: dict[str, list[etree._Element]] | None = None) -> None:
     """Refuse to sign over earlier signatures that no longer match the document."""
-    index = id_index(layout.root)
+    if index is None:
+        index = id_index(layout.root)
+    digests: dict = {}  # one pass over an unchanged tree: each target is canonicalised once
     for slot in layout.slots():
         for signature in slot.signatures:
-            problems = signature_crypto_errors(signature, index)
+            problems = signature_crypto_errors(signature, index, digests)
             if problems:
                 raise SigningError(
                     "The record was changed after the %(who)s signed it (%(detail)s), so it "
                     "cannot be signed further. Make a new version of the record.",
                     who=slot.label, detail=problems[0])
+
+
+def _sha256_c14n(element: etree._Element) -> bytes:
+    return hashlib.sha256(canonicalize(element)).digest()
+
+
+def _build_signature(parent: etree._Element | None, signature_id: str,
+                     certificate: x509.Certificate | None, algorithm: str,
+                     signing_time: dt.datetime, xades_bes: bool, texts: tuple[str, str, str],
+                     uris=(), index=None, digest_of=None):
+    """A ds:Signature (empty SignatureValue) under ``parent`` (None: a detached skeleton) with
+    the references ``uris`` (digests from ``digest_of(element_id, element)``), without the
+    reference to its SignedProperties. Returns (signature, SignedInfo, SignatureValue,
+    SignedProperties or None)."""
+    attrib, nsmap = {"Id": signature_id}, {"ds": DS_NS}
+    signature = etree.Element(ds("Signature"), attrib, nsmap=nsmap) if parent is None else \
+        etree.SubElement(parent, ds("Signature"), attrib, nsmap=nsmap)
+    signed_info = _sub(signature, ds("SignedInfo"))
+    _sub(signed_info, ds("CanonicalizationMethod"), Algorithm=C14N)
+    _sub(signed_info, ds("SignatureMethod"), Algorithm=algorithm)
+    for uri in uris:
+        _reference(signed_info, uri, digest_of(uri[1:], _only_target(index, uri)))
+    value_element = _sub(signature, ds("SignatureValue"), "", Id=signature_id + "-value")
+    x509_data = _sub(_sub(signature, ds("KeyInfo")), ds("X509Data"))
+    _sub(x509_data, ds("X509Certificate"), texts[0])
+    signed_props = None
+    if xades_bes:
+        signed_props = _xades_object(signature, signature_id, certificate, signing_time, texts)
+    return signature, signed_info, value_element, signed_props
+
+
+def _only_target(index: dict[str, list[etree._Element]], uri: str) -> etree._Element:
+    targets = index.get(uri[1:], [])
+    if len(targets) != 1:
+        raise SigningError(
+            "The record has %(count)s elements with Id %(id)s instead of one; it cannot be "
+            "signed. Rebuild the record.", count=len(targets), id=uri[1:])
+    return targets[0]
+
+
+def _plain_digest(_element_id: str, element: etree._Element) -> bytes:
+    return _sha256_c14n(element)
+
+
+class _SignatureBuilder:
+    """ds:Signature elements of one signing time and form, for any signer.
+
+    With ``skeleton`` (several signatures to make), :func:`_build_signature` builds, once, a
+    detached signature with empty Ids, method and certificate fields; each signature is then a
+    copy of it with those fields filled in, and its references copied from one template
+    Reference. Otherwise (and wherever the record itself binds the ds or XAdES namespace: a
+    copy moved there would take the record's prefix), the signature is built in place. Either
+    way the bytes are those of the signature built in place.
+    """
+
+    def __init__(self, signing_time: dt.datetime, xades_bes: bool, skeleton: bool = False):
+        self.signing_time, self.xades_bes = signing_time, xades_bes
+        self.skeleton = None
+        if skeleton:
+            self.skeleton = _build_signature(None, "", None, "", signing_time, xades_bes,
+                                             ("", "", ""))[0]
+        holder = etree.Element(_SIGNED_INFO, nsmap={"ds": DS_NS})
+        _reference(holder, "", b"")
+        self.reference = holder[0]
+
+    def _add_reference(self, signed_info: etree._Element, uri: str, digest: bytes,
+                       ref_type: str | None = None) -> None:
+        ref = self.reference.__deepcopy__(None)
+        ref.set("URI", uri)
+        if ref_type is not None:
+            ref.set("Type", ref_type)
+        ref[-1].text = b64(digest)  # DigestValue
+        signed_info.append(ref)
+
+    def _from_skeleton(self, signature_id: str, algorithm: str,
+                       texts: tuple[str, str, str]) -> tuple:
+        """A copy of the skeleton with this signature's fields (positions as built by
+        _build_signature and _xades_object)."""
+        signature = self.skeleton.__deepcopy__(None)
+        signature.set("Id", signature_id)
+        signed_info, value_element, key_info = signature[0], signature[1], signature[2]
+        signed_info[1].set("Algorithm", algorithm)  # SignatureMethod
+        value_element.set("Id", signature_id + "-value")
+        key_info[0][0].text = texts[0]  # X509Data/X509Certificate
+        signed_props = None
+        if self.xades_bes:
+            qualifying = signature[3][0]  # Object/QualifyingProperties
+            qualifying.set("Target", "#" + signature_id)
+            signed_props = qualifying[0]
+            signed_props.set("Id", "xades-" + signature_id)
+            cert = signed_props[0][1][0]  # SignedSignatureProperties/SigningCertificateV2/Cert
+            cert[0][1].text = texts[1]  # CertDigest/DigestValue
+            cert[1].text = texts[2]  # IssuerSerialV2
+        return signature, signed_info, value_element, signed_props
+
+    def add(self, plan: SlotPlan, index: dict[str, list[etree._Element]],
+            certificate: x509.Certificate, algorithm: str, digest_of=None,
+            ) -> tuple[etree._Element, etree._Element, etree._Element | None, list[str]]:
+        """Put the ds:Signature of ``plan`` (empty SignatureValue) into its slot.
+
+        ``digest_of(element_id, element)`` gives a reference's SHA-256 over C14N (default:
+        computed now). Returns the signature, its SignatureValue, its SignedProperties (or
+        None) and the reference URIs in order.
+        """
+        digest_of = digest_of or _plain_digest
+        texts = _certificate_texts(certificate)
+        parent = plan.slot.element
+        in_scope = parent.nsmap.values()
+        if DS_NS in in_scope or XADES_NS in in_scope:
+            signature, signed_info, value_element, signed_props = _build_signature(
+                parent, plan.signature_id, certificate, algorithm, self.signing_time,
+                self.xades_bes, texts, plan.reference_uris, index, digest_of)
+            add_reference = functools.partial(_reference, signed_info)
+        else:
+            if self.skeleton is None:
+                signature, signed_info, value_element, signed_props = _build_signature(
+                    parent, plan.signature_id, certificate, algorithm, self.signing_time,
+                    self.xades_bes, texts)
+            else:
+                signature, signed_info, value_element, signed_props = self._from_skeleton(
+                    plan.signature_id, algorithm, texts)
+                parent.append(signature)
+            add_reference = functools.partial(self._add_reference, signed_info)
+            for uri in plan.reference_uris:
+                add_reference(uri, digest_of(uri[1:], _only_target(index, uri)))
+        uris = list(plan.reference_uris)
+        if signed_props is not None:
+            uri = "#" + signed_props.get("Id")
+            add_reference(uri, _sha256_c14n(signed_props), XADES_SIGNED_PROPERTIES_TYPE)
+            uris.append(uri)
+        return signature, value_element, signed_props, uris
+
+
+def _check_new_id(index: dict[str, list[etree._Element]], signature_id: str) -> None:
+    if signature_id in index or ("xades-" + signature_id) in index:
+        raise SigningError(
+            "The record already holds an element with Id %(id)s; it cannot be signed twice.",
+            id=signature_id)
 
 
 def prepare_signature(xml_bytes: bytes, role: str, certificate: x509.Certificate,
@@ -468,43 +636,19 @@ def prepare_signature(xml_bytes: bytes, role: str, certificate: x509.Certificate
     root = _parse_own(xml_bytes)
     layout = Layout.of(root)
     check_order(layout, role, subject_code)
-    check_earlier_signatures(layout)
-    plan = plan_signature(layout, role, subject_code)
     index = id_index(root)
+    check_earlier_signatures(layout, index)
+    plan = plan_signature(layout, role, subject_code)
     algorithm = algorithm_for(certificate)
     if signing_time is None:
         signing_time = dt.datetime.now(dt.timezone.utc)
-    if plan.signature_id in index or ("xades-" + plan.signature_id) in index:
-        raise SigningError(
-            "The record already holds an element with Id %(id)s; it cannot be signed twice.",
-            id=plan.signature_id)
-
-    signature = etree.SubElement(plan.slot.element, ds("Signature"), {"Id": plan.signature_id},
-                                 nsmap={"ds": DS_NS})
-    signed_info = _sub(signature, ds("SignedInfo"))
-    _sub(signed_info, ds("CanonicalizationMethod"), Algorithm=C14N)
-    _sub(signed_info, ds("SignatureMethod"), Algorithm=algorithm)
-    for uri in plan.reference_uris:
-        targets = index.get(uri[1:], [])
-        if len(targets) != 1:
-            raise SigningError(
-                "The record has %(count)s elements with Id %(id)s instead of one; it cannot be "
-                "signed. Rebuild the record.", count=len(targets), id=uri[1:])
-        _reference(signed_info, uri, hashlib.sha256(canonicalize(targets[0])).digest())
-    _sub(signature, ds("SignatureValue"), "", Id=plan.signature_id + "-value")
-    x509_data = _sub(_sub(signature, ds("KeyInfo")), ds("X509Data"))
-    _sub(x509_data, ds("X509Certificate"),
-         b64(certificate.public_bytes(serialization.Encoding.DER)))
-    uris = list(plan.reference_uris)
-    if xades_bes:
-        signed_props = _xades_object(signature, plan.signature_id, certificate, signing_time)
-        uri = "#" + signed_props.get("Id")
-        _reference(signed_info, uri, hashlib.sha256(canonicalize(signed_props)).digest(),
-                   XADES_SIGNED_PROPERTIES_TYPE)
-        uris.append(uri)
+    _check_new_id(index, plan.signature_id)
+    builder = _SignatureBuilder(signing_time, xades_bes)
+    _, _, _, uris = builder.add(plan, index, certificate, algorithm)
 
     document = _serialize(root)
-    # Canonicalise from the serialised bytes, exactly as a verifier will see them.
+    # Canonicalise from the serialised bytes, exactly as a verifier will see them: the key may
+    # sign much later, elsewhere, and only this document is kept.
     reread = parse_untrusted(document)
     signed_info = _find_signature(reread, plan.signature_id).find(ds("SignedInfo"))
     signed_info_c14n = canonicalize(signed_info)
@@ -529,6 +673,22 @@ def _find_signature(root: etree._Element, signature_id: str) -> etree._Element:
         "The pending document has no signature %(id)s. Start the signing again.", id=signature_id)
 
 
+def _checked_value(certificate: x509.Certificate, algorithm: str, signed: bytes,
+                   signature_value: bytes) -> bytes:
+    """``signature_value`` in XML-DSig form once it is known to be a valid signature of
+    ``signed`` by ``certificate``; SigningError otherwise."""
+    try:
+        value = to_xmldsig_value(certificate, bytes(signature_value))
+    except SigningError:
+        value = b""
+    if not check_signature_value(certificate, algorithm, signed, value):
+        raise SigningError(
+            "The signature value returned by the key does not match the certificate %(subject)s. "
+            "Check that the right token or certificate was used, then sign again.",
+            subject=certificate.subject.rfc4514_string())
+    return value
+
+
 def complete_signature(pending: PendingSignature, signature_value: bytes) -> bytes:
     """Phase two: write the value into the pending signature after checking it is valid."""
     root = parse_untrusted(pending.document)
@@ -544,26 +704,132 @@ def complete_signature(pending: PendingSignature, signature_value: bytes) -> byt
         raise SigningError(
             "The pending document was changed while waiting for the signature. "
             "Start the signing again.")
-    try:
-        value = to_xmldsig_value(pending.certificate, bytes(signature_value))
-    except SigningError:
-        value = b""
-    if not check_signature_value(pending.certificate, pending.algorithm,
-                                 pending.signed_info_c14n, value):
-        raise SigningError(
-            "The signature value returned by the key does not match the certificate %(subject)s. "
-            "Check that the right token or certificate was used, then sign again.",
-            subject=pending.certificate.subject.rfc4514_string())
+    value = _checked_value(pending.certificate, pending.algorithm, pending.signed_info_c14n,
+                           signature_value)
     value_element.text = b64(value)
     return _serialize(root)
 
 
+@dataclass
+class _Made:
+    """A signature made by :func:`sign_slots`, as the safety net re-checks it."""
+
+    role: str
+    subject_code: str | None
+    signature_id: str
+    certificate_text: str  # base64 DER, as written in KeyInfo
+    reference_uris: list[str]
+
+
+def sign_slots(xml_bytes: bytes, steps, signing_time: dt.datetime | None = None,
+               xades_bes: bool = True) -> bytes:
+    """Sign several slots in one go: ``steps`` is a sequence of (role, signer, subject_code or
+    None), applied in order (e.g. every GVBM, then GVCN, CBQL and the issuer).
+
+    The result is the same as calling :func:`sign_slot` once per step (same signatures, same
+    references; later signatures cover the values of the earlier ones), but the record is
+    parsed and serialised once: the order of every step and the signatures already in the
+    record are checked before any key is used, digests of elements that do not change between
+    steps (the payload, the finished signatures) are computed once, and each value is checked
+    against its certificate before it is written. As a safety net the written record is parsed
+    again and every new signature is verified (digests and value) as a verifier would; any
+    difference raises SigningError and nothing is returned. No steps: ``xml_bytes`` unchanged.
+    """
+    steps = [(role, signer, subject_code) for role, signer, subject_code in steps]
+    root = _parse_own(xml_bytes)
+    if not steps:
+        return bytes(xml_bytes)
+    layout = Layout.of(root)
+    index = id_index(root)
+    # Every step's order and slot, before any key is used (same errors as sign_slot's).
+    planned: list[Slot] = []
+    for role, _signer, subject_code in steps:
+        check_order(layout, role, subject_code, planned)
+        planned.append(layout.slot(role, subject_code))
+    check_earlier_signatures(layout, index)
+    for role, signer, subject_code in steps:
+        plan = plan_signature(layout, role, subject_code)
+        algorithm_for(signer.certificate)  # a key type that cannot sign records is refused now
+        _check_new_id(index, plan.signature_id)
+    if signing_time is None:
+        signing_time = dt.datetime.now(dt.timezone.utc)
+
+    # Only the slots and their ancestors change between steps; any other reference target
+    # (the payload, a subject's results, a finished signature) is canonicalised once.
+    changing = set()
+    for slot in planned:
+        changing.add(slot.element)
+        changing.update(slot.element.iterancestors())
+    cache: dict[str, tuple[etree._Element, bytes]] = {}
+
+    def digest_of(element_id: str, element: etree._Element) -> bytes:
+        hit = cache.get(element_id)
+        if hit is not None and hit[0] is element:
+            return hit[1]
+        digest = _sha256_c14n(element)
+        if element not in changing:
+            cache[element_id] = (element, digest)
+        return digest
+
+    builder = _SignatureBuilder(signing_time, xades_bes, skeleton=len(steps) > 1)
+    made: list[_Made] = []
+    for role, signer, subject_code in steps:
+        check_order(layout, role, subject_code)  # now with the earlier steps in the tree
+        plan = plan_signature(layout, role, subject_code)
+        certificate = signer.certificate
+        algorithm = algorithm_for(certificate)
+        signature, value_element, signed_props, uris = builder.add(plan, index, certificate,
+                                                                   algorithm, digest_of)
+        for element in (signature, value_element, signed_props):
+            if element is not None:
+                index.setdefault(element.get("Id"), []).append(element)
+        signed = canonicalize(signature[0])  # SignedInfo
+        value_element.text = b64(_checked_value(certificate, algorithm, signed,
+                                                signer.sign(signed)))
+        made.append(_Made(role, subject_code, plan.signature_id,
+                          _certificate_texts(certificate)[0], uris))
+
+    document = _serialize(root)
+    _check_written(document, made)
+    return document
+
+
+def _check_written(document: bytes, made: list[_Made]) -> None:
+    """Parse ``document`` again and verify each new signature as a verifier would."""
+    root = parse_untrusted(document)
+    layout = Layout.of(root)
+    index = id_index(root)
+    digests: dict = {}
+    for entry in made:
+        slot = layout.slot(entry.role, entry.subject_code)
+        signatures = slot.signatures
+        problems = []
+        if len(signatures) != 1 or signatures[0].get("Id") != entry.signature_id:
+            problems.append("its slot does not hold exactly the new signature")
+        else:
+            signature = signatures[0]
+            problems = signature_crypto_errors(signature, index, digests)
+            uris = [ref.get("URI") for ref in signature.find(_SIGNED_INFO)
+                    if ref.tag == _REFERENCE]
+            if uris != entry.reference_uris:
+                problems.append("its references are not the planned ones")
+            written = signature.findtext("/".join(
+                (ds("KeyInfo"), ds("X509Data"), ds("X509Certificate"))))
+            if written != entry.certificate_text:
+                problems.append("its KeyInfo does not hold the signer's certificate")
+        if problems:
+            raise SigningError(
+                "The record was changed after the %(who)s signed it (%(detail)s), so it "
+                "cannot be signed further. Make a new version of the record.",
+                who=slot.label, detail=problems[0])
+
+
 def sign_slot(xml_bytes: bytes, role: str, signer: Signer, subject_code: str | None = None,
               signing_time: dt.datetime | None = None, xades_bes: bool = True) -> bytes:
-    """Sign one slot in one go: prepare, let ``signer`` sign, complete."""
-    pending = prepare_signature(xml_bytes, role, signer.certificate, subject_code,
-                                signing_time, xades_bes=xades_bes)
-    return complete_signature(pending, signer.sign(pending.signed_info_c14n))
+    """Sign one slot in one go: the same checks and bytes as prepare + sign + complete, with
+    the record parsed once (see :func:`sign_slots`)."""
+    return sign_slots(xml_bytes, [(role, signer, subject_code)], signing_time,
+                      xades_bes=xades_bes)
 
 
 # --- checking one signature's cryptography (used before counter-signing and by verify) -------
@@ -575,14 +841,20 @@ class ReferenceCheck:
     error: str = ""
 
 
-def reference_checks(signature: etree._Element,
-                     index: dict[str, list[etree._Element]]) -> list[ReferenceCheck]:
-    """Recompute every reference digest of ``signature``; errors are clerk-readable strings."""
+def reference_checks(signature: etree._Element, index: dict[str, list[etree._Element]],
+                     digests: dict | None = None) -> list[ReferenceCheck]:
+    """Recompute every reference digest of ``signature``; errors are clerk-readable strings.
+
+    ``digests``: a dict kept across calls over the same, unchanged tree, so an element that
+    several signatures reference is canonicalised and hashed once.
+    """
     checks = []
-    signed_info = signature.find(ds("SignedInfo"))
+    signed_info = signature.find(_SIGNED_INFO)
     if signed_info is None:
         return [ReferenceCheck("", None, False, "The signature has no SignedInfo.")]
-    for ref in signed_info.findall(ds("Reference")):
+    for ref in signed_info:  # plain iteration: much cheaper in lxml than a tag filter
+        if ref.tag != _REFERENCE:
+            continue
         uri = ref.get("URI")
         if uri is None or not uri.startswith("#") or len(uri) < 2:
             checks.append(ReferenceCheck(
@@ -594,30 +866,47 @@ def reference_checks(signature: etree._Element,
                                          "Reference %s matches %d elements instead of one."
                                          % (uri, len(targets))))
             continue
+        # One pass over the Reference's children: every Transforms/Transform, the first
+        # DigestMethod and the first DigestValue (as findall / find / findtext would give).
         algorithm = C14N
         bad_transform = None
-        for transform in ref.findall(ds("Transforms") + "/" + ds("Transform")):
-            method = transform.get("Algorithm")
-            if method in C14N_METHODS:
-                algorithm = method
-            else:
-                bad_transform = method
+        method = digest_text = None
+        for child in ref:
+            tag = child.tag
+            if tag == _TRANSFORMS:
+                for transform in child:
+                    if transform.tag != _TRANSFORM:
+                        continue
+                    transform_method = transform.get("Algorithm")
+                    if transform_method in C14N_METHODS:
+                        algorithm = transform_method
+                    else:
+                        bad_transform = transform_method
+            elif tag == _DIGEST_METHOD:
+                if method is None:
+                    method = child
+            elif tag == _DIGEST_VALUE and digest_text is None:
+                digest_text = child.text or ""
         if bad_transform is not None:
             checks.append(ReferenceCheck(uri, targets[0], False,
                                          "Reference %s uses the transform %s, which is not "
                                          "accepted." % (uri, bad_transform)))
             continue
-        method = ref.find(ds("DigestMethod"))
         hasher = DIGEST_METHODS.get(method.get("Algorithm") if method is not None else None)
         if hasher is None:
             checks.append(ReferenceCheck(uri, targets[0], False,
                                          "Reference %s uses an unsupported digest method." % uri))
             continue
         try:
-            expected = b64decode(ref.findtext(ds("DigestValue")))
+            expected = b64decode(digest_text)
         except (binascii.Error, ValueError):
             expected = b""
-        actual = hasher(canonicalize(targets[0], algorithm)).digest()
+        memo_key = (targets[0], algorithm, hasher)
+        actual = digests.get(memo_key) if digests is not None else None
+        if actual is None:
+            actual = hasher(canonicalize(targets[0], algorithm)).digest()
+            if digests is not None:
+                digests[memo_key] = actual
         ok = expected == actual
         checks.append(ReferenceCheck(uri, targets[0], ok,
                                      "" if ok else "The content of %s was changed after signing "
@@ -632,8 +921,15 @@ def signature_certificates(signature: etree._Element) -> list[x509.Certificate]:
     certificates = []
     path = "/".join((ds("KeyInfo"), ds("X509Data"), ds("X509Certificate")))
     for text in signature.findall(path):
-        certificates.append(x509.load_der_x509_certificate(b64decode(text.text)))
+        certificates.append(_load_der_certificate(b64decode(text.text)))
     return certificates
+
+
+@functools.lru_cache(maxsize=256)
+def _load_der_certificate(der: bytes) -> x509.Certificate:
+    """Certificates are immutable: the same DER (the same teacher on many records) is parsed
+    once."""
+    return x509.load_der_x509_certificate(der)
 
 
 def signature_value_ok(signature: etree._Element,
@@ -662,10 +958,13 @@ def signature_value_ok(signature: etree._Element,
     return True, ""
 
 
-def signature_crypto_errors(signature: etree._Element,
-                            index: dict[str, list[etree._Element]]) -> list[str]:
-    """Digest and signature-value problems of one signature (no trust checks); empty if fine."""
-    errors = [check.error for check in reference_checks(signature, index) if not check.digest_ok]
+def signature_crypto_errors(signature: etree._Element, index: dict[str, list[etree._Element]],
+                            digests: dict | None = None) -> list[str]:
+    """Digest and signature-value problems of one signature (no trust checks); empty if fine.
+
+    ``digests``: see :func:`reference_checks`."""
+    errors = [check.error for check in reference_checks(signature, index, digests)
+              if not check.digest_ok]
     try:
         certificates = signature_certificates(signature)
     except (ValueError, binascii.Error):

@@ -279,3 +279,193 @@ def test_secondary_record_signs_and_verifies(pki, tmp_path):
     get_profile().validate(signed)
     for node_id in ("sig-gvbm-" + record.subjects[-1].code, "sig-phathanh"):
         assert xmlsec1_verify(signed, node_id, pki, tmp_path).returncode == 0
+
+
+# --- sign_slots: several slots in one parse ----------------------------------------------------
+class CountingSigner:
+    """Wraps a signer and counts the key operations (to show refusals happen before any)."""
+
+    def __init__(self, signer):
+        self.inner = signer
+        self.certificate = signer.certificate
+        self.algorithm = signer.algorithm
+        self.calls = 0
+
+    def sign(self, data):
+        self.calls += 1
+        return self.inner.sign(data)
+
+
+def _all_steps(record, pki, codes=None, roles=(X.ROLE_GVCN, X.ROLE_CBQL, X.ROLE_ISSUER)):
+    """The steps sign_all takes, as (role, signer, subject_code) for sign_slots."""
+    steps = [(X.ROLE_GVBM, teacher_signer(pki, s.teacher.name, s.teacher.personal_id), s.code)
+             for s in record.subjects if codes is None or s.code in codes]
+    signers = {
+        X.ROLE_GVCN: teacher_signer(pki, record.homeroom_teacher.name,
+                                    record.homeroom_teacher.personal_id),
+        X.ROLE_CBQL: teacher_signer(pki, record.leader.name, record.leader.personal_id),
+        X.ROLE_ISSUER: pki.signers["phathanh"],
+    }
+    return steps + [(role, signers[role], None) for role in roles]
+
+
+def _all_ids(record):
+    return [X.subject_signature_id(s.code) for s in record.subjects] + \
+        ["sig-gvcn", "sig-cbql", "sig-phathanh"]
+
+
+def _assert_fully_valid(xml, unsigned_xml, record, pki, tmp_path):
+    for node_id in _all_ids(record):
+        result = xmlsec1_verify(xml, node_id, pki, tmp_path)
+        assert result.returncode == 0, "xmlsec1 refused %s: %s" % (node_id, result.stderr)
+        assert "OK" in result.stdout + result.stderr
+    assert _payload_c14n(xml) == _payload_c14n(unsigned_xml)
+    get_profile().validate(xml)
+    report = _report(xml, pki)
+    assert report.valid and report.intact and report.order_ok and report.complete
+    assert [s.signature_id for s in report.signatures] == _all_ids(record)
+
+
+@pytest.mark.parametrize("secondary", [False, True], ids=["primary", "secondary"])
+def test_sign_slots_all_roles_verifies_like_sign_slot(pki, signed, secondary, tmp_path):
+    record, xml = record_and_xml(secondary=secondary)
+    out = X.sign_slots(xml, _all_steps(record, pki), signing_time=SIGNING_TIME)
+    _assert_fully_valid(out, xml, record, pki, tmp_path)
+    # the same bytes as one sign_slot per step (RSA PKCS#1 v1.5 is deterministic)
+    one_by_one = signed if not secondary else sign_all(xml, record, pki,
+                                                       signing_time=SIGNING_TIME)
+    assert out == one_by_one
+    # later signatures cover the earlier signatures (and so their values)
+    issuer = etree.fromstring(out).find("PHAT_HANH_HOC_BA/KY_PHAT_HANH/" + X.ds("Signature"))
+    uris = [r.get("URI") for r in issuer.iter(X.ds("Reference"))]
+    assert uris == ["#data"] + ["#" + i for i in _all_ids(record)[:-1]] + \
+        ["#xades-sig-phathanh"]
+
+
+def test_sign_slots_refuses_the_same_order_violations(pki, unsigned):
+    record, xml = unsigned
+    codes = [s.code for s in record.subjects]
+    gvbm = _all_steps(record, pki, roles=())
+    gvcn, cbql, issuer = _all_steps(record, pki, codes=())
+
+    def both_refuse(document, steps, match):
+        """sign_slots refuses ``steps`` with the message sign_slot gives at the bad step,
+        and no key is used."""
+        counted = [(role, CountingSigner(signer), code) for role, signer, code in steps]
+        with pytest.raises(SigningError, match=match) as many:
+            X.sign_slots(document, counted)
+        assert all(signer.calls == 0 for _, signer, _ in counted)
+        with pytest.raises(SigningError) as one:
+            for role, signer, code in steps:
+                document = X.sign_slot(document, role, signer, code)
+        assert many.value.message == one.value.message
+        return many.value
+
+    error = both_refuse(xml, [gvbm[0], gvcn], "homeroom teacher can sign only after")
+    assert error.message.endswith("missing %s." % ", ".join(codes[1:]))
+    both_refuse(xml, [cbql], "only after the homeroom teacher")
+    both_refuse(xml, gvbm + [issuer], "only after the school leader")
+    both_refuse(xml, [gvbm[0], gvbm[0]], "already signed this record")
+    both_refuse(xml, gvbm + [gvcn, gvbm[0]], "already signed this record")
+    both_refuse(xml, [(X.ROLE_GVBM, gvcn[1], "XYZ")], "no signature slot for subject XYZ")
+    partly = sign_subjects(xml, record, pki, codes={"TV", "NN1"})
+    both_refuse(partly, [gvcn, cbql], "missing")
+    both_refuse(partly, [(X.ROLE_GVBM, gvbm[0][1], "TV")], "already signed this record")
+    # a subject slot emptied after the homeroom teacher signed cannot be signed again
+    root = etree.fromstring(X.sign_slots(xml, gvbm + [gvcn]))
+    slot = root.find("DANH_SACH_THONG_TIN_KY/DANH_SACH_GVBM/GVBM[@MaMon='TOAN']")
+    slot.remove(slot[0])
+    emptied = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    both_refuse(emptied, [(X.ROLE_GVBM, gvcn[1], "TOAN")], "subject teachers can no longer sign")
+
+
+def test_sign_slots_refuses_a_tampered_earlier_signature(pki, unsigned):
+    record, xml = unsigned
+    steps = _all_steps(record, pki)
+    ready = X.sign_slots(xml, steps[:-2])  # every GVBM and the GVCN
+    root = etree.fromstring(ready)
+    value = root.find("DANH_SACH_THONG_TIN_KY/GVCN/%s/%s" % (X.ds("Signature"),
+                                                             X.ds("SignatureValue")))
+    raw = bytearray(base64.b64decode(value.text))
+    raw[10] ^= 0xFF
+    value.text = base64.b64encode(bytes(raw)).decode()
+    tampered = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    rest = [(role, CountingSigner(signer), code) for role, signer, code in steps[-2:]]
+    with pytest.raises(SigningError, match="was changed after the homeroom teacher") as exc:
+        X.sign_slots(tampered, rest)
+    assert "does not match the signed content" in exc.value.message
+    assert all(signer.calls == 0 for _, signer, _ in rest)
+    # a changed score is refused the same way, naming the subject teacher
+    changed = ready.replace(b"<MA_MON_HOC>TOAN</MA_MON_HOC>", b"<MA_MON_HOC>TOAN</MA_MON_HOC> ", 1)
+    assert changed != ready
+    with pytest.raises(SigningError, match="was changed after the subject teacher"):
+        X.sign_slots(changed, rest)
+    # sign_slot refuses the same documents with the same message
+    with pytest.raises(SigningError) as one:
+        X.sign_slot(tampered, *steps[-2])
+    assert one.value.message == exc.value.message
+
+
+def test_mixing_sign_slot_then_sign_slots_verifies(pki, unsigned, signed, tmp_path):
+    record, xml = unsigned
+    steps = _all_steps(record, pki)
+    for split in (1, len(record.subjects), len(record.subjects) + 1):
+        document = xml
+        for role, signer, code in steps[:split]:
+            document = X.sign_slot(document, role, signer, code, signing_time=SIGNING_TIME)
+        document = X.sign_slots(document, steps[split:], signing_time=SIGNING_TIME)
+        assert document == signed, split
+    # and with sign_slots first, then sign_slot, then sign_slots again
+    document = X.sign_slots(xml, steps[:2], signing_time=SIGNING_TIME)
+    document = X.sign_slot(document, *steps[2], signing_time=SIGNING_TIME)
+    document = X.sign_slots(document, steps[3:], signing_time=SIGNING_TIME)
+    _assert_fully_valid(document, xml, record, pki, tmp_path)
+    assert X.sign_slots(document, []) == document
+
+
+def test_sign_slots_ecdsa_and_plain_xmldsig(pki, unsigned, tmp_path):
+    record, xml = unsigned
+    ec = pki.signers["ec"]
+    steps = [(X.ROLE_GVBM, ec, s.code) for s in record.subjects]
+    steps += _all_steps(record, pki, codes=())
+    for xades_bes in (True, False):
+        out = X.sign_slots(xml, steps, signing_time=SIGNING_TIME, xades_bes=xades_bes)
+        assert (b"QualifyingProperties" in out) == xades_bes
+        for node_id in ("sig-gvbm-TOAN", "sig-phathanh"):
+            assert xmlsec1_verify(out, node_id, pki, tmp_path).returncode == 0
+        report = _report(out, pki)
+        assert report.intact and all(s.signature_ok and s.digests_ok for s in report.signatures)
+
+
+def test_sign_slots_refuses_a_value_from_the_wrong_key(pki, unsigned):
+    record, xml = unsigned
+
+    class WrongKey(CountingSigner):
+        def sign(self, data):
+            self.calls += 1
+            return pki.signers["other"].sign(data)
+
+    steps = _all_steps(record, pki)
+    steps[1] = (steps[1][0], WrongKey(steps[1][1]), steps[1][2])
+    with pytest.raises(SigningError, match="does not match the certificate"):
+        X.sign_slots(xml, steps)
+
+
+def test_sign_slots_safety_net_catches_a_written_record_that_differs(pki, unsigned,
+                                                                   monkeypatch):
+    record, xml = unsigned
+    serialize = X._serialize
+
+    def changing_serialize(root):
+        """Writes a record whose TOAN result differs from the one that was signed."""
+        written = etree.fromstring(serialize(root))
+        level = written.find("DU_LIEU_HOC_BA/DANH_SACH_DIEM/DIEM_TONG_KET[@Id='mon-TOAN']/"
+                             "MUC_DAT_DUOC")
+        level.text = "C" if level.text != "C" else "T"
+        return etree.tostring(written, xml_declaration=True, encoding="UTF-8")
+
+    monkeypatch.setattr(X, "_serialize", changing_serialize)
+    with pytest.raises(SigningError, match="TOAN signed it .The content of #mon-TOAN was changed"):
+        X.sign_slots(xml, _all_steps(record, pki, codes={"TOAN"}, roles=()))
+    monkeypatch.setattr(X, "_serialize", serialize)
+    assert X.sign_slots(xml, _all_steps(record, pki, codes={"TOAN"}, roles=()))
