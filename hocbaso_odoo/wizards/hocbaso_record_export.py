@@ -12,6 +12,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.hocbaso_record_package import PACKAGE_FORMAT, _safe_name
+from ..tools import notify_progress
 
 EXPORT_FORMAT = "hocbaso-export-1.0"
 CHUNK_SIZE = 20
@@ -89,15 +90,6 @@ class HocbasoRecordExport(models.TransientModel):
         stamp = fields.Datetime.context_timestamp(self, fields.Datetime.now()).strftime("%Y%m%d_%H%M")
         return f"hocba_export_{_safe_name(label)}_{stamp}.zip"
 
-    def _notify_progress(self, done, total):
-        """A progress line for the user who runs the export (delivered by the bus)."""
-        if "bus.bus" not in self.env:
-            return
-        self.env["bus.bus"]._sendone(self.env.user.partner_id, "simple_notification", {
-            "type": "info", "sticky": False, "title": _("Record export"),
-            "message": _("%(done)s of %(total)s records exported.", done=done, total=total),
-        })
-
     def _build_export(self, records):
         """(zip bytes, exported, skipped) — built chunk by chunk on disk, not in memory."""
         exported, skipped, used_names = [], [], set()
@@ -133,7 +125,8 @@ class HocbasoRecordExport(models.TransientModel):
                         })
                     if done:
                         done._log_access("download_package", detail=_("batch export"))
-                    self._notify_progress(min(start + CHUNK_SIZE, len(ids)), len(ids))
+                    notify_progress(self.env, _("Record export"),
+                                    min(start + CHUNK_SIZE, len(ids)), len(ids))
                     # free the chunk's cache (PDFs and XMLs) before the next one
                     self.env.invalidate_all()
                 manifest = {

@@ -1,10 +1,13 @@
 import base64
+import json
+from unittest.mock import patch
 
 from lxml import etree
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from ..wizards import hocbaso_sign_wizard as sign_wizard_module
 from .common import SignCase
 
 
@@ -113,10 +116,18 @@ class TestSigning(SignCase):
         records = self.records | self.klass._generate_records()
         self.assertEqual(len(records), 30)
         self.lock(records)
-        wizard = self.sign(self.gvbm_lit, records, "gvbm")
+        bus_before = self.env["bus.bus"].sudo().search_count([])
+        with patch.object(sign_wizard_module, "PROGRESS_EVERY", 10):
+            wizard = self.sign(self.gvbm_lit, records, "gvbm")
         self.assert_all_signed(wizard)
         self.assertEqual(len(wizard.result_ids), 30)
         self.assertIn("30 of 30", wizard.summary)
+        self.env.cr.precommit.run()  # the bus writes its rows when the transaction commits
+        progress = self.env["bus.bus"].sudo().search([], order="id")[bus_before:]
+        self.assertEqual([json.loads(n.message)["payload"]["message"] for n in progress
+                          if "records done" in n.message],
+                         ["10 of 30 records done.", "20 of 30 records done.",
+                          "30 of 30 records done."])
         # a failure on one record does not undo the others
         records[0].line_ids.filtered(lambda l: l.subject_code == "TOAN").sudo()._write(
             {"teacher_id": self.gvbm_lit.id})

@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from hocbaso.errors import HocbasoError
 from hocbaso.signing import xmldsig as X
 
-from odoo.addons.hocbaso_odoo.tools import lib_message
+from odoo.addons.hocbaso_odoo.tools import lib_message, notify_progress
 
 from ..models.hocbaso_record import STATE_ROLE
 from ..tools import open_signer
@@ -169,6 +169,7 @@ class HocbasoSignWizard(models.TransientModel):
                                                                      self.certificate_id)))
             if total > PROGRESS_EVERY and position % PROGRESS_EVERY == 0:
                 _logger.info("Signing as %s: %s of %s records done", self.role, position, total)
+                notify_progress(self.env, _("Signing records"), position, total)
         return results
 
     def _sign_one(self, record, sign):
