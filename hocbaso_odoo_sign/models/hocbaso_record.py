@@ -259,13 +259,12 @@ class HocbasoRecord(models.Model):
         from cryptography import x509
         from cryptography.hazmat.primitives import serialization
 
+        from ..tools import trust_material
+
         result = super()._package_chain_certificates(signer_ders)
-        cas = self.env["hocbaso.trusted.ca"].sudo().search([
-            ("active", "=", True), ("is_root", "=", False), "|", ("company_id", "=", False),
-            ("company_id", "=", self.company_id.id)])
+        _roots, intermediates, _crls = trust_material(self.env, self.company_id)
         by_subject = {}
-        for ca in cas:
-            cert = ca._certificate()
+        for cert in intermediates:
             by_subject.setdefault(cert.subject, cert)
         wanted, added = [x509.load_der_x509_certificate(der) for der in signer_ders], set()
         while wanted:  # walk up: signer -> issuing CA -> its issuer, while we know them
