@@ -2,8 +2,6 @@
 
 import threading
 
-from odoo import _
-
 
 def notify_progress(env, title, done, total):
     """Tell the current user how far a batch is, now.
@@ -17,7 +15,8 @@ def notify_progress(env, title, done, total):
         return
     payload = {
         "type": "info", "sticky": False, "title": title,
-        "message": _("%(done)s of %(total)s records done.", done=done, total=total),
+        # env._: a plain function has no self for _() to find the language from
+        "message": env._("%(done)s of %(total)s records done.", done=done, total=total),
     }
     partner = env.user.partner_id
     if getattr(threading.current_thread(), "testing", False):
