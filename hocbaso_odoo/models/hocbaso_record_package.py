@@ -421,6 +421,7 @@ class IrActionsReport(models.Model):
         if not records:
             raise UserError(_("Choose the records to print."))
         records.check_access("read")
-        bodies = [self.env["ir.qweb"]._render(STANDALONE_TEMPLATE, {"docs": record})
-                  for record in records]
-        return self._run_wkhtmltopdf([str(body) for body in bodies], report_ref=report), "pdf"
+        # one HTML document for every record, each starting on a new page: Debian's
+        # wkhtmltopdf (unpatched Qt) gives an empty PDF when handed several input documents
+        body = self.env["ir.qweb"]._render(STANDALONE_TEMPLATE, {"docs": records})
+        return self._run_wkhtmltopdf([str(body)], report_ref=report), "pdf"

@@ -99,6 +99,16 @@ class TestDocuments(HocbasoCase):
         self.assertIn(f"/hocbaso/verify/{self.record.record_uuid}?v=1&amp;c={code}", html)
         self.assertNotIn('class="hb-watermark"', html)
 
+    def test_several_records_print_into_one_pdf(self):
+        """Printing a selection gives one PDF with every record, each from a new page."""
+        from odoo.tools.pdf import PdfFileReader
+
+        alone = [len(PdfFileReader(io.BytesIO(self._pdf(r))).pages)
+                 for r in (self.record, self.primary)]
+        both = self._pdf(self.record | self.primary)
+        self.assertTrue(both.startswith(b"%PDF"))
+        self.assertEqual(len(PdfFileReader(io.BytesIO(both)).pages), sum(alone))
+
     def test_primary_pdf(self):
         self.assertEqual(self.primary.circular, "TT27")
         self.assertTrue(self._pdf(self.primary).startswith(b"%PDF"))
