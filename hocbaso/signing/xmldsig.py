@@ -711,18 +711,27 @@ def complete_signature(pending: PendingSignature, signature_value: bytes) -> byt
 
 
 @dataclass
-class _Made:
-    """A signature made by :func:`sign_slots`, as the safety net re-checks it."""
+class MadeSignature:
+    """A signature made by :func:`sign_slots_made`: what a signing log keeps of it, and what
+    the safety net re-checks."""
 
     role: str
     subject_code: str | None
     signature_id: str
+    certificate: x509.Certificate
     certificate_text: str  # base64 DER, as written in KeyInfo
     reference_uris: list[str]
+    digest: bytes  # SHA-256 of the canonical SignedInfo the key signed
 
 
 def sign_slots(xml_bytes: bytes, steps, signing_time: dt.datetime | None = None,
                xades_bes: bool = True) -> bytes:
+    """:func:`sign_slots_made` without the list of signatures made."""
+    return sign_slots_made(xml_bytes, steps, signing_time, xades_bes)[0]
+
+
+def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = None,
+                    xades_bes: bool = True) -> tuple[bytes, list[MadeSignature]]:
     """Sign several slots in one go: ``steps`` is a sequence of (role, signer, subject_code or
     None), applied in order (e.g. every GVBM, then GVCN, CBQL and the issuer).
 
@@ -734,11 +743,13 @@ def sign_slots(xml_bytes: bytes, steps, signing_time: dt.datetime | None = None,
     against its certificate before it is written. As a safety net the written record is parsed
     again and every new signature is verified (digests and value) as a verifier would; any
     difference raises SigningError and nothing is returned. No steps: ``xml_bytes`` unchanged.
+
+    Returns the signed record and, in order, the signatures made.
     """
     steps = [(role, signer, subject_code) for role, signer, subject_code in steps]
     root = _parse_own(xml_bytes)
     if not steps:
-        return bytes(xml_bytes)
+        return bytes(xml_bytes), []
     layout = Layout.of(root)
     index = id_index(root)
     # Every step's order and slot, before any key is used (same errors as sign_slot's).
@@ -772,7 +783,7 @@ def sign_slots(xml_bytes: bytes, steps, signing_time: dt.datetime | None = None,
         return digest
 
     builder = _SignatureBuilder(signing_time, xades_bes, skeleton=len(steps) > 1)
-    made: list[_Made] = []
+    made: list[MadeSignature] = []
     for role, signer, subject_code in steps:
         check_order(layout, role, subject_code)  # now with the earlier steps in the tree
         plan = plan_signature(layout, role, subject_code)
@@ -786,15 +797,16 @@ def sign_slots(xml_bytes: bytes, steps, signing_time: dt.datetime | None = None,
         signed = canonicalize(signature[0])  # SignedInfo
         value_element.text = b64(_checked_value(certificate, algorithm, signed,
                                                 signer.sign(signed)))
-        made.append(_Made(role, subject_code, plan.signature_id,
-                          _certificate_texts(certificate)[0], uris))
+        made.append(MadeSignature(role, subject_code, plan.signature_id, certificate,
+                                  _certificate_texts(certificate)[0], uris,
+                                  hashlib.sha256(signed).digest()))
 
     document = _serialize(root)
     _check_written(document, made)
-    return document
+    return document, made
 
 
-def _check_written(document: bytes, made: list[_Made]) -> None:
+def _check_written(document: bytes, made: list[MadeSignature]) -> None:
     """Parse ``document`` again and verify each new signature as a verifier would."""
     root = parse_untrusted(document)
     layout = Layout.of(root)

@@ -342,6 +342,24 @@ def test_sign_slots_all_roles_verifies_like_sign_slot(pki, signed, secondary, tm
         ["#xades-sig-phathanh"]
 
 
+def test_sign_slots_made_lists_each_signature_as_written(pki):
+    """What a signing log keeps: role, subject, Id, certificate and the SignedInfo digest."""
+    record, xml = record_and_xml()
+    steps = _all_steps(record, pki)
+    out, made = X.sign_slots_made(xml, steps, signing_time=SIGNING_TIME)
+    assert out == X.sign_slots(xml, steps, signing_time=SIGNING_TIME)
+    assert [(m.role, m.subject_code) for m in made] == [(r, c) for r, _s, c in steps]
+    assert [m.signature_id for m in made] == _all_ids(record)
+    root = etree.fromstring(out)
+    for entry, (_role, signer, _code) in zip(made, steps):
+        assert entry.certificate == signer.certificate
+        signature = next(s for s in root.iter(X.ds("Signature"))
+                         if s.get("Id") == entry.signature_id)
+        signed_info = X.canonicalize(signature.find(X.ds("SignedInfo")))
+        assert entry.digest == hashlib.sha256(signed_info).digest()
+    assert X.sign_slots_made(out, []) == (out, [])
+
+
 def test_sign_slots_refuses_the_same_order_violations(pki, unsigned):
     record, xml = unsigned
     codes = [s.code for s in record.subjects]
