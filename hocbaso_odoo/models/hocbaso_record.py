@@ -1,6 +1,10 @@
+import collections
 import uuid
 
+from markupsafe import escape
+
 from odoo import api, fields, models, _
+from odoo.tools.mail import generate_tracking_message_id
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from hocbaso import validation
@@ -43,6 +47,11 @@ TRANSITION_GROUPS = {
     "revoked": "hocbaso_odoo.group_issuer",
     "superseded": "hocbaso_odoo.group_issuer",
 }
+
+# cr.cache key: (record id, from state, to state) already guarded by _set_state in this
+# transaction, so the write it makes does not run the same (possibly costly) checks again.
+# Kept on the cursor, out of reach of an RPC caller's context.
+GUARDED_TRANSITIONS = "hocbaso.guarded_transitions"
 
 SIGNED_STATES = ("gvbm_signed", "gvcn_signed", "leader_signed", "issued", "revoked", "superseded")
 LIVE_STATES = ("draft", "locked", "gvbm_signed", "gvcn_signed", "leader_signed", "issued")
@@ -219,15 +228,19 @@ class HocbasoRecord(models.Model):
     # --- constraints ---------------------------------------------------------------------
     @api.constrains("student_id", "school_year_id", "state", "record_uuid")
     def _check_one_record_per_student_year(self):
-        for record in self:
-            others = self.search([
-                ("id", "!=", record.id),
-                ("student_id", "=", record.student_id.id),
-                ("school_year_id", "=", record.school_year_id.id),
-                ("state", "in", LIVE_STATES),
-                ("record_uuid", "!=", record.record_uuid),
-            ], limit=1)
-            if others and record.state in LIVE_STATES:
+        live = self.filtered(lambda record: record.state in LIVE_STATES)
+        if not live:
+            return
+        # one search for the whole batch; as superuser, so rules cannot hide a duplicate
+        existing = collections.defaultdict(list)
+        for other in self.sudo().search([
+                ("student_id", "in", live.student_id.ids),
+                ("school_year_id", "in", live.school_year_id.ids),
+                ("state", "in", LIVE_STATES)]):
+            existing[other.student_id.id, other.school_year_id.id].append(other)
+        for record in live:
+            if any(other.id != record.id and other.record_uuid != record.record_uuid
+                   for other in existing[record.student_id.id, record.school_year_id.id]):
                 raise ValidationError(_(
                     "%(student)s already has a record for %(year)s. Correct that record "
                     "instead of creating another one.",
@@ -284,8 +297,10 @@ class HocbasoRecord(models.Model):
                     "%(hint)s", student=record.student_id.name, state=states[record.state],
                     hint=hint))
         if "state" in vals:
+            guarded = self.env.cr.cache.get(GUARDED_TRANSITIONS, ())
             for record in self:
-                record._check_state_transition(vals["state"])
+                if (record.id, record.state, vals["state"]) not in guarded:
+                    record._check_state_transition(vals["state"])
         return super().write(vals)
 
     def unlink(self):
@@ -354,21 +369,72 @@ class HocbasoRecord(models.Model):
             missing.append(_("learning and conduct results"))
         return missing
 
-    def _set_state(self, target, message=None):
-        """Run a transition: guard, write, and a line in the chatter."""
+    def _set_state(self, target, message=None, author=None, tracked_before=None):
+        """Run a transition on every record: guard each, one write, and one chatter note per
+        record holding ``message`` and the state change (written in one batch).
+
+        ``tracked_before``: {record id: {field: value before}} of other tracked fields the
+        caller changed without tracking, shown in the same note."""
+        if not self:
+            return
         for record in self:
             record._check_state_transition(target)
-        self.sudo().write({"state": target})
-        if message:
-            for record in self:
-                record.message_post(body=message, subtype_xmlid="mail.mt_note")
+        before = {record.id: dict((tracked_before or {}).get(record.id, {}), state=record.state)
+                  for record in self}
+        keys = {(record.id, record.state, target) for record in self}
+        guarded = self.env.cr.cache.setdefault(GUARDED_TRANSITIONS, set())
+        guarded.update(keys)
+        try:
+            self.sudo().with_context(mail_notrack=True).write({"state": target})
+        finally:
+            guarded.difference_update(keys)
+        self._log_note_batch(message or "", before, author)
+
+    def _log_note_batch(self, body, tracked_before=None, author=None):
+        """One internal note per record (no notification), with the tracked values changed
+        since ``tracked_before``; all notes in one create. The callers checked access."""
+        if not self:
+            return
+        tracked_before = tracked_before or {}
+        names = sorted({name for values in tracked_before.values() for name in values})
+        columns = self.fields_get(names, attributes=("string", "type", "selection",
+                                                      "currency_field")) if names else {}
+        author_id, email_from = self._message_compute_author(
+            author.partner_id.id if author else None, None, raise_on_email=False)
+        base = {
+            "author_id": author_id, "email_from": email_from, "model": self._name,
+            "record_alias_domain_id": False, "record_company_id": False, "record_name": False,
+            "message_type": "notification", "is_internal": True,
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            "email_add_signature": False,
+            "message_id": generate_tracking_message_id("message-notify"),
+            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False],
+            "body": escape(body),
+        }
+        values_list, tracking_list = [], []
+        for record in self:
+            tracking = []
+            if record.id in tracked_before:
+                _changes, tracking = record._mail_track(columns, tracked_before[record.id])
+            if body or tracking:
+                values_list.append(dict(base, res_id=record.id))
+                tracking_list.append([command[2] for command in tracking])
+        messages = self.sudo()._message_create(values_list)
+        # the tracking values of all notes in one create (as commands, one create per note)
+        self.env["mail.tracking.value"].sudo().create([
+            dict(values, mail_message_id=message.id)
+            for message, tracking in zip(messages, tracking_list) for values in tracking])
 
     def action_lock(self):
-        for record in self:
-            if not record.issue_date:
-                record.issue_date = fields.Date.context_today(record)
-            record._fill_computed_results()
-        self._set_state("locked", _("Results locked."))
+        undated = self.filtered(lambda record: not record.issue_date)
+        before = {record.id: {"issue_date": False} for record in undated}
+        if undated:
+            undated.with_context(mail_notrack=True).write(
+                {"issue_date": fields.Date.context_today(self)})
+        # untracked: the note of _set_state carries the changes (a tracked write here would
+        # make Odoo post a second, tracking-only note per record)
+        self.with_context(mail_notrack=True)._fill_computed_results()
+        self._set_state("locked", _("Results locked."), tracked_before=before)
 
     def action_unlock(self):
         for record in self:
@@ -383,17 +449,22 @@ class HocbasoRecord(models.Model):
             record._fill_computed_results()
 
     def _fill_computed_results(self):
-        """Fill what the circulars define from the subject results, where still empty."""
-        self.ensure_one()
-        try:
-            if self.circular == "TT27":
-                self._fill_tt27()
-            else:
-                self._fill_tt22()
-        except HocbasoError as err:
-            raise_as_validation_error(self.env, err)
+        """Fill what the circulars define from the subject results, where still empty.
+        Records given the same values are written together (a class has few outcomes)."""
+        groups = collections.defaultdict(lambda: self.browse())
+        for record in self:
+            try:
+                vals = (record._tt27_result_vals() if record.circular == "TT27"
+                        else record._tt22_result_vals())
+            except HocbasoError as err:
+                raise_as_validation_error(self.env, err)
+            if vals:
+                groups[tuple(sorted(vals.items()))] |= record
+        for vals, records in groups.items():
+            records.write(dict(vals))
 
-    def _fill_tt27(self):
+    def _tt27_result_vals(self):
+        """TT27 results computed from the levels and ratings (None while some are missing)."""
         levels = {line.subject_code: line.level for line in self.line_ids if line.level}
         tests = {line.subject_code: line.test_score for line in self.line_ids if line.test_score}
         ratings = {name: self[name] for name, _l in COMPETENCY_FIELDS if self[name]}
@@ -417,9 +488,10 @@ class HocbasoRecord(models.Model):
                 "Hoàn thành chương trình tiểu học" if vals["completed_primary"]
                 else "Hoàn thành chương trình lớp học" if vals["completed_class"]
                 else "Chưa hoàn thành chương trình lớp học")
-        self.write(vals)
+        return vals
 
-    def _fill_tt22(self):
+    def _tt22_result_vals(self):
+        """TT22 learning result and promotion computed from the subject results."""
         scored, commented = [], []
         for line in self.line_ids:
             value = line.year_result
@@ -441,8 +513,7 @@ class HocbasoRecord(models.Model):
             vals["promoted"] = decision.promoted
             if not self.promotion_text:
                 vals["promotion_text"] = self._promotion_text(decision)
-        if vals:
-            self.write(vals)
+        return vals
 
     @staticmethod
     def _promotion_text(decision):
@@ -460,17 +531,17 @@ class HocbasoRecord(models.Model):
     def _mark_subject_signed(self, lines):
         """Called by the signing layer once a subject teacher's signature is in place."""
         lines.sudo().write({"gvbm_signed": True, "gvbm_signed_date": fields.Datetime.now()})
-        for record in lines.mapped("record_id"):
-            if all(record.line_ids.mapped("gvbm_signed")) and record.state == "locked":
-                record._set_state("gvbm_signed", _("All subject teachers have signed."))
+        complete = lines.record_id.filtered(
+            lambda record: record.state == "locked" and all(record.line_ids.mapped("gvbm_signed")))
+        complete._set_state("gvbm_signed", _("All subject teachers have signed."))
 
     def _revoke(self, reason):
         if not (reason or "").strip():
             raise UserError(_("Give the reason for revoking the record."))
-        self._set_state("revoked")
-        self.sudo().write({"revoke_reason": reason.strip(), "revoked_on": fields.Datetime.now()})
-        for record in self:
-            record.message_post(body=_("Record revoked: %(reason)s", reason=reason.strip()))
+        self._set_state("revoked", _("Record revoked: %(reason)s", reason=reason.strip()))
+        # the reason is in the note above: no second tracking note
+        self.sudo().with_context(mail_notrack=True).write(
+            {"revoke_reason": reason.strip(), "revoked_on": fields.Datetime.now()})
 
     def action_create_correction(self):
         """Correction = a new version n+1, to be signed again from the start."""

@@ -21,8 +21,10 @@ def _s(value):
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
 
+    # In the record's row, not an attachment: the signed document and the state that claims it
+    # commit together, and a batch of signatures is one UPDATE instead of a file per record.
     xml_document = fields.Binary(
-        string="Record XML", attachment=True, readonly=True, copy=False,
+        string="Record XML", attachment=False, readonly=True, copy=False,
         help="The record document. Built when results are locked; signatures are added to it.")
     xml_filename = fields.Char(compute="_compute_xml_filename")
     xml_sha256 = fields.Char(string="XML SHA-256", readonly=True, copy=False)
@@ -37,6 +39,9 @@ class HocbasoRecord(models.Model):
         """This record as hocbaso.record.Record, the input of every XML profile."""
         self.ensure_one()
         company, student = self.company_id, self.student_id
+        # subject names in the document's language, read once for every record being built
+        subject_names = {subject.id: subject.name for subject in
+                         self.line_ids.subject_id.with_context(lang=self._document_lang())}
         data = rec.Record(
             record_uuid=self.record_uuid,
             version=self.version,
@@ -83,7 +88,7 @@ class HocbasoRecord(models.Model):
             homeroom_teacher=self._person(self.homeroom_teacher_id),
             leader=self._person(self.leader_id, self.leader_title),
             homeroom_comment=_s(self.homeroom_comment),
-            subjects=[self._subject_data(line) for line in self.line_ids],
+            subjects=[self._subject_data(line, subject_names) for line in self.line_ids],
             history=[rec.StudyHistory(
                 school_year=h.school_year, class_name=_s(h.class_name), school_name=_s(h.school_name),
                 province_name=_s(h.province_name),
@@ -125,9 +130,9 @@ class HocbasoRecord(models.Model):
         return rec.Person(name=user.name, personal_id=_s(user.hocbaso_personal_id),
                           title=_s(title or user.hocbaso_title))
 
-    def _subject_data(self, line):
+    def _subject_data(self, line, subject_names):
         return rec.SubjectResult(
-            code=line.subject_id.code, name=line.subject_id.with_context(lang=self._document_lang()).name,
+            code=line.subject_id.code, name=subject_names[line.subject_id.id],
             teacher=self._person(line.teacher_id),
             level=_s(line.level), test_score=_s(line.test_score),
             semester1=_s(line.semester1), semester2=_s(line.semester2),
@@ -156,7 +161,7 @@ class HocbasoRecord(models.Model):
     def _store_xml(self, xml_bytes):
         """Keep the document (the signing layer adds signatures through this)."""
         self.ensure_one()
-        self.sudo().write({
+        self.sudo().with_context(mail_notrack=True).write({
             "xml_document": base64.b64encode(xml_bytes),
             "xml_sha256": hashlib.sha256(xml_bytes).hexdigest(),
             "xml_profile": self._profile().version,

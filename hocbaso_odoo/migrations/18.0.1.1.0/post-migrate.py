@@ -1,0 +1,25 @@
+"""18.0.1.1.0 keeps the record XML in the record's row (it was an attachment): move it there."""
+
+import logging
+
+from odoo import SUPERUSER_ID, api
+
+_logger = logging.getLogger(__name__)
+
+
+def migrate(cr, version):
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    attachments = env["ir.attachment"].search([
+        ("res_model", "=", "hocbaso.record"), ("res_field", "=", "xml_document")])
+    moved = env["ir.attachment"]
+    for attachment in attachments:
+        data = attachment.datas  # the base64 text, what the ORM keeps for a Binary column
+        if not data:  # its file is missing from the filestore: keep the attachment, say so
+            _logger.warning("record %s: the XML attachment %s has no readable content; left "
+                            "in place", attachment.res_id, attachment.id)
+            continue
+        cr.execute("UPDATE hocbaso_record SET xml_document = %s WHERE id = %s "
+                   "AND xml_document IS NULL", [data, attachment.res_id])
+        moved |= attachment
+    moved.unlink()
+    _logger.info("moved %s record documents from attachments into hocbaso_record", len(moved))
