@@ -8,7 +8,7 @@ import logging
 import psycopg2.errors
 
 from odoo import api, fields, models, _
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from hocbaso.errors import HocbasoError
 from hocbaso.safexml import parse_untrusted
@@ -24,6 +24,11 @@ ROLE_FROM_STATE = {X.ROLE_GVBM: "locked", X.ROLE_GVCN: "gvbm_signed", X.ROLE_CBQ
 ROLE_TO_STATE = {X.ROLE_GVCN: "gvcn_signed", X.ROLE_CBQL: "leader_signed",
                  X.ROLE_ISSUER: "issued"}
 STATE_ROLE = {state: role for role, state in ROLE_FROM_STATE.items()}
+
+
+# cr.cache key: {(record id, document SHA-256): roles whose signatures this transaction made
+# and verified on exactly that document}. On the cursor, out of reach of an RPC context.
+VERIFIED_DOCUMENTS = "hocbaso.verified_documents"
 
 
 def _utcnow():
@@ -84,15 +89,24 @@ class HocbasoRecord(models.Model):
         self.line_ids.invalidate_recordset()
 
     # --- server-side checks ----------------------------------------------------------------
-    def _check_signer(self, role, user, certificate, subject_codes=None):
+    def _check_signer(self, role, user, certificate, subject_codes=None, own_subjects=False,
+                      check_certificate=True):
         """Refuse unless ``user`` may sign as ``role`` now with ``certificate``.
 
-        Returns the subject codes to sign (GVBM) or [None].
+        Returns the subject codes to sign (GVBM) or [None]. With ``own_subjects`` a homeroom
+        teacher (GVCN) may sign a record whose only unsigned subjects are her own: the codes of
+        those subjects come first, then None for the GVCN slot. ``check_certificate=False``:
+        the caller checked the certificate's validity and chain for this batch already.
         """
         self.ensure_one()
         if role not in ROLE_FROM_STATE:
             raise UserError(_("Unknown signing role %(role)s.", role=role))
         expected = ROLE_FROM_STATE[role]
+        own_codes = []
+        if role == X.ROLE_GVCN and own_subjects and self.state == "locked":
+            unsigned = self.line_ids.filtered(lambda l: not l.gvbm_signed)
+            if unsigned and all(line.teacher_id == user for line in unsigned):
+                own_codes, expected = unsigned.mapped("subject_code"), "locked"
         if self.state != expected:
             raise UserError(_(
                 "%(record)s is %(state)s: it cannot be signed as %(role)s now (the record must "
@@ -134,6 +148,7 @@ class HocbasoRecord(models.Model):
                 raise AccessError(_(
                     "Only the homeroom teacher of %(klass)s (%(teacher)s) signs this record.",
                     klass=self.class_id.name, teacher=homeroom.name or _("not set")))
+            codes = own_codes + [None]
         elif role == X.ROLE_CBQL:
             if not user.has_group("hocbaso_odoo.group_leadership"):
                 raise AccessError(_("Only the school leadership signs records at this step."))
@@ -143,7 +158,7 @@ class HocbasoRecord(models.Model):
                     leader=self.leader_id.name))
         elif role == X.ROLE_ISSUER and not user.has_group("hocbaso_odoo.group_issuer"):
             raise AccessError(_("Only the seal holder (issuer) issues records."))
-        certificate._check_may_sign_for(self, role, user)
+        certificate._check_may_sign_for(self, role, user, check_usable=check_certificate)
         return codes
 
     @api.model
@@ -154,25 +169,47 @@ class HocbasoRecord(models.Model):
     def _sign(self, role, signer, certificate_record, subject_codes=None):
         """Sign this record as ``role`` with an open ``signer`` (hocbaso.signing.base.Signer)."""
         self.ensure_one()
-        self._lock_for_signing()
-        user = self.env.user
-        codes = self._check_signer(role, user, certificate_record, subject_codes)
-        if signer.certificate != certificate_record._x509():
-            raise UserError(_("The key used does not belong to the chosen certificate "
-                              "%(cert)s.", cert=certificate_record.name))
-        xml = self._get_xml()
-        moment = _utcnow()
-        done = []
-        try:
-            for code in codes:
-                pending = X.prepare_signature(xml, role, signer.certificate, code,
-                                              signing_time=moment)
-                xml = X.complete_signature(pending, signer.sign(pending.signed_info_c14n))
-                done.append(pending)
-        except HocbasoError as err:
-            raise UserError(lib_message(self.env, err)) from err
-        self._finish_signing(role, xml, done, certificate_record, user, moment)
+        failure = self._sign_batch(role, signer, certificate_record, subject_codes).get(self.id)
+        if failure:
+            raise failure
         return True
+
+    def _sign_batch(self, role, signer, certificate_record, subject_codes=None):
+        """Sign every record of ``self`` as ``role`` in one go; returns {record id: exception}
+        for the records refused (the others are signed).
+
+        One row lock for all, the certificate checked once, each record's slots signed on one
+        parse (a homeroom teacher's own subjects together with her GVCN slot), then the
+        documents, the signature log, the states and the chatter written in batches.
+        A record another session is signing makes the whole call fail (UserError): the caller
+        retries record by record to tell which.
+        """
+        user = self.env.user
+        self._lock_for_signing()
+        moment = _utcnow()
+        failures, signed, key_checked = {}, [], False
+        for record in self:
+            try:
+                codes = record._check_signer(role, user, certificate_record, subject_codes,
+                                             own_subjects=True, check_certificate=False)
+                if not key_checked:  # once per batch, after the first record's own checks
+                    if signer.certificate != certificate_record._x509():
+                        raise UserError(_("The key used does not belong to the chosen "
+                                          "certificate %(cert)s.", cert=certificate_record.name))
+                    certificate_record._check_usable()
+                    key_checked = True
+                steps = [(X.ROLE_GVBM if code else role, signer, code) for code in codes]
+                xml, made = X.sign_slots_made(record._get_xml(), steps, signing_time=moment)
+                record._note_verified(xml, {entry.role for entry in made})
+            except (UserError, AccessError, ValidationError) as err:
+                failures[record.id] = err
+                continue
+            except HocbasoError as err:
+                failures[record.id] = UserError(lib_message(self.env, err))
+                continue
+            signed.append((record, xml, made))
+        self._finish_signing_batch(role, signed, certificate_record, user, moment)
+        return failures
 
     def _prepare_remote_signature(self, role, certificate_record, subject_code=None):
         """Phase one of a two-phase (remote) signature: return what must be kept until phase two.
@@ -212,7 +249,8 @@ class HocbasoRecord(models.Model):
         except HocbasoError as err:
             raise UserError(lib_message(self.env, err)) from err
         moment = self._pending_time(pending)
-        self._finish_signing(pending.role, xml, [pending], certificate_record, user, moment)
+        self._finish_signing_batch(pending.role, [(self, xml, [pending])], certificate_record,
+                                   user, moment)
         return True
 
     @staticmethod
@@ -221,38 +259,76 @@ class HocbasoRecord(models.Model):
         text = root.findtext(".//" + X.xades("SigningTime"))
         return X.parse_signing_time(text) if text else _utcnow()
 
-    def _finish_signing(self, role, xml, pendings, certificate_record, user, moment):
-        self._store_xml(xml)
-        subjects = {line.subject_code: line.subject_id for line in self.line_ids}
-        self.env["hocbaso.record.signature"].sudo().create([{
-            "record_id": self.id,
-            "role": role,
-            "subject_id": subjects[p.subject_code].id if p.subject_code else False,
-            "user_id": user.id,
-            "certificate_id": certificate_record.id,
-            "certificate_subject": p.certificate.subject.rfc4514_string(),
-            "signing_time": moment.astimezone(dt.timezone.utc).replace(tzinfo=None),
-            "signature_ref": p.signature_id,
-            "digest": p.digest.hex(),
-        } for p in pendings])
+    def _finish_signing_batch(self, role, signed, certificate_record, user, moment):
+        """Keep what was signed: ``signed`` is [(record, signed document, signatures made)]
+        (each signature with role, subject_code, signature_id, certificate and digest).
+
+        The documents, the signature log and the states are written for all records at once;
+        each record gets one chatter note (its state change included)."""
+        if not signed:
+            return
+        Record = self.browse()
+        log_vals = []
         holder = certificate_record.sudo().subject_name
+        signing_time = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        subject_lines = self.env["hocbaso.record.line"]
+        for record, xml, made in signed:
+            record._store_xml(xml)
+            lines = {line.subject_code: line for line in record.line_ids}
+            for entry in made:
+                log_vals.append({
+                    "record_id": record.id, "role": entry.role,
+                    "subject_id": lines[entry.subject_code].subject_id.id
+                    if entry.subject_code else False,
+                    "user_id": user.id, "certificate_id": certificate_record.id,
+                    "certificate_subject": entry.certificate.subject.rfc4514_string(),
+                    "signing_time": signing_time, "signature_ref": entry.signature_id,
+                    "digest": entry.digest.hex(),
+                })
+                if entry.subject_code:
+                    subject_lines |= lines[entry.subject_code]
+            Record |= record
+        self.env["hocbaso.record.signature"].sudo().create(log_vals)
         # the signer was checked above; subject teachers have no write access on the record,
         # so the state and the chatter line are written as superuser (the author stays the user)
-        record = self.sudo()
+        records = Record.sudo()
+        if subject_lines:
+            subject_lines.sudo().write({"gvbm_signed": True,
+                                        "gvbm_signed_date": fields.Datetime.now()})
+        all_signed = _("All subject teachers have signed.")
+
+        def by_subjects(group):
+            """(note about the subjects signed, records) for each set of subject names."""
+            groups = {}
+            for record in group:
+                names = ", ".join(subject_lines.filtered(
+                    lambda line: line.record_id == record).mapped("subject_id.name"))
+                groups[names] = groups.get(names, records.browse()) | record
+            return [(self.env._("%(subjects)s signed by %(user)s (certificate %(cert)s).",
+                                subjects=names, user=user.name, cert=holder), group)
+                    for names, group in groups.items()]
+
+        complete = records.filtered(lambda r: r.state == "locked" and all(
+            r.line_ids.mapped("gvbm_signed")))
+        for note, group in by_subjects(complete):
+            group._set_state("gvbm_signed", f"{note} {all_signed}", author=user)
         if role == X.ROLE_GVBM:
-            codes = {p.subject_code for p in pendings}
-            lines = record.line_ids.filtered(lambda l: l.subject_code in codes)
-            record.message_post(body=_("%(subjects)s signed by %(user)s (certificate %(cert)s).",
-                                       subjects=", ".join(lines.mapped("subject_id.name")),
-                                       user=user.name, cert=holder),
-                                subtype_xmlid="mail.mt_note", author_id=user.partner_id.id)
-            record._mark_subject_signed(lines)
-        else:
-            record._set_state(ROLE_TO_STATE[role], _(
-                "Signed as %(role)s by %(user)s (certificate %(cert)s).",
-                role=self._role_label(role), user=user.name, cert=holder))
-            if role == X.ROLE_ISSUER:
-                record._on_issued()
+            for note, group in by_subjects(records - complete):
+                group._log_note_batch(note, author=user)
+            return
+        records._set_state(ROLE_TO_STATE[role], _(
+            "Signed as %(role)s by %(user)s (certificate %(cert)s).",
+            role=self._role_label(role), user=user.name, cert=holder), author=user)
+        if role == X.ROLE_ISSUER:
+            records._on_issued()
+
+    def _note_verified(self, xml, roles):
+        """Remember, for this transaction, that ``xml`` carries verified signatures of
+        ``roles``, so the state guard does not parse and verify the same document again.
+        Only for documents from sign_slots_made, which verifies every signature it made on
+        the written bytes (not for a remote signature completed from a kept document)."""
+        verified = self.env.cr.cache.setdefault(VERIFIED_DOCUMENTS, {})
+        verified.setdefault((self.id, hashlib.sha256(xml).hexdigest()), set()).update(roles)
 
     # --- record package: the issuing CAs travel with the signers' certificates --------------
     def _package_chain_certificates(self, signer_ders):
@@ -307,6 +383,9 @@ class HocbasoRecord(models.Model):
                    for slot in slots)
 
     def _require_signature(self, role):
+        verified = self.env.cr.cache.get(VERIFIED_DOCUMENTS, {})
+        if verified and role in verified.get((self.id, self.xml_sha256), ()):
+            return  # made and verified on these very bytes in this transaction
         if self._signatures_enforced() and not self._signed_slots_ok(role):
             raise UserError(_(
                 "%(record)s cannot be marked as signed by the %(role)s: the document does not "

@@ -189,8 +189,9 @@ class HocbasoSigningCertificate(models.Model):
             if rec.backend == "pkcs12" and not rec.sudo().p12_file:
                 raise ValidationError(_("Upload the certificate file with its key (.p12/.pfx)."))
 
-    def _check_may_sign_for(self, record, role, user):
-        """Refuse a certificate that ``user`` may not use for ``role`` on ``record``."""
+    def _check_may_sign_for(self, record, role, user, check_usable=True):
+        """Refuse a certificate that ``user`` may not use for ``role`` on ``record``
+        (``check_usable=False``: its validity and chain were checked for this batch)."""
         self.ensure_one()
         if not self:
             raise UserError(_("Choose the certificate to sign with."))
@@ -214,4 +215,5 @@ class HocbasoSigningCertificate(models.Model):
                                     "you.", cert=cert.name, holder=cert.user_id.name))
         if not cert.active:
             raise UserError(_("The certificate %(cert)s is archived.", cert=cert.name))
-        cert._check_usable()
+        if check_usable:
+            cert._check_usable()

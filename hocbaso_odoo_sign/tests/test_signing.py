@@ -137,6 +137,69 @@ class TestSigning(SignCase):
         self.assertEqual(set(records[1:].mapped("state")), {"gvbm_signed"})
         self.assertEqual(records[0].state, "locked")
 
+    def test_homeroom_teacher_signs_her_subjects_and_gvcn_in_one_step(self):
+        records = self.records
+        math_lines = records.line_ids.filtered(lambda l: l.subject_code == "TOAN")
+        math_lines.sudo()._write({"teacher_id": self.gvcn.id})  # she also teaches maths
+        self.env.invalidate_all()
+        self.lock(records)
+        # while a specialist's subject is unsigned she cannot sign, and nothing changes
+        wizard = self.sign(self.gvcn, records, "gvcn")
+        self.assertEqual(set(wizard.result_ids.mapped("status")), {"error"})
+        self.assertIn("cannot be signed as", wizard.result_ids[0].message)
+        self.assertEqual(set(records.mapped("state")), {"locked"})
+        self.assertFalse(records.signature_ids)
+        self.assert_all_signed(self.sign(self.gvbm_lit, records, "gvbm"))
+        self.assertEqual(set(records.mapped("state")), {"locked"})
+        # only her own subject is left: the wizard proposes GVCN, which signs both
+        default = self.env["hocbaso.sign.wizard"].with_user(self.gvcn).with_context(
+            active_model="hocbaso.record", active_ids=records.ids).create({})
+        self.assertEqual(default.role, "gvcn")
+        self.assert_all_signed(self.sign(self.gvcn, records, "gvcn"))
+        self.assertEqual(set(records.mapped("state")), {"gvcn_signed"})
+        self.assertTrue(all(records.line_ids.mapped("gvbm_signed")))
+        for record in records:
+            mine = record.signature_ids.filtered(lambda s: s.user_id == self.gvcn)
+            self.assertEqual(sorted(mine.mapped("role")), ["gvbm", "gvcn"])
+            self.assertEqual(mine.filtered(lambda s: s.role == "gvbm").subject_id, self.subj_math)
+            report = record._verify_report()
+            self.assertTrue(report.valid, report.to_dict())
+            for signature_id in ("sig-gvbm-TOAN", "sig-gvcn"):
+                result = self.xmlsec1_verify(record._get_xml(), signature_id)
+                self.assertEqual(result.returncode, 0, f"{signature_id}: {result.stderr}")
+            # one chatter note per transition, each with its state change
+            changes = record.message_ids.tracking_value_ids.filtered(
+                lambda t: t.field_id.name == "state")
+            self.assertEqual(sorted(changes.mapped("new_value_char")), [
+                "Results Locked", "Signed by Homeroom Teacher", "Signed by Subject Teachers"])
+            self.assertEqual(len(changes.mail_message_id), 3)
+            note = changes.filtered(
+                lambda t: t.new_value_char == "Signed by Subject Teachers").mail_message_id
+            self.assertIn("All subject teachers have signed.", note.body)
+            self.assertEqual(note.author_id, self.gvcn.partner_id)
+
+    def test_batch_falls_back_to_one_by_one_when_a_record_is_busy(self):
+        """A record another session holds does not stop the batch: it is reported alone."""
+        records = self.records
+        self.lock(records)
+        busy = records[0]
+        Record = type(self.env["hocbaso.record"])
+        original = Record._lock_for_signing
+
+        def lock_for_signing(recordset):
+            if busy in recordset:
+                raise UserError("Someone else is signing %s right now." % busy.display_name)
+            return original(recordset)
+
+        with patch.object(Record, "_lock_for_signing", lock_for_signing):
+            wizard = self.sign(self.gvbm_lit, records, "gvbm")
+        results = {r.record_id: r for r in wizard.result_ids}
+        self.assertEqual(results[busy].status, "error")
+        self.assertIn("Someone else is signing", results[busy].message)
+        self.assertEqual(results[records[1]].status, "signed")
+        self.assertFalse(busy.signature_ids)
+        self.assertEqual(len(records[1].signature_ids), 2)  # literature and PE
+
     def test_direct_state_write_without_signature_refused(self):
         self.lock(self.record)
         self.sign_to(self.record, "cbql")

@@ -6,6 +6,7 @@ from collections import Counter
 
 from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import split_every
 
 from hocbaso.errors import HocbasoError
 from hocbaso.signing import xmldsig as X
@@ -77,13 +78,17 @@ class HocbasoSignWizard(models.TransientModel):
         counts = Counter()
         for record in records:
             role = STATE_ROLE.get(record.state)
+            homeroom = record.homeroom_teacher_id or record.class_id.homeroom_teacher_id
+            unsigned = record.line_ids.filtered(lambda l: not l.gvbm_signed)
+            if role == X.ROLE_GVBM and homeroom == user and unsigned and all(
+                    line.teacher_id == user for line in unsigned):
+                role = X.ROLE_GVCN  # only her own subjects are left: she signs them and as GVCN
             if not role or not user.has_group(ROLE_GROUPS[role]):
                 continue
             if role == X.ROLE_GVBM and not record.line_ids.filtered(
                     lambda l: l.teacher_id == user and not l.gvbm_signed):
                 continue
-            if role == X.ROLE_GVCN and (record.homeroom_teacher_id or
-                                        record.class_id.homeroom_teacher_id) != user:
+            if role == X.ROLE_GVCN and homeroom != user:
                 continue
             counts[role] += 1
         return counts.most_common(1)[0][0] if counts else False
@@ -163,23 +168,40 @@ class HocbasoSignWizard(models.TransientModel):
 
     def _sign_all(self, signer):
         results = []
-        total = len(self.record_ids)
-        for position, record in enumerate(self.record_ids, start=1):
-            results.append(self._sign_one(record, lambda r: r._sign(self.role, signer,
-                                                                     self.certificate_id)))
-            if total > PROGRESS_EVERY and position % PROGRESS_EVERY == 0:
-                _logger.info("Signing as %s: %s of %s records done", self.role, position, total)
-                notify_progress(self.env, _("Signing records"), position, total)
+        records = self.record_ids
+        total, done = len(records), 0
+        for chunk in split_every(PROGRESS_EVERY, records.ids, records.browse):
+            results.extend(self._sign_chunk(chunk, signer))
+            done += len(chunk)
+            if total > PROGRESS_EVERY:
+                _logger.info("Signing as %s: %s of %s records done", self.role, done, total)
+                notify_progress(self.env, _("Signing records"), done, total)
         return results
+
+    def _sign_chunk(self, records, signer):
+        """Sign ``records`` in one batch; if the batch as a whole fails (a record locked by
+        another session, say), sign them one by one so each gets its own result."""
+        try:
+            with self.env.cr.savepoint():
+                failures = records._sign_batch(self.role, signer, self.certificate_id)
+        except (UserError, AccessError, ValidationError, HocbasoError):
+            return [self._sign_one(record, lambda r: r._sign(self.role, signer,
+                                                             self.certificate_id))
+                    for record in records]
+        return [(record, "error", self._error_text(failures[record.id]))
+                if record.id in failures else (record, "signed", "") for record in records]
+
+    def _error_text(self, err):
+        if isinstance(err, HocbasoError):
+            return lib_message(self.env, err)
+        return err.args[0] if err.args else str(err)
 
     def _sign_one(self, record, sign):
         try:
             with self.env.cr.savepoint():
                 sign(record)
-        except (UserError, AccessError, ValidationError) as err:
-            return (record, "error", err.args[0] if err.args else str(err))
-        except HocbasoError as err:
-            return (record, "error", lib_message(self.env, err))
+        except (UserError, AccessError, ValidationError, HocbasoError) as err:
+            return (record, "error", self._error_text(err))
         return (record, "signed", "")
 
     def _show_results(self, results, state="done"):
