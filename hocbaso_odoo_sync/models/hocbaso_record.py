@@ -22,15 +22,15 @@ class HocbasoRecord(models.Model):
         """An issued version goes to the CSDL: NEW for version 1, UPDATE for a correction."""
         res = super()._on_issued()
         Entry = self.env["hocbaso.sync.entry"]
-        for record in self.filtered(lambda r: r.state == "issued"):
-            Entry._enqueue(record, "UPDATE" if record.version > 1 else "NEW")
+        issued = self.filtered(lambda r: r.state == "issued")
+        Entry._enqueue_batch(issued.filtered(lambda r: r.version == 1), "NEW")
+        Entry._enqueue_batch(issued.filtered(lambda r: r.version > 1), "UPDATE")
         return res
 
     def _revoke(self, reason):
         res = super()._revoke(reason)
-        Entry = self.env["hocbaso.sync.entry"]
-        for record in self.filtered(lambda r: r.state == "revoked"):
-            Entry._enqueue(record, "CANCEL", reason=(reason or "").strip())
+        self.env["hocbaso.sync.entry"]._enqueue_batch(
+            self.filtered(lambda r: r.state == "revoked"), "CANCEL", reason=(reason or "").strip())
         return res
 
     def action_view_sync_entries(self):

@@ -116,33 +116,46 @@ class HocbasoSyncEntry(models.Model):
     @api.model
     def _enqueue(self, record, event, reason=""):
         """Create the outbox entry of ``event`` for ``record`` once (idempotent)."""
+        return self._enqueue_batch(record, event, reason)
+
+    def _enqueue_batch(self, records, event, reason=""):
+        """The outbox entries of ``event`` for ``records``, each created once (idempotent): a
+        record that already has one keeps it. Three queries for the whole batch."""
         Entry = self.sudo()
-        existing = Entry.search([("record_id", "=", record.id), ("event", "=", event)], limit=1)
-        if existing:
+        existing = Entry.search([("record_id", "in", records.ids), ("event", "=", event)])
+        queued = set(existing.record_id.ids)
+        todo = records.filtered(lambda record: record.id not in queued)
+        if not todo:
             return existing
-        last = Entry.search([("id_ban_ghi", "=", record.record_uuid)], order="phien_ban desc",
-                            limit=1)
-        phien_ban = max(record.version, last.phien_ban + 1 if last else 1)
-        xml = b""
-        if event != "CANCEL":
-            xml = record._get_xml()
-            if not xml:
-                raise UserError(_("The record of %(student)s has no document to send to the "
-                                  "CSDL.", student=record.student_id.name))
-        return Entry.create({
-            "record_id": record.id,
-            "company_id": record.company_id.id,
-            "id_ban_ghi": record.record_uuid,
-            "phien_ban": phien_ban,
-            "record_version": record.version,
-            "event": event,
-            "event_time": fields.Datetime.now(),
-            "school_year": record.school_year_id.name,
-            "personal_id": record.student_id.personal_id,
-            "xml_document": base64.b64encode(xml) if xml else False,
-            "xml_sha256": hashlib.sha256(xml).hexdigest(),
-            "reason": reason or "",
-        })
+        # phien_ban is monotonic per record id (madinhdanhhocba), whatever the version
+        last = dict(Entry._read_group([("id_ban_ghi", "in", todo.mapped("record_uuid"))],
+                                      ["id_ban_ghi"], ["phien_ban:max"]))
+        vals_list, now = [], fields.Datetime.now()
+        for record in todo:
+            xml = b""
+            if event != "CANCEL":
+                xml = record._get_xml()
+                if not xml:
+                    raise UserError(_("The record of %(student)s has no document to send to "
+                                      "the CSDL.", student=record.student_id.name))
+            previous = last.get(record.record_uuid)
+            last[record.record_uuid] = phien_ban = max(
+                record.version, previous + 1 if previous else 1)
+            vals_list.append({
+                "record_id": record.id,
+                "company_id": record.company_id.id,
+                "id_ban_ghi": record.record_uuid,
+                "phien_ban": phien_ban,
+                "record_version": record.version,
+                "event": event,
+                "event_time": now,
+                "school_year": record.school_year_id.name,
+                "personal_id": record.student_id.personal_id,
+                "xml_document": base64.b64encode(xml) if xml else False,
+                "xml_sha256": hashlib.sha256(xml).hexdigest(),
+                "reason": reason or "",
+            })
+        return existing | Entry.create(vals_list)
 
     # --- envelope ------------------------------------------------------------------------
     def _xml_bytes(self):
