@@ -731,10 +731,13 @@ class Bench:
         for school in self.schools:
             certs = school["certs"]
             extra = [school0] if school["index"] == 0 else []
-            for klass in school["classes"]:  # every subject teacher, class by class
+            for klass in school["classes"]:  # the specialist teachers, class by class
                 for teacher in klass["gvbm"]:
+                    if teacher == klass["homeroom"]:
+                        continue
                     self.sign_batch(teacher, klass["records"], X.ROLE_GVBM, certs[teacher],
                                     [software, per_role[X.ROLE_GVBM]] + extra)
+            # the homeroom teacher signs her own subjects and the GVCN slot in one step
             for number, klass in enumerate(school["classes"]):
                 if school["index"] == 0 and number == 0 and token_cert:
                     self.sign_batch(klass["homeroom"], klass["records"], X.ROLE_GVCN,
@@ -960,8 +963,10 @@ class Bench:
         self.print_summary(school_2000, district_s, peak)
 
     def sign_calls_per_record(self):
-        calls = sum(len(k["gvbm"]) + 3 for s in self.schools for k in s["classes"]
-                    for _r in k["records"])
+        # the specialists one by one, then the homeroom teacher (her subjects and GVCN), the
+        # leader and the issuer
+        calls = sum(len(set(k["gvbm"]) - {k["homeroom"]}) + 3 for s in self.schools
+                    for k in s["classes"] for _r in k["records"])
         return calls / self.record_count
 
     def query_note(self, stage):
