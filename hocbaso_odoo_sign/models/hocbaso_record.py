@@ -1,6 +1,7 @@
 """Signing a record: the server-side checks, the XML-DSig layer, the log and the state."""
 
 import base64
+import collections
 import datetime as dt
 import hashlib
 import logging
@@ -297,12 +298,15 @@ class HocbasoRecord(models.Model):
                                         "gvbm_signed_date": fields.Datetime.now()})
         all_signed = _("All subject teachers have signed.")
 
+        signed_names = collections.defaultdict(list)  # record id -> subjects signed now
+        for line in subject_lines:
+            signed_names[line.record_id.id].append(line.subject_id.name)
+
         def by_subjects(group):
             """(note about the subjects signed, records) for each set of subject names."""
             groups = {}
             for record in group:
-                names = ", ".join(subject_lines.filtered(
-                    lambda line: line.record_id == record).mapped("subject_id.name"))
+                names = ", ".join(signed_names[record.id])
                 groups[names] = groups.get(names, records.browse()) | record
             return [(self.env._("%(subjects)s signed by %(user)s (certificate %(cert)s).",
                                 subjects=names, user=user.name, cert=holder), group)
