@@ -41,7 +41,7 @@ class HocbasoSigningCertificate(models.Model):
                                      help="The certificate (.pem, .cer or .crt) without its key.")
     certificate_filename = fields.Char()
     subject_name = fields.Char(string="Subject Name", compute="_compute_info", store=True)
-    subject = fields.Char(string="Subject", compute="_compute_info", store=True)
+    subject = fields.Char(string="Certificate Subject", compute="_compute_info", store=True)
     personal_id = fields.Char(string="Personal ID", compute="_compute_info", store=True)
     tax_code = fields.Char(string="Tax Code (MST)", compute="_compute_info", store=True)
     issuer = fields.Char(compute="_compute_info", store=True)

@@ -30,7 +30,7 @@ class HocbasoTrustedCa(models.Model):
     crl_file = fields.Binary(string="Revocation List (CRL)", attachment=True,
                              help="Optional CRL of this authority, PEM or DER.")
     crl_filename = fields.Char()
-    subject = fields.Char(compute="_compute_info", store=True)
+    subject = fields.Char(string="Certificate Subject", compute="_compute_info", store=True)
     valid_to = fields.Datetime(compute="_compute_info", store=True)
     fingerprint = fields.Char(string="SHA-256 Fingerprint", compute="_compute_info", store=True)
 
