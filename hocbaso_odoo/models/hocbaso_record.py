@@ -420,7 +420,8 @@ class HocbasoRecord(models.Model):
                 values_list.append(dict(base, res_id=record.id))
                 tracking_list.append([command[2] for command in tracking])
         messages = self.sudo()._message_create(values_list)
-        # the tracking values of all notes in one create (as commands, one create per note)
+        # the tracking values of all notes in one create (nested commands would create them
+        # note by note)
         self.env["mail.tracking.value"].sudo().create([
             dict(values, mail_message_id=message.id)
             for message, tracking in zip(messages, tracking_list) for values in tracking])
