@@ -17,6 +17,8 @@ RELIABILITY = (
     ("sync under injected faults, restarts and bad credentials",
      ("hocbaso_odoo_sync/tests/", "tests/lib/test_csdl_client_server.py",
       "tests/lib/test_csdl_protocol.py")),
+    ("PostgreSQL restarted in the middle of a CSDL sync batch",
+     ("tests/reliability/test_pg_restart.py",)),
     ("corrupted and hostile files at the upload points",
      ("tests/lib/test_safexml.py", "tests/lib/test_verify.py", "tests/lib/test_cli.py",
       "tests/lib/test_xmlprofile.py", "hocbaso_odoo/tests/test_transfer.py",

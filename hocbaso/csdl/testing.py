@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import subprocess
@@ -20,6 +21,21 @@ import requests
 
 READY_PREFIX = "listening on "
 ADMIN_TIMEOUT = 10
+
+
+def note_delivery(uuid: str, version: int, held: dict | None) -> None:
+    """Tell the reliability summary (conftest.py at the repository root) what the reference
+    server holds for a record (``held``, from CsdlServerProcess.records()): a record missing or
+    behind its version is lost, one stored twice is duplicated. A no-op outside the suite."""
+    path = os.environ.get("HOCBASO_RELIABILITY_LOG")
+    if not path:
+        return
+    versions = (held or {}).get("versions", [])
+    line = {"uuid": uuid, "version": version,
+            "lost": int(not held or held.get("phien_ban") != version),
+            "duplicated": sum(max(0, v.get("accepted_deliveries", 0) - 1) for v in versions)}
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(json.dumps(line) + "\n")
 
 
 def _client_flag(client) -> str:

@@ -1,29 +1,13 @@
-import json
-import os
 import tempfile
 from datetime import timedelta
 
 from odoo import fields
 
-from hocbaso.csdl.testing import CsdlServerProcess
+from hocbaso.csdl.testing import CsdlServerProcess, note_delivery
 
 from odoo.addons.hocbaso_odoo.tests.common import HocbasoCase
 
 CLIENT_ID, CLIENT_SECRET = "hb-sync-client", "s3cret-sync-7f2c"
-
-
-def note_delivery(uuid, version, held):
-    """Tell the reliability summary (conftest.py at the repository root) what arrived: a
-    record missing or behind its version is lost, one stored twice is duplicated."""
-    path = os.environ.get("HOCBASO_RELIABILITY_LOG")
-    if not path:
-        return
-    versions = (held or {}).get("versions", [])
-    line = {"uuid": uuid, "version": version,
-            "lost": int(not held or held.get("phien_ban") != version),
-            "duplicated": sum(max(0, v.get("accepted_deliveries", 0) - 1) for v in versions)}
-    with open(path, "a", encoding="utf-8") as log:
-        log.write(json.dumps(line) + "\n")
 
 
 class SyncCase(HocbasoCase):
