@@ -413,11 +413,26 @@ class HocbasoSyncEntry(models.Model):
         return self._result_notification(sent)
 
     def action_retry(self):
-        """After fixing the settings: put failed (or waiting) entries back and send them."""
+        """After fixing the settings: put failed (or waiting) entries back and send them.
+
+        Also takes back entries left 'sending' by an interrupted run (a server or database
+        restart) once their answer timeout has certainly passed, without waiting for the
+        cron's STUCK_AFTER: sending again is safe, the CSDL recognises a version it holds."""
         self.env["hocbaso.sync.config"]._check_admin()
-        again = self.filtered(lambda e: e.state in ("failed", "retrying"))
-        again.sudo().write({"state": "pending", "next_retry_at": False})
+        again = self.filtered(lambda e: e.state in ("failed", "retrying")) | self._interrupted()
+        again.sudo().write({"state": "pending", "next_retry_at": False, "sending_since": False})
         return self._result_notification(again._send_now())
+
+    def _interrupted(self):
+        """Entries of self 'sending' for longer than their school's answer timeout + 1 min."""
+        now = fields.Datetime.now()
+        interrupted = self.browse()
+        for entry in self.filtered(lambda e: e.state == "sending"):
+            config = self.env["hocbaso.sync.config"]._for_company(entry.company_id)
+            limit = timedelta(seconds=(config.timeout if config else 30.0) + 60)
+            if not entry.sending_since or entry.sending_since < now - limit:
+                interrupted |= entry
+        return interrupted
 
     def action_refresh_status(self):
         """Ask the CSDL what it holds for these records (client.status)."""

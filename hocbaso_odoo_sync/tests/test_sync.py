@@ -178,6 +178,24 @@ class TestSyncOutbox(SyncCase):
             self.assert_exactly_once(record.record_uuid, 1)
         self.assertFalse(self.server_record(self.other_class_record))
 
+    def test_retry_takes_back_an_entry_interrupted_while_sending(self):
+        """After a restart an admin need not wait for the cron's recovery: Retry resends an
+        entry left 'sending' once its answer timeout has passed (the CSDL already holds it)."""
+        self.issue(self.record)
+        entry = self.Entry.search([("record_id", "=", self.record.id)])
+        client = CsdlClient(self.csdl.base_url, CLIENT_ID, CLIENT_SECRET,
+                            self.school.hocbaso_school_code)
+        client.send(entry._envelope(self.config))  # stored by the CSDL, the answer was lost
+        entry.sudo().write({"state": "sending", "attempts": 1,
+                            "sending_since": fields.Datetime.now() - timedelta(seconds=20)})
+        entry.with_user(self.school_admin).action_retry()
+        self.assertEqual(entry.state, "sending", "within the answer timeout it may be live")
+        entry.sudo().write({"sending_since": fields.Datetime.now() - timedelta(minutes=3)})
+        entry.with_user(self.school_admin).action_retry()
+        self.assertEqual(entry.state, "acknowledged")
+        self.assertEqual(entry.receipt_status, "duplicate")
+        self.assert_exactly_once(self.record.record_uuid, 1)
+
     def test_invalid_envelope_fails_alone_without_blocking_others(self):
         for record in self.records:
             self.issue(record)
