@@ -529,12 +529,25 @@ class HocbasoRecord(models.Model):
             parts.append("Rèn luyện trong kỳ nghỉ hè")
         return "; ".join(parts) or "Ở lại lớp"
 
-    def _mark_subject_signed(self, lines):
-        """Called by the signing layer once a subject teacher's signature is in place."""
+    def _mark_subject_signed(self, lines, notes=None, author=None):
+        """Called by the signing layer once subject teachers' signatures are in place: mark
+        ``lines`` signed and move the records whose subjects are now all signed on. ``notes``
+        ({record id: text}) goes before the chatter line of those records. Returns them."""
         lines.sudo().write({"gvbm_signed": True, "gvbm_signed_date": fields.Datetime.now()})
         complete = lines.record_id.filtered(
             lambda record: record.state == "locked" and all(record.line_ids.mapped("gvbm_signed")))
-        complete._set_state("gvbm_signed", _("All subject teachers have signed."))
+        all_signed = _("All subject teachers have signed.")
+        for note, group in complete._grouped_by_note(notes or {}).items():
+            group._set_state("gvbm_signed", f"{note} {all_signed}" if note else all_signed,
+                             author=author)
+        return complete
+
+    def _grouped_by_note(self, notes):
+        """{text: records} from {record id: text}: one batch per distinct chatter line."""
+        groups = collections.defaultdict(lambda: self.browse())
+        for record in self:
+            groups[notes.get(record.id, "")] |= record
+        return groups
 
     def _revoke(self, reason):
         if not (reason or "").strip():

@@ -293,31 +293,17 @@ class HocbasoRecord(models.Model):
         # the signer was checked above; subject teachers have no write access on the record,
         # so the state and the chatter line are written as superuser (the author stays the user)
         records = Record.sudo()
-        if subject_lines:
-            subject_lines.sudo().write({"gvbm_signed": True,
-                                        "gvbm_signed_date": fields.Datetime.now()})
-        all_signed = _("All subject teachers have signed.")
-
         signed_names = collections.defaultdict(list)  # record id -> subjects signed now
         for line in subject_lines:
             signed_names[line.record_id.id].append(line.subject_id.name)
-
-        def by_subjects(group):
-            """(note about the subjects signed, records) for each set of subject names."""
-            groups = {}
-            for record in group:
-                names = ", ".join(signed_names[record.id])
-                groups[names] = groups.get(names, records.browse()) | record
-            return [(self.env._("%(subjects)s signed by %(user)s (certificate %(cert)s).",
-                                subjects=names, user=user.name, cert=holder), group)
-                    for names, group in groups.items()]
-
-        complete = records.filtered(lambda r: r.state == "locked" and all(
-            r.line_ids.mapped("gvbm_signed")))
-        for note, group in by_subjects(complete):
-            group._set_state("gvbm_signed", f"{note} {all_signed}", author=user)
+        notes = {record_id: self.env._(
+            "%(subjects)s signed by %(user)s (certificate %(cert)s).",
+            subjects=", ".join(names), user=user.name, cert=holder)
+            for record_id, names in signed_names.items()}
+        complete = records._mark_subject_signed(subject_lines.sudo(), notes, author=user) \
+            if subject_lines else records.browse()
         if role == X.ROLE_GVBM:
-            for note, group in by_subjects(records - complete):
+            for note, group in (records - complete)._grouped_by_note(notes).items():
                 group._log_note_batch(note, author=user)
             return
         records._set_state(ROLE_TO_STATE[role], _(
