@@ -8,23 +8,13 @@ import json
 import zipfile
 
 import pytest
-from dsig_fixtures import NOW, make_pki, record_and_xml, sign_all, sign_subjects
+from dsig_fixtures import NOW, make_pki, sign_all, sign_subjects
 from lxml import etree
 
 from hocbaso.signing import xmldsig as X
 from hocbaso.verify import verify_document, verify_package
 
 SIGNING_TIME = NOW - dt.timedelta(hours=3)
-
-
-@pytest.fixture(scope="module")
-def pki():
-    return make_pki()
-
-
-@pytest.fixture(scope="module")
-def unsigned():
-    return record_and_xml()
 
 
 @pytest.fixture(scope="module")

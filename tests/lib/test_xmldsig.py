@@ -12,7 +12,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from dsig_fixtures import (
     NOW,
-    make_pki,
     record_and_xml,
     sign_all,
     sign_subjects,
@@ -28,16 +27,6 @@ from hocbaso.xmlprofile import get_profile
 
 # within the test certificates' validity (issued 30 days ago)
 SIGNING_TIME = NOW - dt.timedelta(hours=2)
-
-
-@pytest.fixture(scope="module")
-def pki():
-    return make_pki()
-
-
-@pytest.fixture(scope="module")
-def unsigned():
-    return record_and_xml()
 
 
 @pytest.fixture(scope="module")
