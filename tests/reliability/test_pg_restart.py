@@ -155,7 +155,9 @@ class PrivateCluster:
         self.port = _free_port()
         self.as_owner = []
         if os.geteuid() == 0:
-            runuser = shutil.which("runuser")
+            # in /usr/sbin, which a clean environment (CI under env -i) may leave off PATH
+            runuser = shutil.which("runuser", path=os.pathsep.join(
+                [os.environ.get("PATH", ""), "/usr/sbin", "/sbin"]))
             if not runuser:
                 pytest.fail("runuser not found: it is needed to run PostgreSQL as the postgres "
                             "OS user (PostgreSQL refuses to run as root); install util-linux")
