@@ -537,17 +537,11 @@ class HocbasoRecord(models.Model):
         complete = lines.record_id.filtered(
             lambda record: record.state == "locked" and all(record.line_ids.mapped("gvbm_signed")))
         all_signed = _("All subject teachers have signed.")
-        for note, group in complete._grouped_by_note(notes or {}).items():
+        notes = notes or {}
+        for note, group in complete.grouped(lambda record: notes.get(record.id, "")).items():
             group._set_state("gvbm_signed", f"{note} {all_signed}" if note else all_signed,
                              author=author)
         return complete
-
-    def _grouped_by_note(self, notes):
-        """{text: records} from {record id: text}: one batch per distinct chatter line."""
-        groups = collections.defaultdict(lambda: self.browse())
-        for record in self:
-            groups[notes.get(record.id, "")] |= record
-        return groups
 
     def _revoke(self, reason):
         if not (reason or "").strip():

@@ -105,9 +105,9 @@ class HocbasoRecord(models.Model):
         expected = ROLE_FROM_STATE[role]
         own_codes = []
         if role == X.ROLE_GVCN and own_subjects and self.state == "locked":
-            unsigned = self.line_ids.filtered(lambda l: not l.gvbm_signed)
-            if unsigned and all(line.teacher_id == user for line in unsigned):
-                own_codes, expected = unsigned.mapped("subject_code"), "locked"
+            own_codes = self._only_own_subjects_unsigned(user).mapped("subject_code")
+            if own_codes:
+                expected = "locked"
         if self.state != expected:
             raise UserError(_(
                 "%(record)s is %(state)s: it cannot be signed as %(role)s now (the record must "
@@ -161,6 +161,15 @@ class HocbasoRecord(models.Model):
             raise AccessError(_("Only the seal holder (issuer) issues records."))
         certificate._check_may_sign_for(self, role, user, check_usable=check_certificate)
         return codes
+
+    def _only_own_subjects_unsigned(self, user):
+        """The unsigned subject lines when every one of them is taught by ``user`` (a homeroom
+        teacher can then sign them with her GVCN slot); empty otherwise."""
+        self.ensure_one()
+        unsigned = self.line_ids.filtered(lambda line: not line.gvbm_signed)
+        if unsigned and all(line.teacher_id == user for line in unsigned):
+            return unsigned
+        return unsigned.browse()
 
     @api.model
     def _role_label(self, role):
@@ -303,7 +312,8 @@ class HocbasoRecord(models.Model):
         complete = records._mark_subject_signed(subject_lines.sudo(), notes, author=user) \
             if subject_lines else records.browse()
         if role == X.ROLE_GVBM:
-            for note, group in (records - complete)._grouped_by_note(notes).items():
+            for note, group in (records - complete).grouped(
+                    lambda record: notes.get(record.id, "")).items():
                 group._log_note_batch(note, author=user)
             return
         records._set_state(ROLE_TO_STATE[role], _(

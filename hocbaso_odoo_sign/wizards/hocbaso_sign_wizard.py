@@ -79,9 +79,8 @@ class HocbasoSignWizard(models.TransientModel):
         for record in records:
             role = STATE_ROLE.get(record.state)
             homeroom = record.homeroom_teacher_id or record.class_id.homeroom_teacher_id
-            unsigned = record.line_ids.filtered(lambda l: not l.gvbm_signed)
-            if role == X.ROLE_GVBM and homeroom == user and unsigned and all(
-                    line.teacher_id == user for line in unsigned):
+            if role == X.ROLE_GVBM and homeroom == user and \
+                    record._only_own_subjects_unsigned(user):
                 role = X.ROLE_GVCN  # only her own subjects are left: she signs them and as GVCN
             if not role or not user.has_group(ROLE_GROUPS[role]):
                 continue
