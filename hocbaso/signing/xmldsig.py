@@ -476,11 +476,15 @@ def _serialize(root: etree._Element) -> bytes:
 
 
 def check_earlier_signatures(layout: Layout,
-                             index: dict[str, list[etree._Element]] | None = None) -> None:
-    """Refuse to sign over earlier signatures that no longer match the document."""
+                             index: dict[str, list[etree._Element]] | None = None,
+                             digests: dict | None = None) -> None:
+    """Refuse to sign over earlier signatures that no longer match the document.
+
+    ``digests``: see :func:`reference_checks`; filled with the digests computed here."""
     if index is None:
         index = id_index(layout.root)
-    digests: dict = {}  # one pass over an unchanged tree: each target is canonicalised once
+    if digests is None:
+        digests = {}  # one pass over an unchanged tree: each target is canonicalised once
     for slot in layout.slots():
         for signature in slot.signatures:
             problems = signature_crypto_errors(signature, index, digests)
@@ -757,7 +761,8 @@ def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = 
     for role, _signer, subject_code in steps:
         check_order(layout, role, subject_code, planned)
         planned.append(layout.slot(role, subject_code))
-    check_earlier_signatures(layout, index)
+    checked: dict = {}  # (element, c14n method, hash) -> digest, from the earlier signatures
+    check_earlier_signatures(layout, index, checked)
     for role, signer, subject_code in steps:
         plan = plan_signature(layout, role, subject_code)
         algorithm_for(signer.certificate)  # a key type that cannot sign records is refused now
@@ -777,9 +782,11 @@ def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = 
         hit = cache.get(element_id)
         if hit is not None and hit[0] is element:
             return hit[1]
-        digest = _sha256_c14n(element)
-        if element not in changing:
-            cache[element_id] = (element, digest)
+        if element in changing:
+            return _sha256_c14n(element)
+        # an element the earlier signatures' check already canonicalised, unchanged since
+        digest = checked.get((element, C14N, hashlib.sha256)) or _sha256_c14n(element)
+        cache[element_id] = (element, digest)
         return digest
 
     builder = _SignatureBuilder(signing_time, xades_bes, skeleton=len(steps) > 1)
