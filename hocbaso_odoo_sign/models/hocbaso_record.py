@@ -277,31 +277,35 @@ class HocbasoRecord(models.Model):
         each record gets one chatter note (its state change included)."""
         if not signed:
             return
-        Record = self.browse()
         log_vals = []
         holder = certificate_record.sudo().subject_name
         signing_time = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        subject_lines = self.env["hocbaso.record.line"]
+        record_ids, line_ids = [], []
+        subjects_of = {}  # certificate -> its subject as text (one certificate per batch)
         for record, xml, made in signed:
             record._store_xml(xml)
-            lines = {line.subject_code: line for line in record.line_ids}
+            lines = {line.subject_code: line for line in record.line_ids} \
+                if any(entry.subject_code for entry in made) else {}
             for entry in made:
+                if entry.certificate not in subjects_of:
+                    subjects_of[entry.certificate] = entry.certificate.subject.rfc4514_string()
                 log_vals.append({
                     "record_id": record.id, "role": entry.role,
                     "subject_id": lines[entry.subject_code].subject_id.id
                     if entry.subject_code else False,
                     "user_id": user.id, "certificate_id": certificate_record.id,
-                    "certificate_subject": entry.certificate.subject.rfc4514_string(),
+                    "certificate_subject": subjects_of[entry.certificate],
                     "signing_time": signing_time, "signature_ref": entry.signature_id,
                     "digest": entry.digest.hex(),
                 })
                 if entry.subject_code:
-                    subject_lines |= lines[entry.subject_code]
-            Record |= record
+                    line_ids.append(lines[entry.subject_code].id)
+            record_ids.append(record.id)
         self.env["hocbaso.record.signature"].sudo().create(log_vals)
         # the signer was checked above; subject teachers have no write access on the record,
         # so the state and the chatter line are written as superuser (the author stays the user)
-        records = Record.sudo()
+        records = self.browse(record_ids).sudo()
+        subject_lines = self.env["hocbaso.record.line"].browse(line_ids)
         signed_names = collections.defaultdict(list)  # record id -> subjects signed now
         for line in subject_lines:
             signed_names[line.record_id.id].append(line.subject_id.name)
