@@ -27,6 +27,8 @@ def main(argv=None):
     parser.add_argument("--softhsm", action="store_true", help="also sign on a SoftHSM2 token")
     parser.add_argument("--odoo", action="store_true", help="also run the Odoo stages")
     parser.add_argument("--students", type=int, default=30000, help="district size (Odoo stages)")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="Odoo worker processes for export and signing (Odoo stages)")
     args = parser.parse_args(argv)
     print(f"Học bạ số benchmark — {platform.node()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
@@ -39,7 +41,7 @@ def main(argv=None):
     if args.odoo:
         from . import odoo_stages
 
-        print_rows("Odoo 18 + PostgreSQL", odoo_stages.run(args.students))
+        print_rows("Odoo 18 + PostgreSQL", odoo_stages.run(args.students, workers=args.workers))
     return 0
 
 

@@ -13,14 +13,22 @@ PostgreSQL, through the addons' own code paths.
    teachers (foreign language, informatics, PE, arts), the principal, the seal holder, the
    school administrator; every record filled with subject results and ratings; a test PKI
    (security/pki.py) with a PKCS#12 certificate for every signer and the school's seal.
-3. Timed, each in its own transactions as a user would run them:
+3. Timed, each in its own transactions as a user would run them. Export and signing run in
+   a pool of Odoo worker processes (``--workers``, default 2: one per core, as a server with
+   two Odoo workers serves a district), each with its own registry; the first school's classes
+   are split between the workers so both work on it at once, then each takes a whole school.
+   Throughput (records/s, the school and district times) is wall-clock over all workers;
+   the ratio of signing to the raw RSA limit is per worker, since that limit is one core's:
    export      the school administrator locks the results (``action_lock``: computed results,
                state, chatter, XML build + XSD validation, stored document), batches of
                up to 1,000 records;
    signing     the sign wizard (``hocbaso.sign.wizard.action_sign``: PKCS#12 opened, every
                server-side check, XML-DSig, stored document, signature log, chatter, state)
-               per class: each subject teacher, the homeroom teacher, the principal, then the
-               seal holder (issuance also queues the record in the CSDL outbox);
+               as each signer uses it, every record waiting for her selected at once (up to
+               1,000 per run): each specialist teacher across her classes, each homeroom
+               teacher for her class (her subjects and GVCN in one step), the principal, then
+               the seal holder across the school (issuance also queues the record in the CSDL
+               outbox);
    token       one class's homeroom signature on a SoftHSM2 token (same wizard, PKCS#11);
    queue       the outbox entries of issued records made again (``_on_issued``), at two batch
                sizes, with the SQL query count per record (an N+1 shows as a count that grows);
@@ -69,6 +77,8 @@ BIG_SCHOOL = 2000  # the first school: the "2,000-student school" target
 SCHOOL_SIZE = 1200  # the other schools (30,000 = 2,000 + 24 x ~1,167: 25 schools)
 CLASS_SIZE = 35
 EXPORT_BATCH = 1000
+SIGN_BATCH = 1000  # records one signer selects and signs in one wizard run
+WORKERS = 2  # Odoo worker processes for export and signing: one per core of this machine
 VERIFY_SAMPLE = 200
 PDF_SAMPLE = 50
 SYNC_BATCH = 100  # records per request (the protocol's maximum)
@@ -520,8 +530,149 @@ class DistrictBuilder:
 # the run
 
 
-class Bench:
-    def __init__(self, students, keep_db=False):
+class OdooSession:
+    """Environments on new cursors of one registry (the bench's process or a worker's)."""
+
+    registry = None
+
+    def cursor_env(self, cr, uid=None, context=None):
+        from odoo import SUPERUSER_ID, api
+
+        return api.Environment(cr, uid or SUPERUSER_ID, dict(USER_CONTEXT, **(context or {})))
+
+    @contextlib.contextmanager
+    def env(self, uid=None, context=None):
+        """An environment on a new cursor: one transaction, committed when the block ends."""
+        with self.registry.cursor() as cr:
+            yield self.cursor_env(cr, uid, context)
+
+
+class Pipeline(OdooSession):
+    """One Odoo worker's share of a stage. A unit is a school, or part of the first school
+    (some of its classes) so that both workers work on it at once, as its staff do."""
+
+    def __init__(self, registry):
+        self.registry = registry
+
+    def run(self, task):
+        meters, queries, counts = collections.defaultdict(Meter), {}, collections.Counter()
+        start = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
+        getattr(self, task["stage"])(task, meters, queries, counts)
+        return {"school": task["school"]["index"], "part": task["part"],
+                "records": len(task["records"]), "start": start, "end": time.perf_counter(),
+                "meters": {name: (m.seconds, m.items, dict(m.extra))
+                           for name, m in meters.items()},
+                "queries": {key: (q.total, dict(q.shapes)) for key, q in queries.items()},
+                "counts": dict(counts), "pid": os.getpid(), "peak_mb": peak_rss_mb()}
+
+    # export --------------------------------------------------------------------------------
+    def export(self, task, meters, queries, counts):
+        """The school administrator locks the unit's records, up to EXPORT_BATCH at a time;
+        with ``counted``, the SQL queries of the first two batches (two sizes) are counted."""
+        ids, admin = task["records"], task["school"]["admin"]
+        batches = []
+        if task["counted"]:
+            small, large = counted_sizes(len(ids))
+            batches = [batch for batch in (ids[:small], ids[small:small + large]) if batch]
+        done = sum(len(b) for b in batches)
+        batches += list(chunks(ids[done:], EXPORT_BATCH))
+        for number, batch in enumerate(batches):
+            counted = task["counted"] and number < 2
+            profile = QueryProfile()
+            with contextlib.ExitStack() as stack:
+                if counted:
+                    stack.enter_context(profile.active())
+                stack.enter_context(meters["export"].measure(len(batch)))
+                with self.env(admin) as env:
+                    env["hocbaso.record"].browse(batch).action_lock()
+            if counted:
+                queries[("export", len(batch))] = profile
+
+    # signing -------------------------------------------------------------------------------
+    def sign(self, task, meters, queries, counts):
+        """Every role signs the unit's records, each signer selecting every record waiting for
+        her (up to SIGN_BATCH per wizard run), as the list view's Sign button does: each
+        specialist across her classes, each homeroom teacher her class (her own subjects and
+        the GVCN slot in one step), then the principal and the seal holder."""
+        from hocbaso.signing import xmldsig as X
+
+        school, classes = task["school"], task["classes"]
+        certs = school["certs"]
+        software = meters["sign"]
+        specialist_records = collections.defaultdict(list)
+        for klass in classes:
+            for teacher in klass["gvbm"]:
+                if teacher != klass["homeroom"]:
+                    specialist_records[teacher].extend(klass["records"])
+        for teacher, ids in specialist_records.items():
+            for batch in chunks(ids, SIGN_BATCH):
+                self.sign_batch(teacher, batch, X.ROLE_GVBM, certs[teacher],
+                                [software, meters[f"sign:{X.ROLE_GVBM}"]], counts)
+        token = task.get("token")
+        for number, klass in enumerate(classes):
+            if number == 0 and token:  # one class on the SoftHSM2 token, timed on its own
+                self.sign_batch(klass["homeroom"], klass["records"], X.ROLE_GVCN, token[0],
+                                [meters["token"]], counts, secret=token[1])
+                continue
+            self.sign_batch(klass["homeroom"], klass["records"], X.ROLE_GVCN,
+                            certs[klass["homeroom"]], [software, meters[f"sign:{X.ROLE_GVCN}"]],
+                            counts)
+        for role, uid, cert in ((X.ROLE_CBQL, school["principal"], certs[school["principal"]]),
+                                (X.ROLE_ISSUER, school["issuer"], school["seal"])):
+            for batch in chunks(task["records"], SIGN_BATCH):
+                self.sign_batch(uid, batch, role, cert, [software, meters[f"sign:{role}"]],
+                                counts)
+
+    def sign_batch(self, uid, ids, role, cert_id, meters, counts, secret=PASSWORD):
+        """The sign wizard as ``uid`` on ``ids``; only the wizard (and its commit) is timed."""
+        with self.env(uid) as env:
+            Signature = env["hocbaso.record.signature"].sudo()
+            before = Signature.search_count([("record_id", "in", ids)])
+            env.cr.commit()
+            with contextlib.ExitStack() as stack:
+                for meter in meters:
+                    stack.enter_context(meter.measure(len(ids)))
+                wizard = env["hocbaso.sign.wizard"].with_context(
+                    active_model="hocbaso.record", active_ids=ids).create(
+                        {"role": role, "certificate_id": cert_id})
+                wizard.with_context(hocbaso_secret=secret).action_sign()
+                env.cr.commit()
+            bad = wizard.result_ids.filtered(lambda r: r.status != "signed")
+            if bad:
+                raise RuntimeError(f"{role} signing by user {uid}: {len(bad)} records not "
+                                   f"signed: {bad[0].message}")
+            count = Signature.search_count([("record_id", "in", ids)]) - before
+        for meter in meters:
+            meter.extra["signatures"] += count
+        counts[f"signatures:{role}"] += count
+        counts["wizard_runs"] += 1
+
+
+# the worker processes' own pipeline (multiprocessing "spawn": a fresh interpreter each)
+_WORKER = None
+
+
+def _worker_init(config, db):
+    global _WORKER
+    import odoo
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(["-c", str(config), "--log-level=warn"])
+    logging.getLogger("hocbaso").setLevel(logging.WARNING)
+    _WORKER = Pipeline(Registry(db))
+
+
+def _worker_ready(_number):
+    time.sleep(0.5)  # long enough for every worker to take one
+    return os.getpid()
+
+
+def _worker_run(task):
+    return _WORKER.run(task)
+
+
+class Bench(OdooSession):
+    def __init__(self, students, keep_db=False, workers=WORKERS):
         self.students = students
         self.keep_db = keep_db
         self.db = f"hocbaso_bench_{time.strftime('%Y%m%d_%H%M%S')}"
@@ -535,20 +686,13 @@ class Bench:
         self.token_error = None
         self.csdl_peak_mb = 0.0
         self.queries = {}
-        self.signatures = collections.Counter()
+        self.counts = collections.Counter()
+        self.workers = workers
+        self.pool = None
+        self.worker_peak_mb = {}
+        self.token = (None, None)
 
     # --- Odoo ----------------------------------------------------------------------------
-    def cursor_env(self, cr, uid=None, context=None):
-        from odoo import SUPERUSER_ID, api
-
-        return api.Environment(cr, uid or SUPERUSER_ID, dict(USER_CONTEXT, **(context or {})))
-
-    @contextlib.contextmanager
-    def env(self, uid=None, context=None):
-        """An environment on a new cursor: one transaction, committed when the block ends."""
-        with self.registry.cursor() as cr:
-            yield self.cursor_env(cr, uid, context)
-
     def setup(self):
         write_config(self.config, self.workdir / "data", HTTP_PORT)
         if not os.environ.get("XDG_RUNTIME_DIR"):  # wkhtmltopdf (Qt) warns on every call
@@ -570,6 +714,9 @@ class Bench:
     def cleanup(self):
         with contextlib.suppress(Exception):
             self._stop_csdl()
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool = None
         if self.registry is not None:
             from odoo import sql_db
             from odoo.modules.registry import Registry
@@ -662,32 +809,75 @@ class Bench:
         with self.env() as env:
             return [r._get_xml() for r in env["hocbaso.record"].browse(ids)]
 
+    # the worker pool ------------------------------------------------------------------------
+    def start_workers(self):
+        """``self.workers`` Odoo worker processes, each with its own registry on the bench's
+        database (a fresh interpreter each: no connection is shared across a fork)."""
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")
+        self.pool = context.Pool(self.workers, initializer=_worker_init,
+                                 initargs=(str(self.config), self.db))
+        pids = set(self.pool.map(_worker_ready, range(self.workers), chunksize=1))
+        if len(pids) != self.workers:
+            log(f"only {len(pids)} of {self.workers} workers answered the warm-up")
+        log(f"{self.workers} Odoo worker process(es) ready: {sorted(pids)}")
+
+    def stop_workers(self):
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+            self.pool = None
+
+    def units(self):
+        """The first school split between the workers (alternate classes), then one unit per
+        school; the pool hands them out in this order as workers come free."""
+        units = []
+        for school in self.schools:
+            parts = self.workers if school["index"] == 0 else 1
+            for part in range(parts):
+                classes = school["classes"][part::parts]
+                if classes:
+                    units.append({"school": school, "part": part, "classes": classes,
+                                  "records": [r for k in classes for r in k["records"]]})
+        return units
+
+    def run_stage(self, stage, extra=None):
+        """Run ``stage`` on every unit in the pool; adds the workers' meters, query profiles
+        and counts to the bench's, and returns the stage's wall-clock seconds and the wall
+        time the first school took in it."""
+        tasks = [dict(unit, stage=stage, **(extra(unit) if extra else {}))
+                 for unit in self.units()]
+        start = time.perf_counter()
+        school0_end, done = start, 0
+        for result in self.pool.imap_unordered(_worker_run, tasks, chunksize=1):
+            for name, (seconds, items, extra_counts) in result["meters"].items():
+                meter = self.meters[name]
+                meter.seconds += seconds
+                meter.items += items
+                meter.extra.update(extra_counts)
+            for key, (total, shapes) in result["queries"].items():
+                profile = QueryProfile()
+                profile.total, profile.shapes = total, collections.Counter(shapes)
+                self.queries[key] = profile
+            self.counts.update(result["counts"])
+            self.worker_peak_mb[result["pid"]] = max(self.worker_peak_mb.get(result["pid"], 0),
+                                                    result["peak_mb"])
+            if result["school"] == 0:
+                school0_end = max(school0_end, result["end"])
+            done += result["records"]
+            log(f"{stage}: school {result['school'] + 1} part {result['part'] + 1} done "
+                f"({done}/{self.record_count} records, {time.perf_counter() - start:.0f}s)")
+        wall = time.perf_counter() - start
+        self.meters[f"{stage}_wall"].seconds += wall
+        self.meters[f"{stage}_wall"].items += self.record_count
+        self.meters["school0"].seconds += school0_end - start
+        return wall
+
     # export --------------------------------------------------------------------------------
     def export(self):
-        meter = self.meters["export"]
-        first = self.schools[0]
-        ids = first["records"]
-        small, large = counted_sizes(len(ids))
-        for school in self.schools:
-            ids = school["records"]
-            batches = [ids[:small], ids[small:small + large]] if school is first else []
-            batches = [batch for batch in batches if batch]
-            done = sum(len(b) for b in batches)
-            batches += list(chunks(ids[done:], EXPORT_BATCH))
-            for number, batch in enumerate(batches):
-                counted = school is first and number < 2
-                profile = QueryProfile()
-                with contextlib.ExitStack() as stack:
-                    if counted:
-                        stack.enter_context(profile.active())
-                    stack.enter_context(meter.measure(len(batch)))
-                    if school is first:
-                        stack.enter_context(self.meters["school0"].measure())
-                    with self.env(school["admin"]) as env:
-                        env["hocbaso.record"].browse(batch).action_lock()
-                if counted:
-                    self.queries[("export", len(batch))] = profile
-            log(f"export: school {school['index'] + 1} locked ({meter.rate:.1f} records/s)")
+        self.run_stage("export", lambda unit: {
+            "counted": unit["school"]["index"] == 0 and unit["part"] == 0})
         states = self.count_states()
         assert states.get("locked") == self.record_count, states
 
@@ -697,64 +887,12 @@ class Bench:
             return dict(env.cr.fetchall())
 
     # signing -------------------------------------------------------------------------------
-    def sign_batch(self, uid, ids, role, cert_id, meters, secret=PASSWORD):
-        """The sign wizard as ``uid`` on ``ids``; only the wizard (and its commit) is timed."""
-        with self.env(uid) as env:
-            Signature = env["hocbaso.record.signature"].sudo()
-            before = Signature.search_count([("record_id", "in", ids)])
-            env.cr.commit()
-            with contextlib.ExitStack() as stack:
-                for meter in meters:
-                    stack.enter_context(meter.measure(len(ids)))
-                wizard = env["hocbaso.sign.wizard"].with_context(
-                    active_model="hocbaso.record", active_ids=ids).create(
-                        {"role": role, "certificate_id": cert_id})
-                wizard.with_context(hocbaso_secret=secret).action_sign()
-                env.cr.commit()
-            bad = wizard.result_ids.filtered(lambda r: r.status != "signed")
-            if bad:
-                raise RuntimeError(f"{role} signing by user {uid}: {len(bad)} records not "
-                                   f"signed: {bad[0].message}")
-            count = Signature.search_count([("record_id", "in", ids)]) - before
-        for meter in meters:
-            meter.extra["signatures"] += count
-        self.signatures[role] += count
-        return count
-
     def sign(self):
-        from hocbaso.signing import xmldsig as X
-
-        software, token, school0 = self.meters["sign"], self.meters["token"], self.meters["school0"]
-        per_role = {role: self.meters[f"sign:{role}"] for role in
-                    (X.ROLE_GVBM, X.ROLE_GVCN, X.ROLE_CBQL, X.ROLE_ISSUER)}
-        token_cert, pin = self._register_token_certificate(self.schools[0])
-        for school in self.schools:
-            certs = school["certs"]
-            extra = [school0] if school["index"] == 0 else []
-            for klass in school["classes"]:  # the specialist teachers, class by class
-                for teacher in klass["gvbm"]:
-                    if teacher == klass["homeroom"]:
-                        continue
-                    self.sign_batch(teacher, klass["records"], X.ROLE_GVBM, certs[teacher],
-                                    [software, per_role[X.ROLE_GVBM]] + extra)
-            # the homeroom teacher signs her own subjects and the GVCN slot in one step
-            for number, klass in enumerate(school["classes"]):
-                if school["index"] == 0 and number == 0 and token_cert:
-                    self.sign_batch(klass["homeroom"], klass["records"], X.ROLE_GVCN,
-                                    token_cert, [token] + extra, secret=pin)
-                    continue
-                self.sign_batch(klass["homeroom"], klass["records"], X.ROLE_GVCN,
-                                certs[klass["homeroom"]], [software, per_role[X.ROLE_GVCN]] + extra)
-            for role, uid, cert in ((X.ROLE_CBQL, school["principal"],
-                                     certs[school["principal"]]),
-                                    (X.ROLE_ISSUER, school["issuer"], school["seal"])):
-                for klass in school["classes"]:
-                    self.sign_batch(uid, klass["records"], role, cert,
-                                    [software, per_role[role]] + extra)
-            log(f"signing: school {school['index'] + 1} issued "
-                f"({sum(self.signatures.values())} signatures so far, "
-                f"{software.extra['signatures'] / software.seconds:.0f}/s)")
-        software.items = self.record_count
+        token_cert, pin = self.token
+        self.run_stage("sign", lambda unit: {
+            "token": (token_cert, pin) if token_cert and unit["school"]["index"] == 0
+            and unit["part"] == 0 else None})
+        self.meters["sign"].items = self.record_count
         states = self.count_states()
         assert states.get("issued") == self.record_count, states
 
@@ -863,10 +1001,14 @@ class Bench:
         self.raw_limits()
         self.generate()
         log(f"district generated in {self.generation_seconds:.0f}s: {self.record_count} records")
+        # the token before the workers: they inherit SoftHSM2's configuration from this process
+        self.token = self._register_token_certificate(self.schools[0])
+        self.start_workers()
         self.export()
         sample = self.schools[0]["records"][:50]
         self.export_limit = self.lxml_limit(self.documents(sample), "exported documents")
         self.sign()
+        self.stop_workers()
         self.signed_limit = self.lxml_limit(self.documents(sample), "signed documents")
         self.queue()
         self.verify()
@@ -877,23 +1019,30 @@ class Bench:
 
     def report(self):
         m, n = self.meters, self.record_count
-        export_rate = m["export"].rate
+        export_rate = m["export_wall"].rate  # the machine's throughput, all workers together
         self.rows.append({
-            "stage": "export: lock, build + XSD validation, store", "rate": export_rate,
-            "unit": "records/s", "limit": self.export_limit,
-            "note": f"target >= {TARGET_EXPORT:.0f} records/s: "
-                    f"{verdict(export_rate >= TARGET_EXPORT)}; "
+            "stage": f"export: lock, build + XSD validation, store ({self.workers} workers)",
+            "rate": export_rate, "unit": "records/s", "limit": self.export_limit,
+            "note": f"{m['export'].rate:.1f} records/s per worker; target >= "
+                    f"{TARGET_EXPORT:.0f} records/s: {verdict(export_rate >= TARGET_EXPORT)}; "
                     + self.query_note("export")})
         signatures = m["sign"].extra["signatures"]
-        sign_rate = signatures / m["sign"].seconds
+        all_signatures = signatures + m["token"].extra["signatures"]
+        sign_rate = signatures / m["sign"].seconds  # per worker: the per-core cost
         self.rows.append({
-            "stage": "signing, PKCS#12 software key (all roles, wizard)", "rate": sign_rate,
-            "unit": "signatures/s", "limit": self.rsa_rate,
-            "note": f"{n / m['sign'].seconds:.1f} records/s; per record "
-                    f"{(signatures + m['token'].extra['signatures']) / n:.1f} signatures in "
-                    f"{self.sign_calls_per_record():.1f} signing steps; target >= "
-                    f"{TARGET_SIGN_RATIO:.0%} of raw RSA: "
+            "stage": "signing, PKCS#12 software key (all roles, wizard), per worker",
+            "rate": sign_rate, "unit": "signatures/s", "limit": self.rsa_rate,
+            "note": f"{n / m['sign'].seconds:.1f} records/s per worker; per record "
+                    f"{all_signatures / n:.1f} signatures in "
+                    f"{self.sign_calls_per_record():.1f} signing steps, "
+                    f"{self.counts['wizard_runs']} wizard runs; target >= "
+                    f"{TARGET_SIGN_RATIO:.0%} of raw RSA (one core) per worker: "
                     f"{verdict(sign_rate >= TARGET_SIGN_RATIO * self.rsa_rate)}"})
+        self.rows.append({
+            "stage": f"  signing, {self.workers} workers together (wall clock)",
+            "rate": all_signatures / m["sign_wall"].seconds, "unit": "signatures/s",
+            "limit": self.rsa_rate,
+            "note": f"{n / m['sign_wall'].seconds:.1f} records/s; the limit is one core's"})
         for role in ("gvbm", "gvcn", "cbql", "phathanh"):
             meter = m[f"sign:{role}"]
             if meter.seconds:
@@ -950,7 +1099,7 @@ class Bench:
                           "rate": school_2000, "unit": "s",
                           "note": f"{school_note}; target < {TARGET_SCHOOL_S:.0f} s: "
                                   f"{verdict(school_2000 < TARGET_SCHOOL_S)}"})
-        pipeline = sum(m[k].seconds for k in ("export", "sign", "token", "sync"))
+        pipeline = sum(m[k].seconds for k in ("export_wall", "sign_wall", "sync"))
         if n != DISTRICT:
             district_s = pipeline * DISTRICT / n
             district_note = f"measured {pipeline:.0f}s for {n} records, scaled linearly"
@@ -960,10 +1109,15 @@ class Bench:
                           "rate": district_s, "unit": "s",
                           "note": f"{district_note}; target < {TARGET_DISTRICT_S:.0f} s: "
                                   f"{verdict(district_s < TARGET_DISTRICT_S)}"})
-        peak = peak_rss_mb()
-        self.rows.append({"stage": "peak memory (this process: Odoo in-process)", "rate": peak,
-                          "unit": "MB", "note": f"target < {TARGET_MEMORY_MB:.0f} MB: "
-                                                f"{verdict(peak < TARGET_MEMORY_MB)}"})
+        own = peak_rss_mb()
+        workers = sum(self.worker_peak_mb.values())
+        peak = own + workers  # as if every process peaked at the same moment
+        self.rows.append({"stage": "peak memory (this process + the Odoo workers)", "rate": peak,
+                          "unit": "MB",
+                          "note": f"this process {own:.0f} MB, workers " + ", ".join(
+                              f"{mb:.0f}" for mb in self.worker_peak_mb.values())
+                          + f" MB, summed; target < {TARGET_MEMORY_MB:.0f} MB: "
+                            f"{verdict(peak < TARGET_MEMORY_MB)}"})
         self.rows.append({"stage": "peak memory (reference CSDL server process)",
                           "rate": self.csdl_peak_mb, "unit": "MB",
                           "note": "PostgreSQL and the short-lived wkhtmltopdf runs not counted"})
@@ -1006,10 +1160,11 @@ class Bench:
         lines = [
             f"Targets ({self.record_count} records in {len(self.schools)} school(s), "
             f"database {self.db}):",
-            f"  export >= {TARGET_EXPORT:.0f} records/s: {m['export'].rate:.1f} -> "
-            f"{verdict(m['export'].rate >= TARGET_EXPORT)}",
-            f"  signing >= {TARGET_SIGN_RATIO:.0%} of raw RSA-2048 ({self.rsa_rate:.0f}/s) per "
-            f"signature: {sign_rate:.1f}/s = {sign_rate / self.rsa_rate:.1%} -> "
+            f"  export >= {TARGET_EXPORT:.0f} records/s ({self.workers} workers): "
+            f"{m['export_wall'].rate:.1f} -> {verdict(m['export_wall'].rate >= TARGET_EXPORT)}",
+            f"  signing >= {TARGET_SIGN_RATIO:.0%} of raw RSA-2048 ({self.rsa_rate:.0f}/s, one "
+            f"core) per signature, per worker: {sign_rate:.1f}/s = "
+            f"{sign_rate / self.rsa_rate:.1%} -> "
             f"{verdict(sign_rate >= TARGET_SIGN_RATIO * self.rsa_rate)}",
             f"  2,000-student school export + sign + queue < {TARGET_SCHOOL_S:.0f} s: "
             f"{school_s:.1f} s -> {verdict(school_s < TARGET_SCHOOL_S)}",
@@ -1026,11 +1181,11 @@ def verdict(ok):
     return "PASS" if ok else "MISS"
 
 
-def run(students=DISTRICT, keep_db=None):
+def run(students=DISTRICT, keep_db=None, workers=WORKERS):
     """Build a district of ``students`` in a fresh database, time every stage; the rows."""
     if keep_db is None:
         keep_db = bool(os.environ.get("HOCBASO_BENCH_KEEP_DB"))
-    bench = Bench(students, keep_db=keep_db)
+    bench = Bench(students, keep_db=keep_db, workers=workers)
     try:
         return bench.run()
     finally:
