@@ -17,7 +17,7 @@ class HocbasoClass(models.Model):
     grade_id = fields.Many2one("hocbaso.grade", string="Grade", required=True)
     level_id = fields.Many2one(related="grade_id.level_id", store=True)
     homeroom_teacher_id = fields.Many2one(
-        "res.users", string="Homeroom Teacher", tracking=True, check_company=True
+        "res.users", string="Homeroom Teacher", tracking=True, check_company=True, index=True
     )
     student_ids = fields.One2many("hocbaso.student", "class_id", string="Students")
     assignment_ids = fields.One2many(

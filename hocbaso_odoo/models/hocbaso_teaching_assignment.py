@@ -14,8 +14,9 @@ class HocbasoTeachingAssignment(models.Model):
                                check_company=True)
     company_id = fields.Many2one(related="class_id.company_id", store=True)
     subject_id = fields.Many2one("hocbaso.subject", string="Subject", required=True)
+    # indexed: the subject teachers' record rules look their classes up by teacher
     teacher_id = fields.Many2one("res.users", string="Subject Teacher", required=True,
-                                 check_company=True)
+                                 check_company=True, index=True)
 
     _sql_constraints = [
         ("class_subject_unique", "UNIQUE(class_id, subject_id)",

@@ -302,7 +302,8 @@ class HocbasoSignWizardResult(models.TransientModel):
     _description = "Signing Result"
     _order = "status, id"
 
-    wizard_id = fields.Many2one("hocbaso.sign.wizard", required=True, ondelete="cascade")
+    wizard_id = fields.Many2one("hocbaso.sign.wizard", required=True, ondelete="cascade",
+                                index=True)
     record_id = fields.Many2one("hocbaso.record", string="Record")
     status = fields.Selection([("error", "Not Signed"), ("signed", "Signed")])
     message = fields.Char()
