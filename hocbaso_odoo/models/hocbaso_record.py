@@ -236,7 +236,7 @@ class HocbasoRecord(models.Model):
         for other in self.sudo().search([
                 ("student_id", "in", live.student_id.ids),
                 ("school_year_id", "in", live.school_year_id.ids),
-                ("state", "in", LIVE_STATES)]):
+                ("state", "in", LIVE_STATES)], order="id"):
             existing[other.student_id.id, other.school_year_id.id].append(other)
         for record in live:
             if any(other.id != record.id and other.record_uuid != record.record_uuid
