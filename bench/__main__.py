@@ -1,6 +1,8 @@
-"""bench: `python -m bench [--records N] [--odoo] [--students N]` prints figures and ratios.
+"""bench: `python -m bench [--records N] [--softhsm] [--odoo] [--students N] [--workers N]`
+prints figures and ratios.
 
-Plain stages always run; --odoo adds the Odoo stages on a fresh database (see bench/odoo.py).
+Plain stages always run; --odoo adds the Odoo stages on a fresh database, export and signing
+in --workers Odoo worker processes (see bench/odoo_stages.py).
 """
 
 import argparse
