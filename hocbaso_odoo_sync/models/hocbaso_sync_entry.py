@@ -427,11 +427,12 @@ class HocbasoSyncEntry(models.Model):
         """Entries of self 'sending' for longer than their school's answer timeout + 1 min."""
         now = fields.Datetime.now()
         interrupted = self.browse()
-        for entry in self.filtered(lambda e: e.state == "sending"):
-            config = self.env["hocbaso.sync.config"]._for_company(entry.company_id)
-            limit = timedelta(seconds=(config.timeout if config else 30.0) + 60)
-            if not entry.sending_since or entry.sending_since < now - limit:
-                interrupted |= entry
+        sending = self.filtered(lambda e: e.state == "sending")
+        for company, entries in sending.grouped("company_id").items():  # one config per school
+            config = self.env["hocbaso.sync.config"]._for_company(company)
+            since = now - timedelta(seconds=(config.timeout if config else 30.0) + 60)
+            interrupted |= entries.filtered(
+                lambda e: not e.sending_since or e.sending_since < since)
         return interrupted
 
     def action_refresh_status(self):
