@@ -199,7 +199,7 @@ def sample_secondary_record() -> Record:
                comment="Hổng kiến thức hình học; kiểm tra lại đạt yêu cầu."),
         scored("NN1", "Tiếng Anh", "anh", "8.5", "9.0", "8.8"),
         scored("GDCD", "Giáo dục công dân", "gdcd", "8.0", "8.5", "8.3"),
-        scored("LSDL", "Lịch sử và Địa lí", "lsdl", "6.5", "7.0", "6.8"),
+        scored("LSDL", "Lịch sử và Địa lí", "lsdl", "6.0", "6.5", "6.3"),
         scored("KHTN", "Khoa học tự nhiên", "khtn", "5.5", "6.0", "5.8"),
         scored("CN", "Công nghệ", "cn", "7.5", "8.0", "7.8"),
         scored("TINHOC", "Tin học", "tin", "9.0", "9.5", "9.3"),
@@ -211,7 +211,7 @@ def sample_secondary_record() -> Record:
     ]
     secondary = SecondaryResult(
         learning_s1="CĐ",
-        learning_s2="CĐ",
+        learning_s2="Đ",
         learning_year="CĐ",
         conduct_s1="K",
         conduct_s2="T",

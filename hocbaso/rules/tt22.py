@@ -2,7 +2,9 @@
 
 Scores are Decimal throughout; averages are rounded to one decimal half-up, the way
 Vietnamese schools round (6.45 -> 6.5, 6.44 -> 6.4). Article numbers refer to the regulation
-issued with TT22; the formulas and thresholds follow the project brief §2.3 [S24][S25][S26][S27].
+issued with TT22; the formulas and thresholds follow the project brief §2.3 [S24][S25][S26][S27],
+and the learning result is then adjusted under Art. 9 (3) (one subject alone pulling it two
+levels down).
 """
 
 from __future__ import annotations
@@ -79,8 +81,8 @@ def year_result_for_subject(subject_kind: str, semester1, semester2):
     return year_average(semester1, semester2)
 
 
-def learning_result(scored, commented) -> str:
-    """T / K / Đ / CĐ from the year (or semester) results of every subject (Art. 9).
+def table_level(scored, commented) -> str:
+    """T / K / Đ / CĐ straight from the table of Art. 9 (2), before the adjustment of Art. 9 (3).
 
     ``scored``: averages of the scored subjects; ``commented``: Đ/CĐ of comment-only subjects.
     "M" (exempt) entries in either list are left out.
@@ -90,8 +92,11 @@ def learning_result(scored, commented) -> str:
     Khá nor Đạt and gets CĐ. The school must then decide by hand (e.g. for students exempted
     under the disability rules).
     """
-    scores = [to_score(v) for v in scored if not _is_exempt(v)]
-    comments = [check_level(COMMENT_SUBJECT, v) for v in commented]
+    return _level([to_score(v) for v in scored if not _is_exempt(v)],
+                  [check_level(COMMENT_SUBJECT, v) for v in commented])
+
+
+def _level(scores: list[Decimal], comments: list[str]) -> str:
     failed_comments = sum(1 for c in comments if c == FAIL)
 
     def at_or_above(threshold: str) -> int:
@@ -116,6 +121,36 @@ def learning_result(scored, commented) -> str:
     ):
         return PASS
     return FAIL
+
+
+_ONE_LEVEL_UP = {FAIL: PASS, PASS: FAIR, FAIR: GOOD}
+
+
+def learning_result(scored, commented) -> str:
+    """T / K / Đ / CĐ from the semester or year results of every subject (Art. 9).
+
+    The level of the table (:func:`table_level`), then the adjustment of Art. 9 (3): when the
+    result of one single subject pulls the level two or more steps below Tốt or Khá, the level
+    is raised by one step. "Only because of one subject" is read as: the other subjects on
+    their own meet Tốt (or Khá). For example, Tốt results everywhere except one comment subject
+    at CĐ give Đạt by the table and Khá after the adjustment; Tốt results except one score of
+    3.0 give CĐ, adjusted to Đạt. A subject whose result fails a level's "every subject"
+    clause never counts towards that level's "at least 6 subjects", so leaving it out is the
+    same as not letting it pull the level down.
+    """
+    scores = [to_score(v) for v in scored if not _is_exempt(v)]
+    comments = [check_level(COMMENT_SUBJECT, v) for v in commented]
+    level = _level(scores, comments)
+    for target in (GOOD, FAIR):
+        if RESULT_ORDER[target] - RESULT_ORDER[level] < 2:
+            continue
+        without_one = (
+            [_level(scores[:i] + scores[i + 1:], comments) for i in range(len(scores))]
+            + [_level(scores, comments[:i] + comments[i + 1:]) for i in range(len(comments))]
+        )
+        if any(RESULT_ORDER[other] >= RESULT_ORDER[target] for other in without_one):
+            return _ONE_LEVEL_UP[level]
+    return level
 
 
 def _split(subject_results: dict):

@@ -112,8 +112,8 @@ GOOD_COMMENTS = ["Đ", "Đ", "Đ", "Đ"]
         (scores("6.5", "6.5", "6.5", "6.5", "6.5", "6.5", "4.9", "5.0"), GOOD_COMMENTS, "Đ"),
         # only five >= 6.5 -> Đạt
         (scores("6.5", "6.5", "6.5", "6.5", "6.5", "6.4", "5.0", "5.0"), GOOD_COMMENTS, "Đ"),
-        # one CĐ comment: Tốt scores but Đạt at best
-        (scores("9", "9", "9", "9", "9", "9", "9", "9"), ["Đ", "CĐ", "Đ"], "Đ"),
+        # one CĐ comment: Tốt scores, Đạt by the table, Khá after Art. 9 (3) (see below)
+        (scores("9", "9", "9", "9", "9", "9", "9", "9"), ["Đ", "CĐ", "Đ"], "K"),
         # two CĐ comments -> Chưa đạt
         (scores("9", "9", "9", "9", "9", "9", "9", "9"), ["CĐ", "CĐ", "Đ"], "CĐ"),
         # 3.5 boundary: exactly 3.5 is allowed for Đạt
@@ -131,6 +131,47 @@ def test_learning_result(scored, commented, expected):
     assert tt22.learning_result(scored, commented) == expected
 
 
+@pytest.mark.parametrize(
+    "scored, commented, table, adjusted",
+    [
+        # Tốt everywhere but one comment subject at CĐ: Đạt by the table, two levels below
+        # Tốt only because of that subject -> raised one level to Khá
+        (scores("9", "9", "9", "9", "9", "9", "9", "9"), ["Đ", "CĐ", "Đ"], "Đ", "K"),
+        # Tốt everywhere but one score below 3.5: CĐ -> Đạt
+        (scores("9", "9", "9", "9", "9", "9", "9", "3.0"), GOOD_COMMENTS, "CĐ", "Đ"),
+        # Tốt everywhere but one score at 4.0 (below Khá's 5.0): Đạt -> Khá
+        (scores("8", "8", "8", "8", "8", "8", "4.0"), GOOD_COMMENTS, "Đ", "K"),
+        # Khá everywhere but one score below 3.5: CĐ, two below Khá -> Đạt
+        (scores("7", "7", "7", "7", "7", "7", "3.4"), GOOD_COMMENTS, "CĐ", "Đ"),
+        # Tốt everywhere but one score at 6.0: Khá, only one level down -> unchanged
+        (scores("9", "9", "9", "9", "9", "9", "6.0"), GOOD_COMMENTS, "K", "K"),
+        # Đạt everywhere but one score below 3.5: Đạt is not a level the adjustment
+        # protects (Art. 9 (3) names points a and b only) -> unchanged
+        (scores("5", "5", "5", "5", "5", "5", "3.4"), GOOD_COMMENTS, "CĐ", "CĐ"),
+        # two subjects pull the level down: no adjustment
+        (scores("9", "9", "9", "9", "9", "9", "3.0", "3.0"), GOOD_COMMENTS, "CĐ", "CĐ"),
+        (scores("9", "9", "9", "9", "9", "9", "3.0"), ["CĐ", "Đ"], "CĐ", "CĐ"),
+        # one subject below 3.5 but only five other subjects at 8.0 or more and nothing at
+        # Khá on its own: the other subjects must meet the level without it
+        (scores("8", "8", "8", "8", "8", "3.0"), GOOD_COMMENTS, "CĐ", "CĐ"),
+    ],
+)
+def test_learning_result_adjusted_when_one_subject_pulls_it_two_levels_down(
+        scored, commented, table, adjusted):
+    assert tt22.table_level(scored, commented) == table
+    assert tt22.learning_result(scored, commented) == adjusted
+
+
+def test_adjustment_also_applies_after_retest():
+    # Tốt results, one comment subject at CĐ re-tested and still CĐ: Đạt by the table,
+    # Khá after the adjustment -> promoted
+    results = {"TOAN": "9", "NGUVAN": "9", "NN1": "9", "GDCD": "9", "LSDL": "9",
+               "KHTN": "9", "TINHOC": "9", "GDTC": "CĐ", "HDTNHN": "Đ"}
+    decision = tt22.after_retest(results, {"GDTC": "CĐ"}, "T", 0)
+    assert decision.learning_result == "K"
+    assert decision.promoted
+
+
 def test_learning_result_leaves_exempt_subjects_out():
     base = scores("8", "8", "8", "8", "8", "8")
     assert tt22.learning_result(base + ["M"], GOOD_COMMENTS + ["M"]) == "T"
@@ -143,7 +184,7 @@ def test_learning_result_accepts_text_and_nfd_comments():
     import unicodedata
 
     nfd_cd = unicodedata.normalize("NFD", "CĐ")
-    result = tt22.learning_result(["8,0"] * 6, ["Đ", nfd_cd.lower(), "Đ"])
+    result = tt22.table_level(["8,0"] * 6, ["Đ", nfd_cd.lower(), "Đ"])
     assert result == "Đ"
 
 
@@ -264,8 +305,9 @@ def test_after_retest_replaces_year_value_and_promotes():
 
 
 def test_after_retest_still_failing_keeps_back():
-    results = dict(SIX_GOOD, TOAN="3.0")
-    decision = tt22.after_retest(results, {"TOAN": "3.4"}, "Đ", 0)
+    # two subjects below the bar (one alone would be adjusted under Art. 9 (3))
+    results = dict(SIX_GOOD, TOAN="3.0", NGHETHUAT="CĐ")
+    decision = tt22.after_retest(results, {"TOAN": "3.4", "NGHETHUAT": "CĐ"}, "Đ", 0)
     assert decision.learning_result == "CĐ"
     assert not decision.promoted
     assert "kept back" in decision.reasons[0]
@@ -288,3 +330,27 @@ def test_after_retest_checks_value_kind():
     with pytest.raises(InvalidValueError):
         tt22.after_retest(results, {"GDTC": "8.0"}, "Đ", 0)
     assert tt22.after_retest(results, {"GDTC": "đ"}, "Đ", 0).learning_result == "Đ"
+
+
+def test_sample_secondary_record_follows_the_rules():
+    """The sample record (demo, CLI, tests) is what TT22 gives for its own subject results:
+    CĐ in semester 1 and for the year, re-test in Toán only, Đạt after the re-test."""
+    from hocbaso import samples
+
+    record = samples.sample_secondary_record()
+    semester1 = {subject.code: subject.semester1 for subject in record.subjects}
+    semester2 = {subject.code: subject.semester2 for subject in record.subjects}
+    assert tt22.learning_result_for_subjects(semester1) == record.secondary.learning_s1 == "CĐ"
+    assert tt22.learning_result_for_subjects(semester2) == record.secondary.learning_s2 == "Đ"
+    year = {subject.code: subject.year for subject in record.subjects}
+    assert tt22.learning_result_for_subjects(year) == record.secondary.learning_year == "CĐ"
+    assert tt22.retest_subjects(year) == ["TOAN"]
+    retest = {subject.code: subject.retest for subject in record.subjects if subject.retest}
+    decision = tt22.after_retest(year, retest, record.secondary.conduct_year,
+                                 record.secondary.absences)
+    assert decision.learning_result == record.secondary.learning_reassessed
+    assert decision.promoted == record.secondary.promoted
+    for subject in record.subjects:
+        if subject.year not in ("Đ", "CĐ", "M"):
+            assert tt22.year_average(subject.semester1, subject.semester2) == \
+                tt22.to_score(subject.year), subject.code
