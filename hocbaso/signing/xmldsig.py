@@ -301,8 +301,17 @@ def b64decode(text: str | None) -> bytes:
     return base64.b64decode(cleaned, validate=True)
 
 
+@functools.lru_cache(maxsize=256)
+def public_key_of(certificate: x509.Certificate):
+    """The certificate's public key, one object per certificate: each new key object makes
+    OpenSSL redo its per-key set-up on first use, which nearly doubled the cost of an RSA
+    verification (a step re-verifies every earlier signature, mostly by the same teachers).
+    Certificates hash and compare by their DER, and a key is a pure function of it."""
+    return certificate.public_key()
+
+
 def algorithm_for(certificate: x509.Certificate) -> str:
-    key = certificate.public_key()
+    key = public_key_of(certificate)
     if isinstance(key, ec.EllipticCurvePublicKey):
         return ECDSA_SHA256
     if isinstance(key, rsa.RSAPublicKey):
@@ -314,7 +323,7 @@ def algorithm_for(certificate: x509.Certificate) -> str:
 
 def to_xmldsig_value(certificate: x509.Certificate, value: bytes) -> bytes:
     """The SignatureValue bytes: RSA as is, ECDSA as r||s (XML-DSig) from DER or r||s."""
-    key = certificate.public_key()
+    key = public_key_of(certificate)
     if not isinstance(key, ec.EllipticCurvePublicKey):
         return value
     size = (key.curve.key_size + 7) // 8
@@ -330,7 +339,7 @@ def to_xmldsig_value(certificate: x509.Certificate, value: bytes) -> bytes:
 def check_signature_value(certificate: x509.Certificate, algorithm: str, signed: bytes,
                           value: bytes) -> bool:
     """True when ``value`` (XML-DSig form) is a valid signature of ``signed``."""
-    key = certificate.public_key()
+    key = public_key_of(certificate)
     try:
         if algorithm == RSA_SHA256 and isinstance(key, rsa.RSAPublicKey):
             key.verify(value, signed, padding.PKCS1v15(), hashes.SHA256())
