@@ -6,3 +6,4 @@ from . import test_transfer
 from . import test_access_log
 from . import test_portal_browser
 from . import test_documents
+from . import test_migration

@@ -20,6 +20,10 @@ def migrate(cr, version):
             continue
         cr.execute("UPDATE hocbaso_record SET xml_document = %s WHERE id = %s "
                    "AND xml_document IS NULL", [data, attachment.res_id])
+        if not cr.rowcount:  # no such record, or its row already holds a document
+            _logger.warning("record %s: no empty document column to move the XML attachment "
+                            "%s into; left in place", attachment.res_id, attachment.id)
+            continue
         moved |= attachment
     moved.unlink()
     _logger.info("moved %s record documents from attachments into hocbaso_record", len(moved))

@@ -1,0 +1,111 @@
+"""Migration 18.0.1.1.0: the record XML moves from an attachment into the record's row."""
+
+import base64
+import hashlib
+import importlib.util
+import logging
+import os
+
+from odoo.modules.module import get_module_path
+from odoo.tests import tagged
+
+from .common import HocbasoCase
+
+
+def _load_migration(version, name):
+    path = os.path.join(get_module_path("hocbaso_odoo"), "migrations", version, name)
+    spec = importlib.util.spec_from_file_location("hocbaso_migration_" + version.replace(".", "_"),
+                                                  path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@tagged("post_install", "-at_install")
+class TestMigrationDocumentIntoRow(HocbasoCase):
+    """Rebuild the 18.0.1.0.x layout (document in an ir.attachment with res_field, column
+    empty) on real records, run the migration script as Odoo's upgrade would, and check that
+    every byte arrives and nothing readable is left behind or lost."""
+
+    def _old_layout(self, record, document):
+        """The record as 18.0.1.0.x stored it: an attachment of the Binary field."""
+        attachment = self.env["ir.attachment"].sudo().create({
+            "name": "xml_document",
+            "res_model": "hocbaso.record",
+            "res_field": "xml_document",
+            "res_id": record.id,
+            "datas": base64.b64encode(document),
+        })
+        record.flush_recordset()
+        self.env.cr.execute("UPDATE hocbaso_record SET xml_document = NULL WHERE id = %s",
+                            [record.id])
+        record.invalidate_recordset(["xml_document"])
+        return attachment
+
+    def _attachments(self, record):
+        return self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", "hocbaso.record"), ("res_field", "=", "xml_document"),
+            ("res_id", "=", record.id)])
+
+    def test_documents_move_into_the_row_byte_for_byte(self):
+        self.fill_secondary(self.record)
+        self.record.with_user(self.gvcn).action_lock()
+        document = self.record._get_xml()
+        self.assertTrue(document.startswith(b"<?xml"))
+        digest = hashlib.sha256(document).hexdigest()
+        self.assertEqual(self.record.xml_sha256, digest)
+        other = self.other_class_record[:1]
+        other_document = "<?xml version='1.0' encoding='UTF-8'?>\n<a>Học bạ số</a>".encode()
+        self._old_layout(self.record, document)
+        self._old_layout(other, other_document)
+        self.assertFalse(self.record._get_xml(), "the old layout has no document in the row")
+
+        # logging.INFO, not "INFO": Odoo names its RUNBOT level (25) "INFO" too
+        with self.assertLogs("hocbaso_migration_18_0_1_1_0", logging.INFO) as logs:
+            _load_migration("18.0.1.1.0", "post-migrate.py").migrate(self.env.cr, "18.0.1.0.3")
+        self.env.invalidate_all()
+
+        self.assertEqual(self.record._get_xml(), document)
+        self.assertEqual(hashlib.sha256(self.record._get_xml()).hexdigest(), digest)
+        self.assertEqual(other._get_xml(), other_document)
+        self.assertFalse(self._attachments(self.record), "a moved attachment is removed")
+        self.assertFalse(self._attachments(other))
+        self.assertIn("moved 2 record documents", "\n".join(logs.output))
+
+    def test_unreadable_attachment_is_kept_and_reported(self):
+        document = b"<?xml version='1.0' encoding='UTF-8'?>\n<a/>"
+        attachment = self._old_layout(self.record, document)
+        self.assertTrue(attachment.store_fname, "tests store attachments in the filestore")
+        # its file is gone from the filestore (a restored database without its files)
+        attachment.flush_recordset()
+        self.env.cr.execute("UPDATE ir_attachment SET store_fname = %s, db_datas = NULL "
+                            "WHERE id = %s", ["ab/missing-" + "0" * 30, attachment.id])
+        attachment.invalidate_recordset()
+
+        with self.assertLogs("hocbaso_migration_18_0_1_1_0", "WARNING") as logs:
+            _load_migration("18.0.1.1.0", "post-migrate.py").migrate(self.env.cr, "18.0.1.0.3")
+        self.env.invalidate_all()
+
+        self.assertTrue(attachment.exists(), "an attachment that could not be read is kept")
+        self.assertFalse(self.record._get_xml())
+        self.assertIn("no readable content", "\n".join(logs.output))
+        self.assertIn("record %s" % self.record.id, "\n".join(logs.output))
+
+    def test_document_already_in_the_row_is_not_overwritten(self):
+        """An update run twice (or a record written after 18.0.1.1.0 beside a stale
+        attachment) keeps the row's document, and the attachment too."""
+        self.fill_secondary(self.record)
+        self.record.with_user(self.gvcn).action_lock()
+        document = self.record._get_xml()
+        stale = self.env["ir.attachment"].sudo().create({
+            "name": "xml_document", "res_model": "hocbaso.record", "res_field": "xml_document",
+            "res_id": self.record.id, "datas": base64.b64encode(b"<stale/>")})
+        self.env.flush_all()  # an upgrade starts from what is in the database
+
+        with self.assertLogs("hocbaso_migration_18_0_1_1_0", "WARNING") as logs:
+            _load_migration("18.0.1.1.0", "post-migrate.py").migrate(self.env.cr, "18.0.1.0.3")
+        self.env.invalidate_all()
+
+        self.assertEqual(self.record._get_xml(), document)
+        self.assertTrue(stale.exists(), "nothing is deleted that was not moved")
+        self.assertIn("left in place", "\n".join(logs.output))
