@@ -125,17 +125,26 @@ class SyncEnvelope:
         envelope = cls(
             xml_b64=base64.b64encode(xml).decode("ascii"), sha256=sha256_hex(xml), **values
         )
+        # both were just made from the same bytes: validate() need not decode and hash again
+        envelope._checked_xml = (envelope.xml_b64, envelope.sha256)
+        envelope._decoded_xml = (envelope.xml_b64, xml)
         envelope.validate()
         return envelope
 
     def xml_bytes(self) -> bytes:
+        """The XML carried; decoded once per text (validation, checks and storage all ask)."""
+        decoded = getattr(self, "_decoded_xml", None)
+        if decoded is not None and decoded[0] is self.xml_b64:
+            return decoded[1]
         try:
-            return base64.b64decode(self.xml_b64 or "", validate=True)
+            xml = base64.b64decode(self.xml_b64 or "", validate=True)
         except (binascii.Error, ValueError):
             raise InvalidValueError(
                 "Record %(id)s: the XML is not valid base64. Build the envelope again.",
                 id=self.id_ban_ghi,
             ) from None
+        self._decoded_xml = (self.xml_b64, xml)
+        return xml
 
     def validate(self) -> None:
         """Raise InvalidValueError naming the first broken field; also checks the XML hash."""
@@ -178,6 +187,10 @@ class SyncEnvelope:
                 "Record %(id)s: sha256 must be 64 lowercase hexadecimal characters.",
                 id=record_id,
             )
+        checked = (self.xml_b64, self.sha256)
+        if getattr(self, "_checked_xml", None) == checked and \
+                (self.xml_b64 or self.su_kien == EVENT_CANCEL):
+            return  # this very text and hash were checked already (a batch is validated twice)
         xml = self.xml_bytes()
         if not xml and self.su_kien != EVENT_CANCEL:
             raise InvalidValueError(
@@ -190,6 +203,7 @@ class SyncEnvelope:
                 "damaged on the way. Send it again.",
                 id=record_id,
             )
+        self._checked_xml = checked
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -31,6 +31,28 @@ def test_for_xml_fills_base64_and_hash():
     assert env.xml_bytes() == XML_BYTES
 
 
+def test_validate_checks_the_xml_again_once_it_was_changed():
+    """validate() skips decoding and hashing a text it has already checked (a batch is
+    validated when built and again before sending), never one changed since."""
+    env = envelope()
+    env.validate()
+    other = base64.b64encode(XML_BYTES.replace(b"Nguy", b"Tr")).decode("ascii")
+    env.xml_b64 = other
+    with pytest.raises(InvalidValueError, match="sha256 does not match"):
+        env.validate()
+    env.xml_b64 = base64.b64encode(XML_BYTES).decode("ascii")  # equal text, a new string
+    env.validate()
+    env.sha256 = hashlib.sha256(b"something else").hexdigest()
+    with pytest.raises(InvalidValueError, match="sha256 does not match"):
+        env.validate()
+    env.sha256 = hashlib.sha256(XML_BYTES).hexdigest()
+    env.xml_b64 = ""
+    with pytest.raises(InvalidValueError, match="must carry the signed XML"):
+        env.validate()
+    env.xml_b64 = other
+    assert env.xml_bytes() == XML_BYTES.replace(b"Nguy", b"Tr"), "decoded again once changed"
+
+
 def test_json_round_trip_keeps_every_field_and_vietnamese_text():
     env = envelope(su_kien="CANCEL", phien_ban=3, xml=None, reason="Sai điểm môn Toán")
     text = env.to_json()
