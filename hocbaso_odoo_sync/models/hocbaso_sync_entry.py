@@ -160,26 +160,42 @@ class HocbasoSyncEntry(models.Model):
     # --- envelope ------------------------------------------------------------------------
     def _xml_bytes(self):
         self.ensure_one()
-        return base64.b64decode(self.xml_document) if self.xml_document else b""
+        return self._raw_documents().get(self.id, b"")
+
+    def _raw_documents(self):
+        """{entry id: document bytes} of these entries, read from their attachments as stored
+        (reading the Binary field would base64-encode each file only to decode it again)."""
+        attachments = self.env["ir.attachment"].sudo().with_context(bin_size=False).search([
+            ("res_model", "=", self._name), ("res_field", "=", "xml_document"),
+            ("res_id", "in", self.ids)])
+        return {attachment.res_id: attachment.raw or b"" for attachment in attachments}
 
     def _local_time(self):
         tz = pytz.timezone(self.company_id.partner_id.tz or DEFAULT_TZ)
         return pytz.utc.localize(self.event_time).astimezone(tz).replace(tzinfo=None)
 
-    def _envelope(self, config):
+    def _envelope(self, config, xml=None):
+        """The envelope of this entry; ``xml``: its document, when the caller has read it."""
         self.ensure_one()
-        xml = self._xml_bytes()
-        if hashlib.sha256(xml).hexdigest() != self.xml_sha256:
-            raise UserError(_("The document kept for %(entry)s was damaged: its SHA-256 no "
-                              "longer matches.", entry=self.display_label))
+        if xml is None:
+            xml = self._xml_bytes()
+        if not xml and self.event != "CANCEL":  # its file is gone from the filestore
+            raise self._damaged()
         try:
-            return SyncEnvelope.for_xml(
+            envelope = SyncEnvelope.for_xml(
                 xml or None, id_ban_ghi=self.id_ban_ghi, su_kien=self.event,
                 phien_ban=self.phien_ban, thoi_gian_cap_nhat=format_timestamp(self._local_time()),
                 ma_truong=config.school_code or "", nam_hoc=self.school_year or "",
                 so_dinh_danh=self.personal_id or "", reason=self.reason or "")
         except HocbasoError as err:
             raise UserError(lib_message(self.env, err)) from err
+        if envelope.sha256 != self.xml_sha256:  # the envelope's hash is that of ``xml``
+            raise self._damaged()
+        return envelope
+
+    def _damaged(self):
+        return UserError(_("The document kept for %(entry)s was damaged: its SHA-256 no "
+                           "longer matches.", entry=self.display_label))
 
     # --- outcome bookkeeping -------------------------------------------------------------
     def _mark_acknowledged(self, receipt):
@@ -272,9 +288,10 @@ class HocbasoSyncEntry(models.Model):
             self._mark_failed(err.args[0])
             return
         ready, envelopes = self.browse(), []
+        documents = self._raw_documents()
         for entry in self:
             try:
-                envelopes.append(entry._envelope(config))
+                envelopes.append(entry._envelope(config, documents.get(entry.id, b"")))
                 ready |= entry
             except UserError as err:
                 entry._mark_failed(err.args[0])

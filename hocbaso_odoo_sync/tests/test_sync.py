@@ -207,6 +207,32 @@ class TestSyncOutbox(SyncCase):
         self.assertIn(bad.id_ban_ghi, bad.last_error)
         self.assertEqual(entries[1].state, "acknowledged")
 
+    def test_damaged_or_missing_document_fails_alone_and_is_never_sent(self):
+        """The outbox's copy of the document is checked against its SHA-256 before sending:
+        a changed or lost file fails its entry with a clear message, the others go."""
+        records = self.records | self.other_class_record
+        for record in records:
+            self.issue(record)
+        entries = self.Entry.search([("record_id", "in", records.ids)]).sorted("id")
+        changed, lost, good = entries[0], entries[1], entries[2]
+        attachments = self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", "hocbaso.sync.entry"), ("res_field", "=", "xml_document"),
+            ("res_id", "in", (changed | lost).ids)])
+        by_entry = {attachment.res_id: attachment for attachment in attachments}
+        by_entry[changed.id].write({"raw": changed._xml_bytes().replace(b"</", b" </", 1)})
+        by_entry[lost.id].flush_recordset()
+        self.env.cr.execute("UPDATE ir_attachment SET store_fname = %s, db_datas = NULL "
+                            "WHERE id = %s", ["ab/lost-" + "0" * 30, by_entry[lost.id].id])
+        by_entry[lost.id].invalidate_recordset()
+
+        self.run_cron()
+        for entry in (changed, lost):
+            self.assertEqual(entry.state, "failed")
+            self.assertIn("was damaged: its SHA-256 no longer matches", entry.last_error)
+            self.assertIsNone(self.server_record(entry.id_ban_ghi), "never sent")
+        self.assertEqual(good.state, "acknowledged")
+        self.assert_exactly_once(good.id_ban_ghi, 1)
+
     def test_send_now_refresh_and_dashboard(self):
         self.issue(self.record)
         entry = self.Entry.search([("record_id", "=", self.record.id)])
