@@ -491,36 +491,67 @@ class HocbasoRecord(models.Model):
                 else "Chưa hoàn thành chương trình lớp học")
         return vals
 
-    def _tt22_result_vals(self):
-        """TT22 learning result and promotion computed from the subject results."""
+    def _tt22_learning(self, period):
+        """Learning result of ``period`` (a line field: semester1, semester2, year_result)
+        under Art. 9, adjustment included; None while no subject has a result."""
         scored, commented = [], []
         for line in self.line_ids:
-            value = line.year_result
+            value = line[period]
             if not value or value == "M":
                 continue
             if line.assessment == "comment":
                 commented.append(value)
             else:
                 scored.append(validation.to_score(value))
+        if not (scored or commented):
+            return None
+        return tt22.learning_result(scored, commented)
+
+    def _tt22_result_vals(self):
+        """TT22 learning results (both semesters and the year), promotion and, once re-test
+        results are entered, the result after the re-test, computed from the subject
+        results. Results already entered are kept."""
         vals = {}
-        if not self.learning_year and (scored or commented):
-            vals["learning_year"] = tt22.learning_result(scored, commented)
+        for name, period in (("learning_s1", "semester1"), ("learning_s2", "semester2"),
+                             ("learning_year", "year_result")):
+            if not self[name]:
+                level = self._tt22_learning(period)
+                if level:
+                    vals[name] = level
         learning = vals.get("learning_year", self.learning_year)
         if learning and self.conduct_year:
             results = {line.subject_code: line.year_result for line in self.line_ids
                        if line.year_result}
-            decision = tt22.promotion(learning, self.conduct_year, self.absences,
+            conduct = self.conduct_year
+            decision = tt22.promotion(learning, conduct, self.absences,
                                       subject_results=results)
+            trained = decision.needs_summer_training and bool(self.conduct_reassessed)
+            if trained:  # conduct re-assessed after the summer training (Art. 12)
+                conduct = self.conduct_reassessed
+                decision = tt22.promotion(learning, conduct, self.absences,
+                                          subject_results=results)
+            retests = {line.subject_code: line.retest for line in self.line_ids if line.retest}
+            retested = bool(retests) and decision.needs_retest
+            if retested:
+                decision = tt22.after_retest(results, retests, conduct, self.absences)
+                if not self.learning_reassessed:
+                    vals["learning_reassessed"] = decision.learning_result
             vals["promoted"] = decision.promoted
             if not self.promotion_text:
-                vals["promotion_text"] = self._promotion_text(decision)
+                vals["promotion_text"] = self._promotion_text(decision, retested, trained)
         return vals
 
     @staticmethod
-    def _promotion_text(decision):
+    def _promotion_text(decision, retested=False, trained=False):
         """ndungduoclenlop, written in Vietnamese as it is printed on the record."""
         if decision.promoted:
+            if retested:
+                return "Được lên lớp sau khi kiểm tra lại"
+            if trained:
+                return "Được lên lớp sau khi rèn luyện trong kỳ nghỉ hè"
             return "Được lên lớp"
+        if retested or (trained and not decision.needs_retest):
+            return "Ở lại lớp"  # there is no second re-test or training (Art. 12)
         parts = []
         if decision.needs_retest:
             subjects = ", ".join(decision.retest_subjects)

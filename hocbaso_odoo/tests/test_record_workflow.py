@@ -1,4 +1,4 @@
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import HocbasoCase
@@ -52,6 +52,89 @@ class TestRecordWorkflow(HocbasoCase):
         cr.execute("SELECT xml_document FROM hocbaso_record WHERE id = %s", [self.record.id])
         self.assertTrue(cr.fetchone()[0], "the document is a column of the record")
         self.assertTrue(self.record._get_xml().startswith(b"<?xml"))
+
+    def _six_more_subjects(self, record, scores):
+        """Add the scored subjects TT22's "at least 6 subjects" clauses need (the fixture
+        class teaches three): {code: (semester 1, semester 2)}."""
+        Subject = self.env["hocbaso.subject"]
+        record.write({"line_ids": [(0, 0, {
+            "subject_id": Subject.search([("code", "=", code),
+                                          ("level_id", "=", self.level_lower.id)]).id,
+            "semester1": s1, "semester2": s2, "teacher_id": self.gvbm_math.id,
+        }) for code, (s1, s2) in scores.items()]})
+
+    def test_lock_computes_semester_and_year_results_with_the_adjustment(self):
+        """Both semesters and the year get their learning result (Art. 9); Tốt results but
+        for one comment subject at CĐ are Đạt by the table and Khá after Art. 9 (3)."""
+        self.fill_secondary(self.record, math=("8.5", "9.0"), lit=("8.0", "8.5"))
+        self._six_more_subjects(self.record, {code: ("8.5", "8.0") for code in
+                                              ("NN1", "GDCD", "LSDL", "KHTN")})
+        self.record.line_ids.filtered(lambda l: l.subject_code == "GDTC").write(
+            {"semester1": "Đ", "semester2": "CĐ"})
+        self.record.with_user(self.gvcn).action_lock()
+        self.assertEqual(self.record.learning_s1, "T")
+        self.assertEqual(self.record.learning_s2, "K", "Đạt by the table, raised one level")
+        self.assertEqual(self.record.learning_year, "K")
+        self.assertTrue(self.record.promoted)
+        self.assertEqual(self.record.promotion_text, "Được lên lớp")
+
+    def test_retest_results_give_the_result_after_the_retest(self):
+        """Two subjects below the bar: CĐ, re-test; re-test results entered before locking
+        give learning_reassessed, the promotion and its printed text."""
+        self.fill_secondary(self.record, math=("3.0", "3.5"), lit=("4.0", "4.5"))
+        self._six_more_subjects(self.record, {code: ("6.5", "7.0") for code in
+                                              ("NN1", "GDCD", "LSDL", "KHTN", "CONGNGHE", "TINHOC")})
+        lines = {line.subject_code: line for line in self.record.line_ids}
+        self.record.action_compute_results()
+        self.assertEqual(self.record.learning_year, "CĐ")
+        self.assertFalse(self.record.promoted)
+        text = self.record.promotion_text
+        self.assertTrue(text.startswith("Kiểm tra lại: "), text)
+        self.assertEqual(set(text.split(": ")[1].split(", ")), {"NGUVAN", "TOAN"})
+        self.record.write({"promotion_text": False})
+        lines["TOAN"].retest = "5.5"
+        lines["NGUVAN"].retest = "6.0"
+        self.record.with_user(self.gvcn).action_lock()
+        self.assertEqual(self.record.learning_year, "CĐ", "the year result stays as it was")
+        self.assertEqual(self.record.learning_reassessed, "K")
+        self.assertTrue(self.record.promoted)
+        self.assertEqual(self.record.promotion_text, "Được lên lớp sau khi kiểm tra lại")
+
+    def test_retest_still_failing_keeps_back(self):
+        self.fill_secondary(self.record, math=("3.0", "3.5"), lit=("4.0", "4.5"))
+        self._six_more_subjects(self.record, {code: ("6.5", "7.0") for code in
+                                              ("NN1", "GDCD", "LSDL", "KHTN", "CONGNGHE", "TINHOC")})
+        lines = {line.subject_code: line for line in self.record.line_ids}
+        lines["TOAN"].retest = "3.0"
+        lines["NGUVAN"].retest = "3.2"
+        self.record.with_user(self.gvcn).action_lock()
+        self.assertEqual(self.record.learning_reassessed, "CĐ")
+        self.assertFalse(self.record.promoted)
+        self.assertEqual(self.record.promotion_text, "Ở lại lớp")
+
+    def test_retest_in_a_subject_not_due_is_refused(self):
+        self.fill_secondary(self.record, math=("3.0", "3.5"), lit=("4.0", "4.5"))
+        self._six_more_subjects(self.record, {code: ("6.5", "7.0") for code in
+                                              ("NN1", "GDCD", "LSDL", "KHTN", "CONGNGHE", "TINHOC")})
+        self.record.line_ids.filtered(lambda l: l.subject_code == "CONGNGHE").retest = "9.0"
+        with self.assertRaises(ValidationError) as caught:
+            self.record.with_user(self.gvcn).action_lock()
+        self.assertIn("CONGNGHE", str(caught.exception))
+        self.assertEqual(self.record.state, "draft")
+
+    def test_summer_training_then_conduct_reassessed(self):
+        self.fill_secondary(self.record)
+        self._six_more_subjects(self.record, {code: ("6.5", "7.0") for code in
+                                              ("NN1", "GDCD", "LSDL", "KHTN")})
+        self.record.write({"conduct_year": "CĐ"})
+        self.record.action_compute_results()
+        self.assertFalse(self.record.promoted)
+        self.assertEqual(self.record.promotion_text, "Rèn luyện trong kỳ nghỉ hè")
+        self.record.write({"promotion_text": False, "conduct_reassessed": "Đ"})
+        self.record.with_user(self.gvcn).action_lock()
+        self.assertTrue(self.record.promoted)
+        self.assertEqual(self.record.promotion_text,
+                         "Được lên lớp sau khi rèn luyện trong kỳ nghỉ hè")
 
     def test_unlock_before_signature(self):
         self._lock()
