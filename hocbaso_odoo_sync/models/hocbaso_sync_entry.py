@@ -157,7 +157,7 @@ class HocbasoSyncEntry(models.Model):
         created = Entry.create(vals_list)
         # The documents go straight into the attachments of the Binary field, as the ORM
         # would store them, without a base64 round trip (66 KB each at every issue).
-        self.env["ir.attachment"].sudo().create([{
+        self.env["ir.attachment"].sudo().with_context(hocbaso_outbox_document=True).create([{
             "name": "xml_document", "res_model": self._name, "res_field": "xml_document",
             "res_id": entry.id, "type": "binary", "raw": xml,
         } for entry, xml in zip(created, documents) if xml])

@@ -207,6 +207,21 @@ class TestSyncOutbox(SyncCase):
         self.assertIn(bad.id_ban_ghi, bad.last_error)
         self.assertEqual(entries[1].state, "acknowledged")
 
+    def test_outbox_copy_is_the_document_without_a_text_index(self):
+        """The copy queued at issue is the record's document byte for byte; Odoo's text index
+        of it (all of its ~50 KB again, for XML queued by a non-admin) is not kept."""
+        self.issue(self.record)
+        entry = self.Entry.search([("record_id", "=", self.record.id)])
+        attachment = self.env["ir.attachment"].sudo().search([
+            ("res_model", "=", "hocbaso.sync.entry"), ("res_field", "=", "xml_document"),
+            ("res_id", "=", entry.id)])
+        self.assertEqual(len(attachment), 1)
+        self.assertEqual(attachment.raw, self.record._get_xml())
+        self.assertEqual(entry._xml_bytes(), self.record._get_xml())
+        self.assertFalse(attachment.index_content)
+        other = self.env["ir.attachment"].create({"name": "note.txt", "raw": b"plain words here"})
+        self.assertTrue(other.index_content, "other attachments are indexed as before")
+
     def test_damaged_or_missing_document_fails_alone_and_is_never_sent(self):
         """The outbox's copy of the document is checked against its SHA-256 before sending:
         a changed or lost file fails its entry with a clear message, the others go."""
