@@ -63,6 +63,14 @@ class TestRecordWorkflow(HocbasoCase):
             "semester1": s1, "semester2": s2, "teacher_id": self.gvbm_math.id,
         }) for code, (s1, s2) in scores.items()]})
 
+    def _two_subjects_below_the_bar(self):
+        """Toán 3.3 and Ngữ văn 4.3 for the year, six subjects at 6.8: CĐ, and no adjustment
+        (two subjects pull it down). Returns the lines by subject code."""
+        self.fill_secondary(self.record, math=("3.0", "3.5"), lit=("4.0", "4.5"))
+        self._six_more_subjects(self.record, {code: ("6.5", "7.0") for code in (
+            "NN1", "GDCD", "LSDL", "KHTN", "CONGNGHE", "TINHOC")})
+        return {line.subject_code: line for line in self.record.line_ids}
+
     def test_lock_computes_semester_and_year_results_with_the_adjustment(self):
         """Both semesters and the year get their learning result (Art. 9); Tốt results but
         for one comment subject at CĐ are Đạt by the table and Khá after Art. 9 (3)."""
@@ -81,10 +89,7 @@ class TestRecordWorkflow(HocbasoCase):
     def test_retest_results_give_the_result_after_the_retest(self):
         """Two subjects below the bar: CĐ, re-test; re-test results entered before locking
         give learning_reassessed, the promotion and its printed text."""
-        self.fill_secondary(self.record, math=("3.0", "3.5"), lit=("4.0", "4.5"))
-        self._six_more_subjects(self.record, {code: ("6.5", "7.0") for code in
-                                              ("NN1", "GDCD", "LSDL", "KHTN", "CONGNGHE", "TINHOC")})
-        lines = {line.subject_code: line for line in self.record.line_ids}
+        lines = self._two_subjects_below_the_bar()
         self.record.action_compute_results()
         self.assertEqual(self.record.learning_year, "CĐ")
         self.assertFalse(self.record.promoted)
@@ -101,10 +106,7 @@ class TestRecordWorkflow(HocbasoCase):
         self.assertEqual(self.record.promotion_text, "Được lên lớp sau khi kiểm tra lại")
 
     def test_retest_still_failing_keeps_back(self):
-        self.fill_secondary(self.record, math=("3.0", "3.5"), lit=("4.0", "4.5"))
-        self._six_more_subjects(self.record, {code: ("6.5", "7.0") for code in
-                                              ("NN1", "GDCD", "LSDL", "KHTN", "CONGNGHE", "TINHOC")})
-        lines = {line.subject_code: line for line in self.record.line_ids}
+        lines = self._two_subjects_below_the_bar()
         lines["TOAN"].retest = "3.0"
         lines["NGUVAN"].retest = "3.2"
         self.record.with_user(self.gvcn).action_lock()
@@ -113,10 +115,8 @@ class TestRecordWorkflow(HocbasoCase):
         self.assertEqual(self.record.promotion_text, "Ở lại lớp")
 
     def test_retest_in_a_subject_not_due_is_refused(self):
-        self.fill_secondary(self.record, math=("3.0", "3.5"), lit=("4.0", "4.5"))
-        self._six_more_subjects(self.record, {code: ("6.5", "7.0") for code in
-                                              ("NN1", "GDCD", "LSDL", "KHTN", "CONGNGHE", "TINHOC")})
-        self.record.line_ids.filtered(lambda l: l.subject_code == "CONGNGHE").retest = "9.0"
+        lines = self._two_subjects_below_the_bar()
+        lines["CONGNGHE"].retest = "9.0"
         with self.assertRaises(ValidationError) as caught:
             self.record.with_user(self.gvcn).action_lock()
         self.assertIn("CONGNGHE", str(caught.exception))
