@@ -141,15 +141,15 @@ def learning_result(scored, commented) -> str:
     scores = [to_score(v) for v in scored if not _is_exempt(v)]
     comments = [check_level(COMMENT_SUBJECT, v) for v in commented]
     level = _level(scores, comments)
-    for target in (GOOD, FAIR):
-        if RESULT_ORDER[target] - RESULT_ORDER[level] < 2:
-            continue
-        without_one = (
-            [_level(scores[:i] + scores[i + 1:], comments) for i in range(len(scores))]
-            + [_level(scores, comments[:i] + comments[i + 1:]) for i in range(len(comments))]
-        )
-        if any(RESULT_ORDER[other] >= RESULT_ORDER[target] for other in without_one):
-            return _ONE_LEVEL_UP[level]
+    if RESULT_ORDER[level] > RESULT_ORDER[PASS]:
+        return level  # Tốt or Khá: nothing to adjust
+    # the best level the other subjects reach on their own, leaving out one subject at a time
+    best = max(
+        [RESULT_ORDER[_level(scores[:i] + scores[i + 1:], comments)] for i in range(len(scores))]
+        + [RESULT_ORDER[_level(scores, comments[:i] + comments[i + 1:])]
+           for i in range(len(comments))], default=0)
+    if best >= RESULT_ORDER[FAIR] and best - RESULT_ORDER[level] >= 2:
+        return _ONE_LEVEL_UP[level]
     return level
 
 
