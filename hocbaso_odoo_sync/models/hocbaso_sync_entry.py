@@ -280,9 +280,9 @@ class HocbasoSyncEntry(models.Model):
         entries = self.browse([row[0] for row in self.env.cr.fetchall()])
         if entries:
             now = fields.Datetime.now()
-            for entry in entries:
-                entry.write({"state": "sending", "sending_since": now, "last_attempt_at": now,
-                             "attempts": entry.attempts + 1})
+            for attempts, group in entries.grouped("attempts").items():  # mostly one group
+                group.write({"state": "sending", "sending_since": now, "last_attempt_at": now,
+                             "attempts": attempts + 1})
             entries.flush_recordset()
         return entries
 
