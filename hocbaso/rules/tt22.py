@@ -92,8 +92,13 @@ def table_level(scored, commented) -> str:
     Khá nor Đạt and gets CĐ. The school must then decide by hand (e.g. for students exempted
     under the disability rules).
     """
-    return _level([to_score(v) for v in scored if not _is_exempt(v)],
-                  [check_level(COMMENT_SUBJECT, v) for v in commented])
+    return _level(*_checked(scored, commented))
+
+
+def _checked(scored, commented) -> tuple[list[Decimal], list[str]]:
+    """Scores as Decimal (exempt ones left out) and comments as Đ/CĐ, refused if invalid."""
+    return ([to_score(v) for v in scored if not _is_exempt(v)],
+            [check_level(COMMENT_SUBJECT, v) for v in commented])
 
 
 def _level(scores: list[Decimal], comments: list[str]) -> str:
@@ -138,8 +143,7 @@ def learning_result(scored, commented) -> str:
     clause never counts towards that level's "at least 6 subjects", so leaving it out is the
     same as not letting it pull the level down.
     """
-    scores = [to_score(v) for v in scored if not _is_exempt(v)]
-    comments = [check_level(COMMENT_SUBJECT, v) for v in commented]
+    scores, comments = _checked(scored, commented)
     level = _level(scores, comments)
     if RESULT_ORDER[level] > RESULT_ORDER[PASS]:
         return level  # Tốt or Khá: nothing to adjust
