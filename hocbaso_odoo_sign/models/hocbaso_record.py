@@ -85,9 +85,11 @@ class HocbasoRecord(models.Model):
                 "%(record)s was changed by someone else while you were signing. Reload the "
                 "record and sign again if it still needs your signature.",
                 record=", ".join(self.mapped("display_name")))) from None
-        # what was read before the lock may be stale
+        # what was read before the lock may be stale: the records and their subject lines
+        # (all lines of the model: reading line_ids here only to drop them from the cache
+        # loaded every line twice, here and again in the checks)
         self.invalidate_recordset()
-        self.line_ids.invalidate_recordset()
+        self.env["hocbaso.record.line"].invalidate_model()
 
     # --- server-side checks ----------------------------------------------------------------
     def _check_signer(self, role, user, certificate, subject_codes=None, own_subjects=False,
