@@ -1,6 +1,5 @@
 """The record as data (hocbaso.record.Record) and as the XML document that gets signed."""
 
-import base64
 import hashlib
 import logging
 
@@ -13,6 +12,7 @@ from hocbaso import record as rec
 from hocbaso.errors import HocbasoError
 from hocbaso.xmlprofile import get_profile
 
+from ..fields import XmlDocument
 from ..tools import lib_message
 
 _logger = logging.getLogger(__name__)
@@ -28,7 +28,8 @@ class HocbasoRecord(models.Model):
 
     # In the record's row, not an attachment: the signed document and the state that claims it
     # commit together, and a batch of signatures is one UPDATE instead of a file per record.
-    xml_document = fields.Binary(
+    # As the XML bytes, not base64 text (see XmlDocument).
+    xml_document = XmlDocument(
         string="Record XML", attachment=False, readonly=True, copy=False,
         help="The record document. Built when results are locked; signatures are added to it.")
     xml_filename = fields.Char(compute="_compute_xml_filename")
@@ -184,14 +185,14 @@ class HocbasoRecord(models.Model):
         """Keep the document (the signing layer adds signatures through this)."""
         self.ensure_one()
         self.sudo().with_context(mail_notrack=True).write({
-            "xml_document": base64.b64encode(xml_bytes),
+            "xml_document": xml_bytes,
             "xml_sha256": hashlib.sha256(xml_bytes).hexdigest(),
             "xml_profile": self._profile().version,
         })
 
     def _get_xml(self):
         self.ensure_one()
-        return base64.b64decode(self.xml_document) if self.xml_document else b""
+        return self._fields["xml_document"].raw_value(self)
 
     def action_lock(self):
         res = super().action_lock()
@@ -206,8 +207,9 @@ class HocbasoRecord(models.Model):
 
     def action_download_xml(self):
         self.ensure_one()
-        xml = self._get_xml() or self._build_xml()
-        if not self.xml_document:
+        stored = self._get_xml()
+        xml = stored or self._build_xml()
+        if not stored:
             # a draft: download a preview without storing it
             attachment = self.env["ir.attachment"].create({
                 "name": self.xml_filename, "raw": xml, "mimetype": "application/xml",

@@ -109,3 +109,71 @@ class TestMigrationDocumentIntoRow(HocbasoCase):
         self.assertEqual(self.record._get_xml(), document)
         self.assertTrue(stale.exists(), "nothing is deleted that was not moved")
         self.assertIn("left in place", "\n".join(logs.output))
+
+
+@tagged("post_install", "-at_install")
+class TestMigrationDocumentAsBytes(HocbasoCase):
+    """Migration 18.0.1.2.0: the column held the document's base64 text; it now holds the
+    document's bytes. Rows written before are converted, nothing unreadable is lost."""
+
+    def _column(self, record):
+        self.env.flush_all()
+        self.env.cr.execute("SELECT xml_document FROM hocbaso_record WHERE id = %s", [record.id])
+        value = self.env.cr.fetchone()[0]
+        return bytes(value) if value is not None else None
+
+    def _store_in_column(self, record, value):
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE hocbaso_record SET xml_document = %s WHERE id = %s",
+                            [value, record.id])
+        self.env.invalidate_all()
+
+    def test_base64_rows_become_the_documents_bytes(self):
+        self.fill_secondary(self.record)
+        self.record.with_user(self.gvcn).action_lock()
+        document = self.record._get_xml()
+        self.assertEqual(self._column(self.record), document, "new rows hold the bytes")
+        self._store_in_column(self.record, base64.b64encode(document))  # as 18.0.1.1.0 wrote
+        self.assertEqual(self.record._get_xml(), document, "a row not yet converted reads right")
+        other = self.other_class_record[:1]
+        unreadable = b"neither XML nor base64 !"
+        self._store_in_column(other, unreadable)
+
+        with self.assertLogs("hocbaso_migration_18_0_1_2_0", logging.INFO) as logs:
+            _load_migration("18.0.1.2.0", "post-migrate.py").migrate(self.env.cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+
+        self.assertEqual(self._column(self.record), document)
+        self.assertEqual(hashlib.sha256(self.record._get_xml()).hexdigest(),
+                         self.record.xml_sha256)
+        self.assertEqual(self._column(other), unreadable, "what cannot be read is left alone")
+        output = "\n".join(logs.output)
+        self.assertIn("converted 1 record documents", output)
+        self.assertIn("record %s: its stored XML is neither XML nor base64" % other.id, output)
+
+        # run again (an update repeated): nothing left to convert, nothing changed
+        with self.assertLogs("hocbaso_migration_18_0_1_2_0", logging.INFO) as logs:
+            _load_migration("18.0.1.2.0", "post-migrate.py").migrate(self.env.cr, "18.0.1.1.0")
+        self.assertEqual(self._column(self.record), document)
+        self.assertIn("converted 0 record documents", "\n".join(logs.output))
+
+    def test_the_orm_still_speaks_base64(self):
+        """Forms, read() and /web/content get base64 as from any Binary field; writes may give
+        base64 or the bytes."""
+        self.fill_secondary(self.record)
+        self.record.with_user(self.gvcn).action_lock()
+        document = self.record._get_xml()
+        self.assertEqual(self.record.xml_document, base64.b64encode(document))
+        self.assertEqual(self.record.read(["xml_document"])[0]["xml_document"],
+                         base64.b64encode(document))
+        size = self.record.with_context(bin_size=True).xml_document
+        self.assertNotEqual(size, base64.b64encode(document), "bin_size gives a size")
+        self.assertEqual(self.record.with_context(bin_size=True)._get_xml(), document)
+
+        changed = document.replace(b"<?xml", b"<?xml ", 1)
+        self.record.sudo().write({"xml_document": base64.b64encode(changed)})
+        self.assertEqual(self._column(self.record), changed)
+        self.record.sudo().write({"xml_document": document})
+        self.assertEqual(self._column(self.record), document)
+        self.record.sudo().write({"xml_document": False})
+        self.assertIsNone(self._column(self.record))

@@ -101,7 +101,7 @@ class HocbasoRecordExport(models.TransientModel):
                     chunk = Record.browse(ids[start:start + CHUNK_SIZE])
                     done = Record.browse()
                     for record in chunk:
-                        if not record.sudo().xml_document:
+                        if not record.sudo()._get_xml():
                             skipped.append({"record_id": record.id, "record_uuid": record.record_uuid,
                                             "version": record.version,
                                             "student": record.student_id.name,

@@ -117,7 +117,7 @@ class HocbasoRecord(models.Model):
                 "teacher, then the school leadership, then issued.",
                 record=self.display_name, state=self._state_label(self.state),
                 role=self._role_label(role), expected=self._state_label(expected)))
-        if not self.xml_document:
+        if not self._get_xml():
             raise UserError(_("%(record)s has no document to sign: lock its results first.",
                               record=self.display_name))
         codes = [None]

@@ -13,7 +13,10 @@ def migrate(cr, version):
         ("res_model", "=", "hocbaso.record"), ("res_field", "=", "xml_document")])
     moved = env["ir.attachment"]
     for attachment in attachments:
-        data = attachment.datas  # the base64 text, what the ORM keeps for a Binary column
+        # the XML bytes, as the column keeps them since 18.0.1.2.0 (an upgrade from 18.0.1.0.x
+        # runs this script with today's code); 18.0.1.2.0's script converts base64 left by
+        # an earlier run of this one
+        data = attachment.raw
         if not data:  # its file is missing from the filestore: keep the attachment, say so
             _logger.warning("record %s: the XML attachment %s has no readable content; left "
                             "in place", attachment.res_id, attachment.id)
