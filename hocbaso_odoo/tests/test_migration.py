@@ -179,8 +179,10 @@ class TestMigrationDocumentAsBytes(HocbasoCase):
         self.record.sudo().write({"xml_document": False})
         self.assertIsNone(self._column(self.record))
 
-        # Odoo's own guard for Binary columns: an SVG (scripts, if served) only from an admin
-        with self.assertRaises(UserError), self.env.cr.savepoint():
-            self.record.with_user(self.gvcn).write(
-                {"xml_document": b"<svg xmlns='http://www.w3.org/2000/svg'/>"})
-            self.env.flush_all()
+        # Odoo's own guard for Binary columns: an SVG (scripts, if served) only from an admin;
+        # it runs when the value reaches the column, so the user's own environment flushes
+        as_teacher = self.record.with_user(self.gvcn)
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            as_teacher.write({"xml_document": b"<svg xmlns='http://www.w3.org/2000/svg'/>"})
+            as_teacher.env.flush_all()
+        self.assertIn("SVG", str(caught.exception), "refused as an SVG, not for access")
