@@ -292,7 +292,10 @@ class HocbasoRecord(models.Model):
                 if entry.certificate not in subjects_of:
                     subjects_of[entry.certificate] = entry.certificate.subject.rfc4514_string()
                 log_vals.append({
-                    "record_id": record.id, "role": entry.role,
+                    # company_id is the related record_id.company_id; given here it goes into
+                    # the INSERT instead of a second UPDATE of every new row at the flush
+                    "record_id": record.id, "company_id": record.company_id.id,
+                    "role": entry.role,
                     "subject_id": lines[entry.subject_code].subject_id.id
                     if entry.subject_code else False,
                     "user_id": user.id, "certificate_id": certificate_record.id,

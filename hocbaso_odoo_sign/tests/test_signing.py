@@ -23,6 +23,12 @@ class TestSigning(SignCase):
         self.assertEqual(sorted(log.mapped("role")),
                          ["cbql", "gvbm", "gvbm", "gvbm", "gvcn", "phathanh"])
         self.assertEqual(log.filtered(lambda s: s.role == "gvcn").user_id, self.gvcn)
+        # the school of each log row (its record rule's key) is the record's, in the database too
+        self.assertEqual(log.company_id, self.record.company_id)
+        self.env.flush_all()
+        self.env.cr.execute("SELECT DISTINCT company_id FROM hocbaso_record_signature "
+                            "WHERE record_id = %s", [self.record.id])
+        self.assertEqual(self.env.cr.fetchall(), [(self.record.company_id.id,)])
         xml = self.record._get_xml()
         report = self.record._verify_report()
         self.assertTrue(report.valid, report.to_dict())
