@@ -207,8 +207,13 @@ class Store:
         with self.lock:
             records = [dict(row) for row in self.db.execute(
                 "SELECT * FROM records ORDER BY id_ban_ghi")]
+            # the documents themselves only when asked for: at district scale they are about
+            # 1.4 GB, which the listing read whole only to print their sizes
             versions = self.db.execute(
-                "SELECT * FROM versions ORDER BY id_ban_ghi, phien_ban").fetchall()
+                "SELECT id_ban_ghi, phien_ban, su_kien, thoi_gian_cap_nhat, sha256, reason, "
+                "receipt_id, received_at, length(xml) AS xml_size"
+                + (", xml" if with_xml else "")
+                + " FROM versions ORDER BY id_ban_ghi, phien_ban").fetchall()
             counts = self.db.execute(
                 "SELECT id_ban_ghi, phien_ban, status, COUNT(*) AS n FROM deliveries "
                 "GROUP BY id_ban_ghi, phien_ban, status").fetchall()
@@ -225,7 +230,7 @@ class Store:
                 "phien_ban": row["phien_ban"], "su_kien": row["su_kien"],
                 "thoi_gian_cap_nhat": row["thoi_gian_cap_nhat"], "sha256": row["sha256"],
                 "reason": row["reason"], "receipt_id": row["receipt_id"],
-                "received_at": row["received_at"], "xml_size": len(row["xml"] or b""),
+                "received_at": row["received_at"], "xml_size": row["xml_size"] or 0,
                 "accepted_deliveries": per_version.get(key, {}).get("accepted", 0),
                 "deliveries": per_version.get(key, {}),
             }

@@ -1,5 +1,6 @@
 """CsdlClient against the real reference CSDL server, running as its own process on 127.0.0.1."""
 
+import base64
 import json
 import logging
 import socket
@@ -151,7 +152,11 @@ def test_new_then_update_then_stale_then_duplicate_then_cancel(client, csdl):
     history = only(csdl, "hb-0001")["versions"]
     assert [(v["phien_ban"], v["su_kien"]) for v in history] == \
         [(1, "NEW"), (2, "UPDATE"), (3, "CANCEL")]
-    assert history[1]["xml_size"] > 0 and history[2]["reason"] == "Nhập sai điểm Toán"
+    assert history[1]["xml_size"] == len(v2.xml_bytes()) and history[2]["xml_size"] == 0
+    assert history[2]["reason"] == "Nhập sai điểm Toán"
+    assert "xml_b64" not in history[1]  # the listing reads the documents only when asked
+    with_xml = next(r for r in csdl.records(with_xml=True) if r["id_ban_ghi"] == "hb-0001")
+    assert base64.b64decode(with_xml["versions"][1]["xml_b64"]) == v2.xml_bytes()
 
 
 def test_out_of_order_events_are_accepted(client, csdl):
