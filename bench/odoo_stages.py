@@ -998,6 +998,7 @@ class Bench(OdooSession):
                     done = env["hocbaso.sync.entry"]._cron_send_pending()
                 if not done:
                     break
+        self.log_meter("sync")  # before the checks below
         with self.env() as env:
             env.cr.execute("SELECT state, count(*) FROM hocbaso_sync_entry GROUP BY state")
             states = dict(env.cr.fetchall())
@@ -1021,18 +1022,30 @@ class Bench(OdooSession):
         self.token = self._register_token_certificate(self.schools[0])
         self.start_workers()
         self.export()
+        self.log_meter("export_wall")
         sample = self.schools[0]["records"][:50]
         self.export_limit = self.lxml_limit(self.documents(sample), "exported documents")
         self.sign()
+        self.log_meter("sign_wall")
         self.stop_workers()
         self.raw_limits()  # again, right after signing: the ratios use the mean
         self.signed_limit = self.lxml_limit(self.documents(sample), "signed documents")
         self.queue()
+        self.log_meter("queue")
         self.verify()
+        self.log_meter("verify")
         self.pdf()
-        self.sync()
+        for name in ("pdf", "pdf_class", "pdf0"):
+            self.log_meter(name)
+        self.sync()  # logs its figure before its checks
         self.report()
         return self.rows
+
+    def log_meter(self, name):
+        """A stage's figure in the log as soon as it is measured: a run that fails at a later
+        stage (after half an hour at district scale) still leaves it."""
+        meter = self.meters[name]
+        log(f"{name}: {meter.items} records in {meter.seconds:.1f}s ({meter.rate:.1f} records/s)")
 
     def report(self):
         m, n = self.meters, self.record_count
