@@ -318,7 +318,30 @@ def load_crls(data: bytes) -> list[x509.CertificateRevocationList]:
         if b"-----BEGIN" not in data:
             return [x509.load_der_x509_crl(data)]
         marker = b"-----BEGIN X509 CRL-----"
-        return [x509.load_pem_x509_crl(marker + chunk) for chunk in data.split(marker)[1:]]
+        found = [x509.load_pem_x509_crl(marker + chunk) for chunk in data.split(marker)[1:]]
+        if found:  # a PEM file of something else (a certificate, a key) holds no CRL
+            return found
     except ValueError:
-        raise CertificateError("The file is not a certificate revocation list (CRL). Download "
-                               "the .crl file from the certificate provider.") from None
+        pass
+    raise CertificateError("The file is not a certificate revocation list (CRL). Download "
+                           "the .crl file from the certificate provider.")
+
+
+def check_crls_of(crls, authority: x509.Certificate) -> None:
+    """Refuse revocation lists that are not ``authority``'s own: issued by another authority,
+    or with a signature its key does not verify. Checked when a CRL is attached to its
+    authority, so a wrong or damaged list is refused then, not found at the next signing."""
+    for crl in crls:
+        if crl.issuer != authority.subject:
+            raise CertificateError(
+                "The revocation list was issued by %(issuer)s, not by this authority "
+                "(%(authority)s). Attach each authority's own CRL.",
+                issuer=crl.issuer.rfc4514_string(), authority=_label(authority))
+        try:
+            valid = crl.is_signature_valid(authority.public_key())
+        except (TypeError, ValueError):  # a key type the list cannot be checked with
+            valid = False
+        if not valid:
+            raise CertificateError(
+                "The revocation list of %(issuer)s has an invalid signature. Download it "
+                "again from the certificate provider.", issuer=_label(authority))

@@ -24,6 +24,7 @@ from hocbaso.errors import CertificateError  # noqa: E402
 from hocbaso.signing.certs import (  # noqa: E402
     CertificateInfo,
     check_certificate,
+    check_crls_of,
     load_certificates,
     load_crls,
 )
@@ -181,6 +182,26 @@ def test_load_crls_reads_pem_and_der(pki):
     assert load_crls(pki.crl.public_bytes(serialization.Encoding.DER)) == [pki.crl]
     with pytest.raises(CertificateError, match="revocation list"):
         load_crls(b"junk")
+
+
+def test_load_crls_refuses_a_pem_file_of_something_else(pki):
+    """A certificate chosen by mistake as the CRL is refused, not read as an empty list."""
+    for other in (pki.intermediate.public_bytes(serialization.Encoding.PEM),
+                  b"-----BEGIN X509 CRL-----\nAAAA\n-----END X509 CRL-----\n"):
+        with pytest.raises(CertificateError, match="not a certificate revocation list"):
+            load_crls(other)
+
+
+def test_a_crl_belongs_to_the_authority_it_is_attached_to(pki):
+    check_crls_of([pki.crl], pki.intermediate)
+    with pytest.raises(CertificateError, match="issued by .*Issuing.*, not by this authority"):
+        check_crls_of([pki.crl], pki.root)
+    forged = (x509.CertificateRevocationListBuilder()
+              .issuer_name(pki.intermediate.subject)
+              .last_update(pki.now).next_update(pki.now + dt.timedelta(days=7))
+              .sign(pki.other_root_key, hashes.SHA256()))
+    with pytest.raises(CertificateError, match="has an invalid signature"):
+        check_crls_of([pki.crl, forged], pki.intermediate)
 
 
 def test_cli_writes_the_pki_and_openssl_agrees(tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,7 +25,7 @@ from security.pki import build_test_pki  # noqa: E402
 from hocbaso.errors import SigningError  # noqa: E402
 from hocbaso.signing.base import ECDSA_SHA256, RSA_SHA256  # noqa: E402
 from hocbaso.signing.pkcs11 import Pkcs11Signer, list_tokens  # noqa: E402
-from hocbaso.signing.pkcs12 import Pkcs12Signer  # noqa: E402
+from hocbaso.signing.pkcs12 import Pkcs12Signer, check_pkcs12_file  # noqa: E402
 from hocbaso.signing.remote import (  # noqa: E402
     RemoteSigner,
     RemoteSigningClient,
@@ -73,6 +73,25 @@ def test_pkcs12_wrong_password_is_refused_without_echoing_it(pki):
     assert "s3cret-guess" not in repr(caught.value.params) + str(caught.value)
     with pytest.raises(SigningError, match="not a certificate file"):
         Pkcs12Signer(b"-----BEGIN CERTIFICATE-----", "1234")
+
+
+def test_pkcs12_file_checked_without_its_password(pki):
+    """The outer structure tells a damaged or wrong file from a wrong password."""
+    for name in ("gvcn", "ecdsa", "school"):
+        check_pkcs12_file(pki.leaf(name).p12)
+    p12 = pki.leaf("gvcn").p12
+    for damaged in (p12[: len(p12) // 2], p12[:-1], p12 + b"\x00"):
+        with pytest.raises(SigningError, match="incomplete or damaged: it holds %d bytes where "
+                                               "it declares %d" % (len(damaged), len(p12))):
+            check_pkcs12_file(damaged)
+        with pytest.raises(SigningError, match="incomplete or damaged"):
+            Pkcs12Signer(damaged, "1234")  # not "the password is wrong"
+    certificate = pki.leaf("gvcn").certificate
+    for wrong in (b"", b"\x30", b"\x30\x80", pki.leaf("gvcn").cert_pem,
+                  certificate.public_bytes(serialization.Encoding.DER), b"PK\x03\x04" + p12,
+                  bytes(range(256)) * 8):
+        with pytest.raises(SigningError, match="not a certificate file with a private key"):
+            check_pkcs12_file(wrong)
 
 
 def test_pkcs12_close_forgets_the_key(pki):
