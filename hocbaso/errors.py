@@ -32,6 +32,21 @@ class HocbasoError(Exception):
             return self.message
 
 
+class Problem(str):
+    """A problem as a report lists it: its English text, keeping the template and parameters
+    of the error it came from, so the Odoo layer can show it in the user's language (a
+    verifier reports problems instead of raising them)."""
+
+    def __new__(cls, error: HocbasoError):
+        problem = super().__new__(cls, error.message)
+        problem.template, problem.params = error.template, error.params
+        return problem
+
+    @property
+    def message(self):
+        return str(self)
+
+
 class InvalidValueError(HocbasoError):
     """A field value breaks a rule (ID format, score range, level code...)."""
 

@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from .errors import HocbasoError
+from .errors import HocbasoError, Problem
 from .safexml import DEFAULT_MAX_BYTES, parse_untrusted
 from .signing import xmldsig as X
 
@@ -29,6 +29,7 @@ PURPOSE_PERSONAL = "personal"
 # Clocks of different school machines drift; signing times closer than this are not reordered.
 CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 MAX_ZIP_ENTRIES = 1000
+MAX_ZIP_READ_BYTES = 4 * DEFAULT_MAX_BYTES  # decompressed, per package
 
 
 @dataclass
@@ -114,7 +115,7 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
         root = parse_untrusted(xml_bytes)
         layout = X.Layout.of(root)
     except HocbasoError as exc:
-        report.errors.append(exc.message)
+        report.errors.append(Problem(exc))
         return report
     except Exception as exc:  # noqa: BLE001 - a verifier must report, not crash
         report.errors.append("The file could not be read as a record: %s" % exc)
@@ -165,7 +166,7 @@ def verify_package(zip_bytes: bytes, trusted_roots: list[x509.Certificate], inte
         name, xml_bytes = find_record_in_zip(zip_bytes)
     except HocbasoError as exc:
         report = VerificationReport()
-        report.errors.append(exc.message)
+        report.errors.append(Problem(exc))
         return report
     # The package's certificates (signers and their issuing CAs) help build the chains; they
     # are never trusted by themselves: every chain must still end at one of trusted_roots.
@@ -213,22 +214,29 @@ def find_record_in_zip(zip_bytes: bytes) -> tuple[str, bytes]:
     candidates = [m for m in members
                   if "/" not in m.filename.strip("/") and m.filename.lower().endswith(".xml")
                   and not m.is_dir()]
-    found = []
+    # At most two documents are held (the first record found, else the first XML file), and
+    # reading stops after MAX_ZIP_READ_BYTES in all: each member's size is capped, but a
+    # package of many highly compressed members could otherwise expand to gigabytes.
+    fallback, budget = None, MAX_ZIP_READ_BYTES
     for member in candidates:
         if member.file_size > DEFAULT_MAX_BYTES:
             continue
+        if budget <= 0:
+            break
         try:
             with archive.open(member) as handle:
                 data = handle.read(DEFAULT_MAX_BYTES + 1)
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
             continue
-        if len(data) <= DEFAULT_MAX_BYTES:
-            found.append((member.filename, data))
-    records = [item for item in found if b"<HOC_BA" in item[1]]
-    if records:
-        return records[0]
-    if found:
-        return found[0]
+        budget -= len(data)
+        if len(data) > DEFAULT_MAX_BYTES:
+            continue
+        if b"<HOC_BA" in data:
+            return member.filename, data
+        if fallback is None:
+            fallback = (member.filename, data)
+    if fallback is not None:
+        return fallback
     raise HocbasoError("The package has no record XML file at its top level. Ask the sender "
                        "for a complete record package.")
 
@@ -353,7 +361,7 @@ def _check_coverage(entry, layout, slot, signature, checks) -> None:
     try:
         expected = X.plan_signature(layout, slot.role, slot.subject_code).reference_uris
     except HocbasoError as exc:
-        entry.errors.append(exc.message)
+        entry.errors.append(Problem(exc))
         return
     missing = [uri for uri in expected if uri not in actual]
     extra = [uri for uri in actual if uri not in expected]
@@ -424,7 +432,7 @@ def _check_format(root, report) -> None:
         profile = detect_profile(root)
         problems = profile.schema_errors(root)
     except HocbasoError as exc:
-        report.errors.append(exc.message)
+        report.errors.append(Problem(exc))
         return
     except Exception as exc:  # noqa: BLE001 - report, never crash
         report.errors.append("The record format could not be checked: %s" % exc)

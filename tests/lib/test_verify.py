@@ -192,6 +192,37 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def test_package_reading_is_bounded_by_size_not_by_member_count(pki, signed):
+    """Many highly compressed XML members (5 MB of spaces each packs into about 5 KB) are
+    read only up to MAX_ZIP_READ_BYTES in all: reading them all would take gigabytes."""
+    from hocbaso.safexml import DEFAULT_MAX_BYTES
+    from hocbaso.verify import MAX_ZIP_READ_BYTES, find_record_in_zip
+
+    filler = b"<x>" + b" " * (DEFAULT_MAX_BYTES - 10) + b"</x>"
+    count = MAX_ZIP_READ_BYTES // len(filler) + 1
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for i in range(count):
+            archive.writestr(f"filler{i:03d}.xml", filler)
+        archive.writestr("hocba.xml", signed)  # beyond what is read
+    package = buffer.getvalue()
+    assert len(package) < 64 * 1024
+    assert find_record_in_zip(package)[0] == "filler000.xml"  # the fallback, the record unread
+    # within the bound, a record after other XML files is found
+    small = _zip({"a.xml": b"<x/>", "b.xml": filler, "hocba.xml": signed})
+    assert find_record_in_zip(small) == ("hocba.xml", signed)
+
+
+def test_refusals_keep_their_template_for_translation():
+    """A problem from a library error stays text, and keeps the template it was made from."""
+    from hocbaso.errors import Problem
+
+    problem = verify_document(b"<!DOCTYPE x><HOC_BA/>", []).errors[0]
+    assert isinstance(problem, Problem) and "DOCTYPE" in problem
+    assert problem.template.startswith("The XML file contains a DOCTYPE")
+    assert json.loads(json.dumps(verify_package(b"PK\x03\x04", []).to_dict()))["errors"]
+
+
 def test_verify_package_finds_the_record(pki, signed):
     package = _zip({"manifest.json": b"{}", "attachments/extra.xml": b"<x/>",
                     "hocba.xml": signed})
