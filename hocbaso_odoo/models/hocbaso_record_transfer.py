@@ -15,11 +15,17 @@ import zipfile
 from cryptography import x509
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from hocbaso import verify as hb_verify
+from hocbaso.errors import Problem
+
+from ..tools import lib_message
 
 PUBLISHED_STATES = ("issued", "revoked", "superseded")
+# what a scanner writes, by the file's first bytes: PDF, JPEG, PNG, TIFF (both byte orders)
+SCAN_SIGNATURES = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
+MAX_SCAN_BYTES = 20 * 1024 * 1024
 TRANSFER_BUNDLE_FORMAT = "hocbaso-transfer-1"
 # field names the trusted CA model may use for the certificate / CRL (read defensively)
 _CA_CERT_FIELDS = ("pem", "certificate_pem", "cert_pem", "certificate", "pem_file", "datas")
@@ -77,11 +83,16 @@ def summarise_report(report):
     return "\n".join(lines)
 
 
-def report_problems(report):
-    """The reasons a report is not valid, as one short text."""
-    problems = list(report.errors)
+def report_problems(report, env=None):
+    """The reasons a report is not valid, as one short text; with ``env``, those that came
+    from the library's errors (a refused file, a bad certificate) in the user's language."""
+    def text(problem):
+        return lib_message(env, problem) if env is not None and isinstance(problem, Problem) \
+            else problem
+
+    problems = [text(problem) for problem in report.errors]
     for sig in report.signatures:
-        problems.extend("%s: %s" % (sig.role_label, err) for err in sig.errors)
+        problems.extend("%s: %s" % (sig.role_label, text(err)) for err in sig.errors)
     if not problems and not report.valid:
         problems.append("The signatures could not be confirmed.")
     return "; ".join(dict.fromkeys(problems))
@@ -205,6 +216,25 @@ class HocbasoRecord(models.Model):
                                       "signed record and cannot be replaced.",
                                       student=record.student_id.name))
         return super().write(vals)
+
+    @api.constrains("paper_scan")
+    def _check_paper_scan(self):
+        """Only a scan is kept beside the record: it is shown to inspectors and travels with
+        the record, so an HTML page, an SVG or a script is refused, as is an oversized file."""
+        for record in self.with_context(bin_size=False):  # the bytes, not their size
+            if not record.paper_scan:
+                continue
+            scan = base64.b64decode(record.paper_scan)
+            if len(scan) > MAX_SCAN_BYTES:
+                raise ValidationError(_(
+                    "The scan of the paper record is %(size)s MB; at most %(limit)s MB is kept. "
+                    "Scan it again at a lower resolution.", size=round(len(scan) / 2**20, 1),
+                    limit=MAX_SCAN_BYTES // 2**20))
+            if not scan.startswith(SCAN_SIGNATURES):
+                raise ValidationError(_(
+                    "The scan of the paper record must be a PDF, JPEG, PNG or TIFF file; "
+                    "%(name)s is not one. Scan the paper record again and upload that file.",
+                    name=record.paper_scan_filename or _("the uploaded file")))
 
     def _hocbaso_verification_code(self):
         """The short code printed on the PDF; the report's own method when it exists."""

@@ -23,6 +23,7 @@ from ..tools import lib_message
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a transfer bundle of many packages
 MAX_PACKAGE_BYTES = 20 * 1024 * 1024  # one package (XML + PDF + attachments)
 MAX_ENTRIES = 500
+MAX_EXPANDED_BYTES = 200 * 1024 * 1024  # all packages of one bundle, decompressed
 
 
 class HocbasoTransferImport(models.TransientModel):
@@ -48,34 +49,49 @@ class HocbasoTransferImport(models.TransientModel):
         return data if len(data) <= limit else None
 
     def _split_upload(self, data, filename):
-        """[(name, kind, bytes, error)], kind "xml" or "package"."""
+        """Yield (name, kind, bytes, error), kind "xml" or "package", one package at a time:
+        the caller verifies each before the next is read, so a bundle of many highly
+        compressed packages never sits in memory at once, and reading stops once the
+        bundle has expanded to MAX_EXPANDED_BYTES."""
         filename = filename or "upload"
         if not zipfile.is_zipfile(io.BytesIO(data)):
             if len(data) > DEFAULT_MAX_BYTES:
-                return [(filename, "xml", None, _("The file is larger than 5 MB."))]
-            return [(filename, "xml", data, None)]
+                yield filename, "xml", None, _("The file is larger than 5 MB.")
+            else:
+                yield filename, "xml", data, None
+            return
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
             members = [m for m in archive.infolist() if not m.is_dir()]
         except (zipfile.BadZipFile, OSError, ValueError) as err:
-            return [(filename, "package", None, _("Not a readable zip file (%s).", err))]
+            yield filename, "package", None, _("Not a readable zip file (%s).", err)
+            return
         if len(members) > MAX_ENTRIES:
-            return [(filename, "package", None, _("The zip holds too many files."))]
+            yield filename, "package", None, _("The zip holds too many files.")
+            return
         nested = [m for m in members if m.filename.lower().endswith(".zip")]
         if not nested:  # a single record package
-            return [(filename, "package", data, None)]
-        items = []
+            yield filename, "package", data, None
+            return
+        budget = MAX_EXPANDED_BYTES
         for member in nested:
+            if budget <= 0:
+                yield member.filename, "package", None, _(
+                    "Not read: the packages before it already expand to more than %(limit)s "
+                    "MB. Send the remaining packages in another file.",
+                    limit=MAX_EXPANDED_BYTES // 2**20)
+                continue
             try:
                 content = self._read_member(archive, member, MAX_PACKAGE_BYTES)
             except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as err:
-                items.append((member.filename, "package", None, _("Cannot be read (%s).", err)))
+                yield member.filename, "package", None, _("Cannot be read (%s).", err)
                 continue
             if content is None:
-                items.append((member.filename, "package", None, _("The package is too large.")))
+                budget -= MAX_PACKAGE_BYTES
+                yield member.filename, "package", None, _("The package is too large.")
             else:
-                items.append((member.filename, "package", content, None))
-        return items
+                budget -= len(content)
+                yield member.filename, "package", content, None
 
     # --- the import ---------------------------------------------------------------------------
     def action_import(self):
@@ -113,7 +129,8 @@ class HocbasoTransferImport(models.TransientModel):
                 "No list of trusted certification authorities is configured: the signatures "
                 "cannot be confirmed, so nothing was imported.")}
         if not report.valid:
-            return {"status": "refused", "message": _("Verification failed: %s", report_problems(report))}
+            return {"status": "refused", "message": _("Verification failed: %s",
+                                                         report_problems(report, self.env))}
         if not report.complete:
             return {"status": "refused", "message": _(
                 "The record is not completely signed (missing: %s): only issued records can be "

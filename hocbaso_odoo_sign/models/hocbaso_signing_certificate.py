@@ -8,6 +8,9 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from hocbaso.errors import HocbasoError
 from hocbaso.signing import certs
+from hocbaso.signing.pkcs12 import check_pkcs12_file
+
+from odoo.addons.hocbaso_odoo.tools import lib_message
 
 from ..tools import load_certificate, trust_material
 
@@ -186,8 +189,16 @@ class HocbasoSigningCertificate(models.Model):
             if rec.backend == "remote" and not (rec.remote_url and rec.remote_user_ref):
                 raise ValidationError(_("A remote certificate needs the service URL and the "
                                         "user reference."))
-            if rec.backend == "pkcs12" and not rec.sudo().p12_file:
-                raise ValidationError(_("Upload the certificate file with its key (.p12/.pfx)."))
+            if rec.backend == "pkcs12":
+                p12 = rec.sudo().p12_file
+                if not p12:
+                    raise ValidationError(_("Upload the certificate file with its key (.p12/.pfx)."))
+                # its outer structure, readable without the password: a damaged or wrong file
+                # is refused now, not taken for a wrong password at the first signing
+                try:
+                    check_pkcs12_file(base64.b64decode(p12))
+                except HocbasoError as err:
+                    raise ValidationError(lib_message(self.env, err)) from err
 
     def _check_may_sign_for(self, record, role, user, check_usable=True):
         """Refuse a certificate that ``user`` may not use for ``role`` on ``record``

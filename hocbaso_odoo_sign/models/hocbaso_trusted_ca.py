@@ -8,6 +8,8 @@ from odoo.exceptions import ValidationError
 from hocbaso.errors import HocbasoError
 from hocbaso.signing import certs
 
+from odoo.addons.hocbaso_odoo.tools import lib_message
+
 from ..tools import load_certificate
 
 
@@ -54,15 +56,20 @@ class HocbasoTrustedCa(models.Model):
         for ca in self:
             try:
                 cert = load_certificate((ca.pem or "").encode())
-                if ca.crl_file:
-                    certs.load_crls(base64.b64decode(ca.crl_file))
             except HocbasoError as err:
-                raise ValidationError(_("%(ca)s: %(problem)s", ca=ca.name, problem=err.message)) from err
+                raise ValidationError(_("%(ca)s: %(problem)s", ca=ca.name,
+                                        problem=lib_message(self.env, err))) from err
             info = certs.CertificateInfo.from_certificate(cert)
             if not info.is_ca:
                 raise ValidationError(_(
                     "%(ca)s: this certificate is not a certificate authority (its basic "
                     "constraints do not allow issuing certificates).", ca=ca.name))
+            if ca.crl_file:
+                try:
+                    certs.check_crls_of(certs.load_crls(base64.b64decode(ca.crl_file)), cert)
+                except HocbasoError as err:
+                    raise ValidationError(_("%(ca)s, revocation list: %(problem)s", ca=ca.name,
+                                            problem=lib_message(self.env, err))) from err
 
     def _certificate(self):
         self.ensure_one()
