@@ -1,2 +1,3 @@
 from . import test_signing
 from . import test_backends
+from . import test_hostile_uploads
