@@ -28,8 +28,8 @@ RELIABILITY = (
      ("tests/lib/test_pki_certs.py", "tests/lib/test_signers.py",
       "hocbaso_odoo_sign/tests/test_signing.py")),
     ("roles probing other schools' and classes' records",
-     ("hocbaso_odoo/tests/test_access_rights.py", "hocbaso_odoo/tests/test_portal.py",
-      "hocbaso_odoo/tests/test_portal_browser.py")),
+     ("hocbaso_odoo/tests/test_access_rights.py", "hocbaso_odoo/tests/test_rpc_probing.py",
+      "hocbaso_odoo/tests/test_portal.py", "hocbaso_odoo/tests/test_portal_browser.py")),
 )
 
 

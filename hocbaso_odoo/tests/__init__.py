@@ -7,3 +7,4 @@ from . import test_access_log
 from . import test_portal_browser
 from . import test_documents
 from . import test_migration
+from . import test_rpc_probing
