@@ -72,6 +72,11 @@ class CertificateError(HocbasoError):
     """A certificate is expired, not yet valid, revoked, untrusted or of the wrong kind."""
 
 
+class CertificatePurposeError(CertificateError):
+    """A certificate that is not meant to sign records: a CA's, an encryption-only or TLS one,
+    a personal one where the school's seal is needed."""
+
+
 class VerificationError(HocbasoError):
     """A signed document does not verify."""
 

@@ -18,7 +18,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
-from ..errors import CertificateError
+from ..errors import CertificateError, CertificatePurposeError
 
 PURPOSE_PERSONAL = "personal"
 PURPOSE_ORGANISATION = "organisation"
@@ -183,25 +183,25 @@ def _check_purpose(certificate, info: CertificateInfo, purpose: str) -> None:
     if purpose not in (PURPOSE_PERSONAL, PURPOSE_ORGANISATION):
         raise ValueError("unknown certificate purpose %r" % purpose)
     if info.is_ca:
-        raise CertificateError(
+        raise CertificatePurposeError(
             "The certificate of %(name)s belongs to a certificate authority, not to a signer. "
             "Use the signer's own certificate.", name=info.name)
     # An absent KeyUsage places no restriction (RFC 5280); VN CAs always include it.
     if info.key_usage and not info.key_usage & {"digital_signature", "non_repudiation"}:
-        raise CertificateError(
+        raise CertificatePurposeError(
             "The certificate of %(name)s is not meant for signing documents (its key usage is "
             "%(usage)s). Use a signing certificate from your certificate provider.",
             name=info.name, usage=", ".join(sorted(info.key_usage)))
     if info.extended_key_usage:
         ekus = {ObjectIdentifier(oid) for oid in info.extended_key_usage}
         if not ekus & SIGNING_EKUS:
-            raise CertificateError(
+            raise CertificatePurposeError(
                 "The certificate of %(name)s is only meant for %(usage)s, not for signing "
                 "documents. Use a signing certificate from your certificate provider.",
                 name=info.name,
                 usage=", ".join(sorted(EKU_NAMES.get(oid, oid.dotted_string) for oid in ekus)))
     if purpose == PURPOSE_ORGANISATION and not info.tax_code:
-        raise CertificateError(
+        raise CertificatePurposeError(
             "The certificate of %(name)s is not an organisation certificate: it has no tax code "
             "(MST). The school's seal must be applied with the school's organisation "
             "certificate.", name=info.name)

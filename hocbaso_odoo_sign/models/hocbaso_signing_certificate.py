@@ -6,7 +6,7 @@ import datetime as dt
 from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from hocbaso.errors import HocbasoError
+from hocbaso.errors import CertificatePurposeError, HocbasoError
 from hocbaso.signing import certs
 from hocbaso.signing.pkcs12 import check_pkcs12_file
 
@@ -20,6 +20,7 @@ STATUS = [
     ("not_yet_valid", "Not Yet Valid"),
     ("revoked", "Revoked"),
     ("untrusted", "Untrusted"),
+    ("wrong_purpose", "Not for Signing"),
     ("unreadable", "Unreadable"),
 ]
 
@@ -136,7 +137,9 @@ class HocbasoSigningCertificate(models.Model):
         except HocbasoError as err:
             message = err.message
             if status == "valid":
-                status = "revoked" if "revoked" in err.template else "untrusted"
+                status = ("revoked" if "revoked" in err.template
+                          else "wrong_purpose" if isinstance(err, CertificatePurposeError)
+                          else "untrusted")
             return status, message
         return status, _("Trusted and valid.")
 

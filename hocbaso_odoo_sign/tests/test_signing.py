@@ -91,6 +91,14 @@ class TestSigning(SignCase):
             with self.assertRaises(ValidationError, msg=leaf):
                 self.sign(self.gvcn, self.record, "gvcn", cert)
             self.assertEqual(self.record.state, "gvbm_signed")
+        for leaf, usage in (("wrong_purpose", "key_encipherment"), ("server_only", "TLS server")):
+            cert = self._bad_certificate(leaf)
+            self.assertEqual(cert.status, "wrong_purpose", cert.status_message)
+            self.assertIn(usage, cert.status_message)
+            with self.assertRaisesRegex(ValidationError, "not for signing documents|not meant "
+                                                         "for signing documents", msg=leaf):
+                self.sign(self.gvcn, self.record, "gvcn", cert)
+            self.assertEqual(self.record.state, "gvbm_signed")
         self.assertEqual(self.certs[self.gvcn].status, "valid")
 
     def test_issuer_with_personal_certificate_refused(self):
