@@ -735,6 +735,7 @@ class MadeSignature:
     certificate_text: str  # base64 DER, as written in KeyInfo
     reference_uris: list[str]
     digest: bytes  # SHA-256 of the canonical SignedInfo the key signed
+    value: bytes = b""  # the SignatureValue written, checked against the certificate
 
 
 def sign_slots(xml_bytes: bytes, steps, signing_time: dt.datetime | None = None,
@@ -811,11 +812,11 @@ def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = 
             if element is not None:
                 index.setdefault(element.get("Id"), []).append(element)
         signed = canonicalize(signature[0])  # SignedInfo
-        value_element.text = b64(_checked_value(certificate, algorithm, signed,
-                                                signer.sign(signed)))
+        value = _checked_value(certificate, algorithm, signed, signer.sign(signed))
+        value_element.text = b64(value)
         made.append(MadeSignature(role, subject_code, plan.signature_id, certificate,
                                   _certificate_texts(certificate)[0], uris,
-                                  hashlib.sha256(signed).digest()))
+                                  hashlib.sha256(signed).digest(), value))
 
     document = _serialize(root)
     _check_written(document, made)
@@ -836,7 +837,12 @@ def _check_written(document: bytes, made: list[MadeSignature]) -> None:
             problems.append("its slot does not hold exactly the new signature")
         else:
             signature = signatures[0]
-            problems = signature_crypto_errors(signature, index, digests)
+            # every digest is computed again on the parsed bytes; the RSA/ECDSA check of the
+            # value is not repeated when the canonical SignedInfo, the value and the
+            # certificate are the very ones checked before the value was written
+            problems = signature_crypto_errors(signature, index, digests,
+                                               checked=(entry.digest, entry.value,
+                                                        entry.certificate))
             uris = [ref.get("URI") for ref in signature.find(_SIGNED_INFO)
                     if ref.tag == _REFERENCE]
             if uris != entry.reference_uris:
@@ -960,9 +966,12 @@ def _load_der_certificate(der: bytes) -> x509.Certificate:
     return x509.load_der_x509_certificate(der)
 
 
-def signature_value_ok(signature: etree._Element,
-                       certificate: x509.Certificate) -> tuple[bool, str]:
-    """Whether SignatureValue is a valid signature of c14n(SignedInfo) by ``certificate``."""
+def signature_value_ok(signature: etree._Element, certificate: x509.Certificate,
+                       checked: tuple | None = None) -> tuple[bool, str]:
+    """Whether SignatureValue is a valid signature of c14n(SignedInfo) by ``certificate``.
+
+    ``checked``: (SHA-256 of a canonical SignedInfo, value, certificate) already found valid;
+    when the signature has exactly those, the answer is the same and is not computed again."""
     signed_info = signature.find(ds("SignedInfo"))
     if signed_info is None:
         return False, "The signature has no SignedInfo."
@@ -981,16 +990,19 @@ def signature_value_ok(signature: etree._Element,
     if not value:
         return False, "The signature has no value (signing was not completed)."
     signed = canonicalize(signed_info, c14n_uri)
+    if checked is not None and checked == (hashlib.sha256(signed).digest(), value, certificate):
+        return True, ""
     if not check_signature_value(certificate, algorithm, signed, value):
         return False, "The signature value does not match the signed content and certificate."
     return True, ""
 
 
 def signature_crypto_errors(signature: etree._Element, index: dict[str, list[etree._Element]],
-                            digests: dict | None = None) -> list[str]:
+                            digests: dict | None = None, checked: tuple | None = None
+                            ) -> list[str]:
     """Digest and signature-value problems of one signature (no trust checks); empty if fine.
 
-    ``digests``: see :func:`reference_checks`."""
+    ``digests``: see :func:`reference_checks`; ``checked``: see :func:`signature_value_ok`."""
     errors = [check.error for check in reference_checks(signature, index, digests)
               if not check.digest_ok]
     try:
@@ -999,7 +1011,7 @@ def signature_crypto_errors(signature: etree._Element, index: dict[str, list[etr
         certificates = []
     if not certificates:
         return errors + ["The signature carries no readable signer certificate."]
-    ok, problem = signature_value_ok(signature, certificates[0])
+    ok, problem = signature_value_ok(signature, certificates[0], checked)
     if not ok:
         errors.append(problem)
     return errors

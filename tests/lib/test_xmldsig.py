@@ -476,3 +476,28 @@ def test_sign_slots_safety_net_catches_a_written_record_that_differs(pki, unsign
         X.sign_slots(xml, _all_steps(record, pki, codes={"TOAN"}, roles=()))
     monkeypatch.setattr(X, "_serialize", serialize)
     assert X.sign_slots(xml, _all_steps(record, pki, codes={"TOAN"}, roles=()))
+
+
+@pytest.mark.parametrize("change", ["value", "signed_info"])
+def test_sign_slots_safety_net_checks_the_written_value(pki, unsigned, monkeypatch, change):
+    """The value is checked again on the written bytes unless the SignedInfo, the value and
+    the certificate written are exactly those checked when it was made."""
+    record, xml = unsigned
+    serialize = X._serialize
+
+    def changing_serialize(root):
+        written = etree.fromstring(serialize(root))
+        signature = written.find(".//" + X.ds("Signature"))
+        if change == "value":  # another valid-looking value: the last byte changed
+            element = signature.find(X.ds("SignatureValue"))
+            raw = bytearray(X.b64decode(element.text))
+            raw[-1] ^= 1
+            element.text = X.b64(bytes(raw))
+        else:  # a SignedInfo whose digest was recomputed, as a forger would
+            method = signature.find(X.ds("SignedInfo") + "/" + X.ds("SignatureMethod"))
+            method.tail = "\n"
+        return etree.tostring(written, xml_declaration=True, encoding="UTF-8")
+
+    monkeypatch.setattr(X, "_serialize", changing_serialize)
+    with pytest.raises(SigningError, match="does not match the signed content"):
+        X.sign_slots(xml, _all_steps(record, pki, codes={"TOAN"}, roles=()))
