@@ -243,6 +243,18 @@ class TestHostileUploads(SignCase):
                 for message in wizard.result_ids.mapped("message"):
                     self.assertTrue(message)
                     self.assert_vietnamese(message)
+        with self.subTest("a bundle expanding beyond 200 MB"):
+            # packages stored uncompressed inside, the bundle compressed: 240 MB in ~250 KB
+            stored = _zip([("hocba.xml", b" " * (15 * MB))], zipfile.ZIP_STORED)
+            bundle = _zip([("p%02d.zip" % i, stored) for i in range(16)])
+            self.assertLess(len(bundle), MB)
+            wizard = self._import(bundle, "chuyen_truong.zip")
+            self.assertEqual(len(wizard.result_ids), 16)
+            self.assertEqual(set(wizard.result_ids.mapped("status")), {"refused"})
+            unread = wizard.result_ids.filtered(lambda r: "200 MB" in r.message)
+            self.assertEqual(unread.mapped("filename"), ["p14.zip", "p15.zip"])
+            for message in wizard.result_ids.mapped("message"):
+                self.assert_vietnamese(message)
         self.assertFalse(Transfer.search([]), "nothing stored")
         self.assertFalse(self.env["ir.attachment"].search_count(
             [("res_model", "=", "hocbaso.record.transfer")]))
