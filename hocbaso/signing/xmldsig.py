@@ -755,8 +755,10 @@ def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = 
     record are checked before any key is used, digests of elements that do not change between
     steps (the payload, the finished signatures) are computed once, and each value is checked
     against its certificate before it is written. As a safety net the written record is parsed
-    again and every new signature is verified (digests and value) as a verifier would; any
-    difference raises SigningError and nothing is returned. No steps: ``xml_bytes`` unchanged.
+    again and every new signature is verified as a verifier would (its digests recomputed, its
+    value verified again unless the canonical SignedInfo, the value and the certificate are
+    byte for byte those already verified); any difference raises SigningError and nothing is
+    returned. No steps: ``xml_bytes`` unchanged.
 
     Returns the signed record and, in order, the signatures made.
     """
