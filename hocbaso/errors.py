@@ -33,13 +33,22 @@ class HocbasoError(Exception):
 
 
 class Problem(str):
-    """A problem as a report lists it: its English text, keeping the template and parameters
-    of the error it came from, so the Odoo layer can show it in the user's language (a
-    verifier reports problems instead of raising them)."""
+    """A problem as a report lists it: its English text, keeping its template and parameters
+    (from an error, or given here) so the Odoo layer can show it in the user's language; a
+    verifier reports problems instead of raising them. A parameter may itself be a Problem
+    (a role's label), translated in turn."""
 
-    def __new__(cls, error: HocbasoError):
-        problem = super().__new__(cls, error.message)
-        problem.template, problem.params = error.template, error.params
+    def __new__(cls, source, **params):
+        if isinstance(source, HocbasoError):
+            template, params = source.template, source.params
+        else:
+            template = source
+        try:
+            text = template % params
+        except (KeyError, TypeError, ValueError):
+            text = template
+        problem = super().__new__(cls, text)
+        problem.template, problem.params = template, params
         return problem
 
     @property

@@ -61,9 +61,7 @@ class SignatureReport:
 
     @property
     def role_label(self) -> str:
-        if self.role == X.ROLE_GVBM:
-            return "subject teacher (GVBM) of %s" % self.subject_code
-        return X.ROLE_LABELS.get(self.role, self.role)
+        return X.role_label(self.role, self.subject_code)
 
     def to_dict(self) -> dict:
         data = {k: v for k, v in self.__dict__.items()}
@@ -118,7 +116,8 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
         report.errors.append(Problem(exc))
         return report
     except Exception as exc:  # noqa: BLE001 - a verifier must report, not crash
-        report.errors.append("The file could not be read as a record: %s" % exc)
+        report.errors.append(Problem("The file could not be read as a record: %(detail)s",
+                                     detail=str(exc)))
         return report
 
     at = _aware(at) if at else dt.datetime.now(dt.timezone.utc)
@@ -135,8 +134,9 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
         report.signed_roles.append(
             "%s:%s" % (slot.role, slot.subject_code) if slot.role == X.ROLE_GVBM else slot.role)
         if len(signatures) > 1:
-            report.errors.append("The slot of the %s holds %d signatures instead of one."
-                                 % (slot.label, len(signatures)))
+            report.errors.append(Problem(
+                "The slot of the %(slot)s holds %(count)s signatures instead of one.",
+                slot=slot.label, count=len(signatures)))
             order_ok = False
         for signature in signatures:
             entry = _verify_signature(layout, slot, signature, index, trusted_roots,
@@ -150,10 +150,10 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
     outside = [sig for sig in root.iter(X.ds("Signature"))
                if sig.getparent() not in [slot.element for slot in layout.slots()]]
     if outside:
-        report.errors.append("%d signature(s) sit outside the signature slots and are not "
-                             "accepted." % len(outside))
+        report.errors.append(Problem("%(count)s signature(s) sit outside the signature slots "
+                                     "and are not accepted.", count=len(outside)))
     if not report.signatures:
-        report.errors.append("The record carries no signature.")
+        report.errors.append(Problem("The record carries no signature."))
     report.intact = bool(report.signatures) and all_digests_ok
     report.order_ok = order_ok
     return report
@@ -246,8 +246,10 @@ def _verify_signature(layout, slot, signature, index, trusted_roots, intermediat
     entry = SignatureReport(role=slot.role, slot=slot.path, signature_id=signature.get("Id", ""),
                             subject_code=slot.subject_code)
     if entry.signature_id != slot.signature_id:
-        entry.errors.append("The signature's Id is %r; the %s's signature must have Id %r."
-                            % (entry.signature_id, slot.label, slot.signature_id))
+        entry.errors.append(Problem(
+            "The signature's Id is \"%(found)s\"; the %(slot)s's signature must have Id "
+            "\"%(expected)s\".", found=entry.signature_id, slot=slot.label,
+            expected=slot.signature_id))
 
     checks = X.reference_checks(signature, index)
     entry.references = [check.uri for check in checks]
@@ -259,7 +261,8 @@ def _verify_signature(layout, slot, signature, index, trusted_roots, intermediat
     except (ValueError, binascii.Error):
         certificates = []
     if not certificates:
-        entry.errors.append("The signature carries no readable signer certificate (KeyInfo).")
+        entry.errors.append(Problem("The signature carries no readable signer certificate "
+                                    "(KeyInfo)."))
         return entry
     leaf = certificates[0]
     _describe_certificate(entry, leaf)
@@ -272,13 +275,14 @@ def _verify_signature(layout, slot, signature, index, trusted_roots, intermediat
 
     moment = entry.signing_time or at
     if entry.signing_time and entry.signing_time > at + CLOCK_TOLERANCE:
-        entry.errors.append("The signing time %s is later than the verification time %s."
-                            % (entry.signing_time.isoformat(), at.isoformat()))
+        entry.errors.append(Problem(
+            "The signing time %(signed)s is later than the verification time %(at)s.",
+            signed=entry.signing_time.isoformat(), at=at.isoformat()))
     purpose = PURPOSE_ORGANISATION if slot.role == X.ROLE_ISSUER else PURPOSE_PERSONAL
     entry.chain_ok, entry.chain_result = _check_chain(
         leaf, list(trusted_roots), [*intermediates, *certificates[1:]], list(crls), moment, purpose)
     if not entry.chain_ok:
-        entry.errors.append("Certificate: " + entry.chain_result)
+        entry.errors.append(Problem("Certificate: %(problem)s", problem=entry.chain_result))
     return entry
 
 
@@ -327,14 +331,16 @@ def _check_xades(entry, signature, leaf, checks) -> None:
     prop_id = signed_props.get("Id", "")
     covered = any(check.target is signed_props and check.digest_ok for check in checks)
     if not covered:
-        entry.errors.append("The XAdES signed properties (%s) are not covered by the signature."
-                            % (prop_id or "no Id"))
+        entry.errors.append(Problem(
+            "The XAdES signed properties (%(id)s) are not covered by the signature.",
+            id=prop_id or "-"))
     time_text = signed_props.findtext(".//" + X.xades("SigningTime"))
     if time_text:
         try:
             entry.signing_time = X.parse_signing_time(time_text)
         except ValueError:
-            entry.errors.append("The XAdES signing time %r is not a date and time." % time_text)
+            entry.errors.append(Problem(
+                "The XAdES signing time \"%(time)s\" is not a date and time.", time=time_text))
     cert_ok = False
     for cert in signed_props.findall(".//" + X.xades("Cert")):
         method = cert.find(X.xades("CertDigest") + "/" + X.ds("DigestMethod"))
@@ -349,8 +355,8 @@ def _check_xades(entry, signature, leaf, checks) -> None:
         if expected == hasher(leaf.public_bytes(serialization.Encoding.DER)).digest():
             cert_ok = True
     if not cert_ok:
-        entry.errors.append("The certificate in KeyInfo is not the one named in the XAdES "
-                            "signing certificate (it may have been swapped).")
+        entry.errors.append(Problem("The certificate in KeyInfo is not the one named in the "
+                                    "XAdES signing certificate (it may have been swapped)."))
     entry.xades_ok = covered and cert_ok and entry.signing_time is not None
 
 
@@ -366,17 +372,18 @@ def _check_coverage(entry, layout, slot, signature, checks) -> None:
     missing = [uri for uri in expected if uri not in actual]
     extra = [uri for uri in actual if uri not in expected]
     if missing:
-        entry.errors.append("The signature does not cover %s, which the %s must sign (was it "
-                            "made out of order?)." % (", ".join(missing), slot.label))
+        entry.errors.append(Problem(
+            "The signature does not cover %(missing)s, which the %(slot)s must sign (was it "
+            "made out of order?).", missing=", ".join(missing), slot=slot.label))
     if extra:
-        entry.errors.append("The signature covers %s, which the %s must not sign."
-                            % (", ".join(extra), slot.label))
+        entry.errors.append(Problem("The signature covers %(extra)s, which the %(slot)s must "
+                                    "not sign.", extra=", ".join(extra), slot=slot.label))
     entry.coverage_ok = not missing and not extra
 
 
 def _check_chain(leaf, trusted, intermediates, crls, moment, purpose) -> tuple[bool, str]:
     if not trusted:
-        return False, "not checked: no trusted root certificate was given"
+        return False, Problem("not checked: no trusted root certificate was given")
     try:
         from .signing import certs
     except ImportError:
@@ -388,10 +395,11 @@ def _check_chain(leaf, trusted, intermediates, crls, moment, purpose) -> tuple[b
         else:
             _basic_chain_check(leaf, trusted, intermediates, moment)
     except HocbasoError as exc:
-        return False, exc.message
+        return False, Problem(exc)
     except Exception as exc:  # noqa: BLE001 - report, never crash
-        return False, "could not be checked (%s)" % exc
-    return True, "trusted, valid at %s" % moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+        return False, Problem("could not be checked (%(detail)s)", detail=str(exc))
+    return True, Problem("trusted, valid at %(moment)s",
+                         moment=moment.strftime("%Y-%m-%d %H:%M:%S UTC"))
 
 
 def _basic_chain_check(leaf, trusted, intermediates, moment) -> None:
@@ -435,11 +443,13 @@ def _check_format(root, report) -> None:
         report.errors.append(Problem(exc))
         return
     except Exception as exc:  # noqa: BLE001 - report, never crash
-        report.errors.append("The record format could not be checked: %s" % exc)
+        report.errors.append(Problem("The record format could not be checked: %(detail)s",
+                                     detail=str(exc)))
         return
     if problems:
-        report.errors.append("The record does not follow the %s format: %s"
-                             % (profile.version, "; ".join(problems[:5])))
+        report.errors.append(Problem("The record does not follow the %(profile)s format: "
+                                     "%(problems)s", profile=profile.version,
+                                     problems="; ".join(problems[:5])))
 
 
 def _check_document(layout, index, report) -> None:
@@ -447,38 +457,43 @@ def _check_document(layout, index, report) -> None:
         strangers = [child.tag for child in slot.element
                      if isinstance(child.tag, str) and child.tag != X.ds("Signature")]
         if strangers:
-            report.errors.append("The slot of the %s holds elements other than a signature."
-                                 % slot.label)
+            report.errors.append(Problem(
+                "The slot of the %(slot)s holds elements other than a signature.",
+                slot=slot.label))
     duplicates = sorted(key for key, elements in index.items() if len(elements) > 1)
     if duplicates:
-        report.errors.append("Several elements share the Id %s; a record must not repeat an Id."
-                             % ", ".join(duplicates))
+        report.errors.append(Problem("Several elements share the Id %(ids)s; a record must "
+                                     "not repeat an Id.", ids=", ".join(duplicates)))
     data = index.get(X.DATA_ID, [])
     if len(data) == 1 and data[0] is not layout.data:
-        report.errors.append("The element with Id \"data\" is not the record's DU_LIEU_HOC_BA.")
+        report.errors.append(Problem(
+            "The element with Id \"data\" is not the record's DU_LIEU_HOC_BA."))
     for code, line in layout.subjects.items():
         declared = line.findtext("MA_MON_HOC")
         if declared is not None and declared.strip() != code:
-            report.errors.append("The subject element %s holds subject %s." % (line.get("Id"),
-                                                                               declared))
+            report.errors.append(Problem("The subject element %(element)s holds subject "
+                                         "%(subject)s.", element=line.get("Id"),
+                                         subject=declared))
     slot_codes = [slot.subject_code for slot in layout.subject_slots]
     unslotted = [code for code in layout.subjects if code not in slot_codes]
     if unslotted:
-        report.errors.append("Subject %s has no signature slot." % ", ".join(unslotted))
+        report.errors.append(Problem("Subject %(subject)s has no signature slot.",
+                                     subject=", ".join(unslotted)))
 
 
 def _check_role_sequence(layout, report) -> bool:
     ok = True
     unsigned = [s.subject_code for s in layout.subject_slots if not s.signatures]
     if layout.gvcn.signatures and unsigned:
-        report.errors.append("The homeroom teacher signed although subject %s has no subject "
-                             "teacher signature." % ", ".join(unsigned))
+        report.errors.append(Problem("The homeroom teacher signed although subject "
+                                     "%(subject)s has no subject teacher signature.",
+                                     subject=", ".join(unsigned)))
         ok = False
     if layout.cbql.signatures and not layout.gvcn.signatures:
-        report.errors.append("The school leader signed before the homeroom teacher.")
+        report.errors.append(Problem("The school leader signed before the homeroom teacher."))
         ok = False
     if layout.issuer.signatures and not layout.cbql.signatures:
-        report.errors.append("The record was issued before the school leader signed.")
+        report.errors.append(Problem("The record was issued before the school leader signed."))
         ok = False
     return ok
 
@@ -497,9 +512,10 @@ def _check_named_signers(layout, report) -> None:
             continue
         named = (named or "").strip()
         if named and sig.personal_id and named != sig.personal_id:
-            report.warnings.append(
-                "The %s signed with the certificate of personal ID %s, but the record names %s."
-                % (sig.role_label, sig.personal_id, named))
+            report.warnings.append(Problem(
+                "The %(role)s signed with the certificate of personal ID %(found)s, but the "
+                "record names %(named)s.", role=sig.role_label, found=sig.personal_id,
+                named=named))
 
 
 def _check_time_sequence(report) -> None:
@@ -510,9 +526,11 @@ def _check_time_sequence(report) -> None:
         for later in timed:
             if rank[later.role] > rank[earlier.role] and \
                     later.signing_time + CLOCK_TOLERANCE < earlier.signing_time:
-                report.warnings.append("The %s's signing time (%s) is before the %s's (%s)."
-                                       % (later.role_label, later.signing_time.isoformat(),
-                                          earlier.role_label, earlier.signing_time.isoformat()))
+                report.warnings.append(Problem(
+                    "The %(later)s's signing time (%(later_time)s) is before the "
+                    "%(earlier)s's (%(earlier_time)s).", later=later.role_label,
+                    later_time=later.signing_time.isoformat(), earlier=earlier.role_label,
+                    earlier_time=earlier.signing_time.isoformat()))
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:

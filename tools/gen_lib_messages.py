@@ -16,7 +16,7 @@ TARGET = ROOT / "hocbaso_odoo" / "tools" / "lib_messages.py"
 
 
 def templates():
-    """First arguments of *Error(...) calls, and every other literal with %(name)s fields
+    """First arguments of *Error(...) and Problem(...) calls, and every other literal with %(name)s fields
     (templates kept in tables, e.g. the personal-ID problems)."""
     found = set()
     for path in sorted((ROOT / "hocbaso").rglob("*.py")):
@@ -33,7 +33,7 @@ def templates():
                 continue
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-            if not name.endswith("Error"):
+            if not (name.endswith("Error") or name == "Problem"):
                 continue
             first = node.args[0]
             text = _literal(first)

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from lxml import etree
 
-from ..errors import SigningError
+from ..errors import Problem, SigningError
 from ..safexml import parse_untrusted
 from .base import ECDSA_SHA256, RSA_SHA256, Signer
 
@@ -66,12 +66,20 @@ ROLE_CBQL = "cbql"
 ROLE_ISSUER = "phathanh"
 SIGNING_ORDER = (ROLE_GVBM, ROLE_GVCN, ROLE_CBQL, ROLE_ISSUER)
 
+# Problems, not plain text: the labels go into messages that the Odoo layer translates
 ROLE_LABELS = {
-    ROLE_GVBM: "subject teacher (GVBM)",
-    ROLE_GVCN: "homeroom teacher (GVCN)",
-    ROLE_CBQL: "school leader (CBQL)",
-    ROLE_ISSUER: "issuing school (KY_PHAT_HANH)",
+    ROLE_GVBM: Problem("subject teacher (GVBM)"),
+    ROLE_GVCN: Problem("homeroom teacher (GVCN)"),
+    ROLE_CBQL: Problem("school leader (CBQL)"),
+    ROLE_ISSUER: Problem("issuing school (KY_PHAT_HANH)"),
 }
+
+
+def role_label(role: str, subject_code: str = "") -> str:
+    """Who signs a slot, for messages: "subject teacher (GVBM) of TOAN", "school leader"..."""
+    if role == ROLE_GVBM and subject_code:
+        return Problem("subject teacher (GVBM) of %(subject)s", subject=subject_code)
+    return ROLE_LABELS.get(role, role)
 SIGNATURE_IDS = {ROLE_GVCN: "sig-gvcn", ROLE_CBQL: "sig-cbql", ROLE_ISSUER: "sig-phathanh"}
 DATA_ID = "data"
 
@@ -118,9 +126,7 @@ class Slot:
 
     @property
     def label(self) -> str:
-        if self.role == ROLE_GVBM:
-            return "subject teacher (GVBM) of %s" % self.subject_code
-        return ROLE_LABELS[self.role]
+        return role_label(self.role, self.subject_code or "?")
 
     @property
     def path(self) -> str:
@@ -887,20 +893,20 @@ def reference_checks(signature: etree._Element, index: dict[str, list[etree._Ele
     checks = []
     signed_info = signature.find(_SIGNED_INFO)
     if signed_info is None:
-        return [ReferenceCheck("", None, False, "The signature has no SignedInfo.")]
+        return [ReferenceCheck("", None, False, Problem("The signature has no SignedInfo."))]
     for ref in signed_info:  # plain iteration: much cheaper in lxml than a tag filter
         if ref.tag != _REFERENCE:
             continue
         uri = ref.get("URI")
         if uri is None or not uri.startswith("#") or len(uri) < 2:
-            checks.append(ReferenceCheck(
-                uri or "", None, False, "Reference %r is not a same-document #Id reference." % uri))
+            checks.append(ReferenceCheck(uri or "", None, False, Problem(
+                "Reference \"%(uri)s\" is not a same-document #Id reference.", uri=uri or "")))
             continue
         targets = index.get(uri[1:], [])
         if len(targets) != 1:
-            checks.append(ReferenceCheck(uri, None, False,
-                                         "Reference %s matches %d elements instead of one."
-                                         % (uri, len(targets))))
+            checks.append(ReferenceCheck(uri, None, False, Problem(
+                "Reference %(uri)s matches %(count)s elements instead of one.", uri=uri,
+                count=len(targets))))
             continue
         # One pass over the Reference's children: every Transforms/Transform, the first
         # DigestMethod and the first DigestValue (as findall / find / findtext would give).
@@ -924,14 +930,14 @@ def reference_checks(signature: etree._Element, index: dict[str, list[etree._Ele
             elif tag == _DIGEST_VALUE and digest_text is None:
                 digest_text = child.text or ""
         if bad_transform is not None:
-            checks.append(ReferenceCheck(uri, targets[0], False,
-                                         "Reference %s uses the transform %s, which is not "
-                                         "accepted." % (uri, bad_transform)))
+            checks.append(ReferenceCheck(uri, targets[0], False, Problem(
+                "Reference %(uri)s uses the transform %(transform)s, which is not accepted.",
+                uri=uri, transform=bad_transform)))
             continue
         hasher = DIGEST_METHODS.get(method.get("Algorithm") if method is not None else None)
         if hasher is None:
-            checks.append(ReferenceCheck(uri, targets[0], False,
-                                         "Reference %s uses an unsupported digest method." % uri))
+            checks.append(ReferenceCheck(uri, targets[0], False, Problem(
+                "Reference %(uri)s uses an unsupported digest method.", uri=uri)))
             continue
         try:
             expected = b64decode(digest_text)
@@ -945,10 +951,11 @@ def reference_checks(signature: etree._Element, index: dict[str, list[etree._Ele
                 digests[memo_key] = actual
         ok = expected == actual
         checks.append(ReferenceCheck(uri, targets[0], ok,
-                                     "" if ok else "The content of %s was changed after signing "
-                                     "(digest mismatch)." % uri))
+                                     "" if ok else Problem(
+                                         "The content of %(uri)s was changed after signing "
+                                         "(digest mismatch).", uri=uri)))
     if not checks:
-        checks.append(ReferenceCheck("", None, False, "The signature has no references."))
+        checks.append(ReferenceCheck("", None, False, Problem("The signature has no references.")))
     return checks
 
 
@@ -976,26 +983,27 @@ def signature_value_ok(signature: etree._Element, certificate: x509.Certificate,
     when the signature has exactly those, the answer is the same and is not computed again."""
     signed_info = signature.find(ds("SignedInfo"))
     if signed_info is None:
-        return False, "The signature has no SignedInfo."
+        return False, Problem("The signature has no SignedInfo.")
     c14n_method = signed_info.find(ds("CanonicalizationMethod"))
     c14n_uri = c14n_method.get("Algorithm") if c14n_method is not None else None
     if c14n_uri not in C14N_METHODS:
-        return False, "Unsupported canonicalisation method %s." % c14n_uri
+        return False, Problem("Unsupported canonicalisation method %(method)s.", method=c14n_uri)
     sig_method = signed_info.find(ds("SignatureMethod"))
     algorithm = sig_method.get("Algorithm") if sig_method is not None else None
     if algorithm not in SIGNATURE_METHODS:
-        return False, "Unsupported signature method %s." % algorithm
+        return False, Problem("Unsupported signature method %(method)s.", method=algorithm)
     try:
         value = b64decode(signature.findtext(ds("SignatureValue")))
     except (binascii.Error, ValueError):
-        return False, "The signature value is not valid base64."
+        return False, Problem("The signature value is not valid base64.")
     if not value:
-        return False, "The signature has no value (signing was not completed)."
+        return False, Problem("The signature has no value (signing was not completed).")
     signed = canonicalize(signed_info, c14n_uri)
     if checked is not None and checked == (hashlib.sha256(signed).digest(), value, certificate):
         return True, ""
     if not check_signature_value(certificate, algorithm, signed, value):
-        return False, "The signature value does not match the signed content and certificate."
+        return False, Problem("The signature value does not match the signed content and "
+                              "certificate.")
     return True, ""
 
 
@@ -1012,7 +1020,7 @@ def signature_crypto_errors(signature: etree._Element, index: dict[str, list[etr
     except (ValueError, binascii.Error):
         certificates = []
     if not certificates:
-        return errors + ["The signature carries no readable signer certificate."]
+        return errors + [Problem("The signature carries no readable signer certificate.")]
     ok, problem = signature_value_ok(signature, certificates[0], checked)
     if not ok:
         errors.append(problem)

@@ -9,6 +9,7 @@ from odoo.http import content_disposition, request
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
 from ..models.hocbaso_record_transfer import PUBLISHED_STATES
+from ..tools import lib_text
 
 PAGE_SIZE = 20
 
@@ -36,9 +37,10 @@ def signature_rows(record):
         else:
             status = "valid" if sig.valid else "invalid"
         rows.append({
-            "role": sig.role_label, "signer": sig.signer_name,
+            "role": lib_text(request.env, sig.role_label), "signer": sig.signer_name,
             "time": sig.signing_time.strftime("%d/%m/%Y %H:%M UTC") if sig.signing_time else "",
-            "status": status, "errors": sig.errors if trusted else [],
+            "status": status,
+            "errors": [lib_text(request.env, e) for e in sig.errors] if trusted else [],
         })
     return rows, report, trusted
 

@@ -8,6 +8,7 @@ from odoo import http
 from odoo.http import request
 
 from ..models.hocbaso_record_transfer import PUBLISHED_STATES
+from ..tools import lib_text
 
 _logger = logging.getLogger(__name__)
 
@@ -29,14 +30,21 @@ def _client_ip():
     return request.httprequest.remote_addr or "unknown"
 
 
+def _in_vietnamese(problems):
+    """The page is in Vietnamese: the report's problems and labels (Problems) are shown in
+    Vietnamese (vi.po)."""
+    env = request.env(context=dict(request.env.context, lang="vi_VN"))
+    return [lib_text(env, problem) for problem in problems]
+
+
 def _signature_rows(report, trusted):
     rows = []
     for sig in report.signatures:
         rows.append({
-            "role": sig.role_label, "signer": sig.signer_name,
+            "role": _in_vietnamese([sig.role_label])[0], "signer": sig.signer_name,
             "time": sig.signing_time.strftime("%d/%m/%Y %H:%M UTC") if sig.signing_time else "",
             "status": ("valid" if sig.valid else "invalid") if trusted else "not_checked",
-            "errors": sig.errors,
+            "errors": _in_vietnamese(sig.errors),
         })
     return rows
 
@@ -139,4 +147,5 @@ class HocbasoVerify(http.Controller):
             "error": None, "report": report, "trusted": trusted,
             "valid": report.valid and trusted,
             "filename": upload.filename, "signatures": _signature_rows(report, trusted),
+            "reasons": _in_vietnamese(report.errors), "missing": _in_vietnamese(report.missing),
         })

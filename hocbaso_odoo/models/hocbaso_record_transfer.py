@@ -18,9 +18,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from hocbaso import verify as hb_verify
-from hocbaso.errors import Problem
-
-from ..tools import lib_message
+from ..tools import lib_text
 
 PUBLISHED_STATES = ("issued", "revoked", "superseded")
 # what a scanner writes, by the file's first bytes: PDF, JPEG, PNG, TIFF (both byte orders)
@@ -87,12 +85,11 @@ def report_problems(report, env=None):
     """The reasons a report is not valid, as one short text; with ``env``, those that came
     from the library's errors (a refused file, a bad certificate) in the user's language."""
     def text(problem):
-        return lib_message(env, problem) if env is not None and isinstance(problem, Problem) \
-            else problem
+        return lib_text(env, problem) if env is not None else problem
 
     problems = [text(problem) for problem in report.errors]
     for sig in report.signatures:
-        problems.extend("%s: %s" % (sig.role_label, text(err)) for err in sig.errors)
+        problems.extend("%s: %s" % (text(sig.role_label), text(err)) for err in sig.errors)
     if not problems and not report.valid:
         problems.append("The signatures could not be confirmed.")
     return "; ".join(dict.fromkeys(problems))

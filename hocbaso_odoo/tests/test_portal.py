@@ -153,6 +153,9 @@ class TestPublicVerify(PortalCase):
                 b"<HOC_BA>&lol;</HOC_BA>")
         response = self._upload(bomb)
         self.assertIn("o_hocbaso_upload_invalid", response.text)
+        # the reason, in the page's Vietnamese (vi.po), not the library's English
+        self.assertIn("Tệp XML có khai báo DOCTYPE", response.text)
+        self.assertNotIn("The XML file contains a DOCTYPE", response.text)
         response = self._upload(b"x" * (5 * 1024 * 1024 + 10))
         self.assertEqual(response.status_code, 400)
         self.assertIn("5 MB", response.text)

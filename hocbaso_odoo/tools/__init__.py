@@ -1,2 +1,2 @@
-from .lib_errors import lib_message, raise_as_user_error, raise_as_validation_error
+from .lib_errors import lib_message, lib_text, raise_as_user_error, raise_as_validation_error
 from .progress import notify_progress

@@ -18,7 +18,7 @@ from hocbaso.safexml import DEFAULT_MAX_BYTES
 from hocbaso.xmlprofile import detect_profile
 
 from ..models.hocbaso_record_transfer import report_problems, summarise_report
-from ..tools import lib_message
+from ..tools import lib_message, lib_text
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a transfer bundle of many packages
 MAX_PACKAGE_BYTES = 20 * 1024 * 1024  # one package (XML + PDF + attachments)
@@ -134,7 +134,7 @@ class HocbasoTransferImport(models.TransientModel):
         if not report.complete:
             return {"status": "refused", "message": _(
                 "The record is not completely signed (missing: %s): only issued records can be "
-                "imported.", ", ".join(report.missing))}
+                "imported.", ", ".join(lib_text(self.env, label) for label in report.missing))}
         xml = content
         if kind == "package":
             from hocbaso.verify import find_record_in_zip

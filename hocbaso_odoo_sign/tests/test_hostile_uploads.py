@@ -213,6 +213,10 @@ class TestHostileUploads(SignCase):
     def test_transfer_import(self):
         self.lock(self.record)
         record_xml = self.record._get_xml()
+        self.sign_to(self.record, "gvbm")
+        signed = self.record._get_xml()
+        tampered = signed.replace(b">7.5<", b">9.5<", 1)  # one mathematics score
+        self.assertNotEqual(tampered, signed)
         spaces = b"<HOC_BA>" + b" " * (30 * MB) + b"</HOC_BA>"
         hostile = {
             "XML with a billion laughs": (BILLION_LAUGHS, "hocba.xml"),
@@ -221,6 +225,8 @@ class TestHostileUploads(SignCase):
             "XML in UTF-16": (UTF16, "hocba.xml"),
             "random bytes": (NOISE, "hocba.xml"),
             "a record cut short": (record_xml[: len(record_xml) // 2], "hocba.xml"),
+            "a record without signatures": (record_xml, "hocba.xml"),
+            "a signed record with a changed score": (tampered, "hocba.xml"),
             "a zip header then junk": (b"PK\x03\x04" + NOISE, "goi.zip"),
             "XML over 5 MB": (b"<HOC_BA>" + b" " * (6 * MB) + b"</HOC_BA>", "hocba.xml"),
             "a zip bomb (30 MB in 30 KB)": (_zip([("hocba.xml", spaces)]), "goi.zip"),
@@ -234,6 +240,7 @@ class TestHostileUploads(SignCase):
         }
         Transfer, Student = self.env["hocbaso.record.transfer"], self.env["hocbaso.student"]
         students = Student.search_count([])
+        messages = {}
         for case, (data, filename) in hostile.items():
             with self.subTest(case):
                 wizard = self._import(data, filename)
@@ -243,6 +250,13 @@ class TestHostileUploads(SignCase):
                 for message in wizard.result_ids.mapped("message"):
                     self.assertTrue(message)
                     self.assert_vietnamese(message)
+                messages[case] = wizard.result_ids[0].message
+        # the verifier's own reasons, with the roles' labels, in Vietnamese too
+        self.assertIn("Nội dung của #mon-TOAN đã bị thay đổi sau khi ký",
+                      messages["a signed record with a changed score"])
+        self.assertIn("giáo viên bộ môn (GVBM) môn TOAN",
+                      messages["a signed record with a changed score"])
+        self.assertIn("Học bạ không có chữ ký số nào", messages["a record without signatures"])
         with self.subTest("a bundle expanding beyond 200 MB"):
             # packages stored uncompressed inside, the bundle compressed: 240 MB in ~250 KB
             stored = _zip([("hocba.xml", b" " * (15 * MB))], zipfile.ZIP_STORED)

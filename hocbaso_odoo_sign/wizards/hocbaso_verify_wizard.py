@@ -4,6 +4,8 @@ from markupsafe import Markup, escape
 
 from odoo import fields, models, _
 
+from odoo.addons.hocbaso_odoo.tools import lib_text
+
 from ..tools import verify_statement
 
 
@@ -26,14 +28,14 @@ class HocbasoVerifyWizard(models.TransientModel):
         for sig in report.signatures:
             who = sig.signer_name or sig.certificate_subject
             ident = sig.personal_id or (sig.tax_code and "MST " + sig.tax_code) or ""
-            problems = Markup("<br/>").join(escape(e) for e in sig.errors)
+            problems = Markup("<br/>").join(escape(lib_text(self.env, e)) for e in sig.errors)
             rows.append(Markup(
                 "<tr><td>%s</td><td>%s<br/><small>%s</small></td><td>%s</td><td>%s</td>"
                 "<td>%s</td><td>%s</td></tr>") % (
                 record._role_label(sig.role) + (f" – {sig.subject_code}" if sig.subject_code else ""),
                 who, ident,
                 sig.signing_time.strftime("%Y-%m-%d %H:%M:%S UTC") if sig.signing_time else "",
-                sig.chain_result,
+                lib_text(self.env, sig.chain_result),
                 yes if sig.valid else no,
                 problems))
         head = Markup(
@@ -41,14 +43,16 @@ class HocbasoVerifyWizard(models.TransientModel):
             _("Valid:"), yes if report.valid else no,
             _("Document intact (not changed since signing):"), yes if report.intact else no,
             _("Signed in the right order:"), yes if report.order_ok else no,
-            _("Signatures still missing:"), ", ".join(report.missing) or _("none"))
+            _("Signatures still missing:"),
+            ", ".join(lib_text(self.env, label) for label in report.missing) or _("none"))
         table = Markup(
             "<table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
             "<th>%s</th><th>%s</th><th>%s</th></tr></thead><tbody>%s</tbody></table>") % (
             _("Role"), _("Signer"), _("Signing time"), _("Certificate chain"), _("Valid"),
             _("Problems"), Markup("").join(rows))
-        notes = Markup("").join(Markup("<p class='text-danger'>%s</p>") % e for e in report.errors)
-        notes += Markup("").join(Markup("<p class='text-warning'>%s</p>") % w
+        notes = Markup("").join(Markup("<p class='text-danger'>%s</p>") % lib_text(self.env, e)
+                                for e in report.errors)
+        notes += Markup("").join(Markup("<p class='text-warning'>%s</p>") % lib_text(self.env, w)
                                  for w in report.warnings)
         if record.revocation_statement:
             ok, errors, cert = verify_statement(record._get_revocation_statement())
