@@ -126,7 +126,7 @@ def test_signature_moved_to_another_slot_is_refused(pki, unsigned):
     assert not report.valid and not report.order_ok
     issuer = report.signatures[-1]
     assert issuer.role == "phathanh" and issuer.signature_id == "sig-cbql"
-    assert any("must have Id 'sig-phathanh'" in e for e in issuer.errors)
+    assert any('must have Id "sig-phathanh"' in e for e in issuer.errors)
     assert any("before the school leader" in e for e in report.errors)
 
 
