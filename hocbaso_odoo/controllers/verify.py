@@ -40,11 +40,12 @@ def _in_vietnamese(problems):
 def _signature_rows(report, trusted):
     rows = []
     for sig in report.signatures:
+        role, *errors = _in_vietnamese([sig.role_label, *sig.errors])
         rows.append({
-            "role": _in_vietnamese([sig.role_label])[0], "signer": sig.signer_name,
+            "role": role, "signer": sig.signer_name,
             "time": sig.signing_time.strftime("%d/%m/%Y %H:%M UTC") if sig.signing_time else "",
             "status": ("valid" if sig.valid else "invalid") if trusted else "not_checked",
-            "errors": _in_vietnamese(sig.errors),
+            "errors": errors,
         })
     return rows
 

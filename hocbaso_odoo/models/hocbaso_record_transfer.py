@@ -18,6 +18,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from hocbaso import verify as hb_verify
+
 from ..tools import lib_text
 
 PUBLISHED_STATES = ("issued", "revoked", "superseded")
@@ -82,8 +83,8 @@ def summarise_report(report):
 
 
 def report_problems(report, env=None):
-    """The reasons a report is not valid, as one short text; with ``env``, those that came
-    from the library's errors (a refused file, a bad certificate) in the user's language."""
+    """The reasons a report is not valid, as one short text; with ``env``, in the user's
+    language (the report's problems and role labels are Problems)."""
     def text(problem):
         return lib_text(env, problem) if env is not None else problem
 
