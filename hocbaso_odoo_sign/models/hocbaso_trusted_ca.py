@@ -64,12 +64,11 @@ class HocbasoTrustedCa(models.Model):
                 raise ValidationError(_(
                     "%(ca)s: this certificate is not a certificate authority (its basic "
                     "constraints do not allow issuing certificates).", ca=ca.name))
-            if ca.crl_file:
-                try:
-                    certs.check_crls_of(certs.load_crls(base64.b64decode(ca.crl_file)), cert)
-                except HocbasoError as err:
-                    raise ValidationError(_("%(ca)s, revocation list: %(problem)s", ca=ca.name,
-                                            problem=lib_message(self.env, err))) from err
+            try:
+                certs.check_crls_of(ca._crls(), cert)
+            except HocbasoError as err:
+                raise ValidationError(_("%(ca)s, revocation list: %(problem)s", ca=ca.name,
+                                        problem=lib_message(self.env, err))) from err
 
     def _certificate(self):
         self.ensure_one()
