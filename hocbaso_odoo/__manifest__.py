@@ -18,6 +18,7 @@
         "data/hocbaso_subject_data.xml",
         "data/mail_message_subtype_data.xml",
         "wizards/hocbaso_record_revoke_views.xml",
+        "wizards/hocbaso_record_send_back_views.xml",
         "wizards/hocbaso_record_generate_views.xml",
         "views/hocbaso_record_views.xml",
         "views/hocbaso_record_line_views.xml",
@@ -34,6 +35,9 @@
         "wizards/hocbaso_record_export_views.xml",
         "views/hocbaso_record_document_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["hocbaso_odoo/static/tests/tours/**/*"],
+    },
     "post_init_hook": "post_init_hook",
     "application": True,
     "installable": True,

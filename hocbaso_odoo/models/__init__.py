@@ -7,12 +7,15 @@ from . import hocbaso_class
 from . import hocbaso_teaching_assignment
 from . import hocbaso_student
 from . import hocbaso_study_history
+from . import hocbaso_sealed_mixin
 from . import hocbaso_record_line
 from . import hocbaso_record
 from . import hocbaso_record_certificate
 from . import hocbaso_record_xml
+from . import hocbaso_record_send_back
 from . import res_users
 from . import hocbaso_demo_school
 from . import hocbaso_record_transfer
 from . import hocbaso_access_log
 from . import hocbaso_record_package
+from . import ir_attachment

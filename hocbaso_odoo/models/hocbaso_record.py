@@ -11,7 +11,7 @@ from hocbaso import validation
 from hocbaso.errors import HocbasoError
 from hocbaso.rules import tt22, tt27
 
-from ..tools import raise_as_validation_error
+from ..tools import raise_as_validation_error, workflow
 
 STATES = [
     ("draft", "Draft"),
@@ -104,7 +104,7 @@ class HocbasoRecord(models.Model):
 
     _name = "hocbaso.record"
     _description = "Digital School Record"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "hocbaso.sealed.mixin"]
     _order = "school_year_id desc, class_id, student_id, version desc"
     _check_company_auto = True
     _rec_names_search = ["student_id.name", "student_id.personal_id", "record_uuid"]
@@ -147,39 +147,43 @@ class HocbasoRecord(models.Model):
     leader_id = fields.Many2one("res.users", string="Signing Leader", check_company=True,
                                 tracking=True, help="Principal or vice-principal who signs.")
     leader_title = fields.Char(string="Leader's Title", help="chucvugiamhieu")
-    homeroom_comment = fields.Text(string="Homeroom Teacher's Comment")
+    homeroom_comment = fields.Text(string="Homeroom Teacher's Comment", tracking=True)
     line_ids = fields.One2many("hocbaso.record.line", "record_id", string="Subjects")
     certificate_ids = fields.One2many("hocbaso.record.certificate", "record_id",
                                       string="Certificates")
     line_signed_count = fields.Integer(compute="_compute_line_signed_count")
     # TT27 (primary)
-    quality_comment = fields.Text(string="Comment on Qualities")
-    general_competency_comment = fields.Text(string="Comment on General Competencies")
-    specific_competency_comment = fields.Text(string="Comment on Specific Competencies")
-    year_level = fields.Selection(TT27_YEAR_LEVEL, string="Year Result")
-    award = fields.Char(string="Award")
-    special_award = fields.Char(string="Ad-hoc Award")
-    completed_class = fields.Boolean(string="Completed the Class Programme")
-    completed_primary = fields.Boolean(string="Completed Primary School")
-    completion_text = fields.Char(string="Completion Note")
-    absent_excused = fields.Integer(string="Absences with Leave")
-    absent_unexcused = fields.Integer(string="Absences without Leave")
+    quality_comment = fields.Text(string="Comment on Qualities", tracking=True)
+    general_competency_comment = fields.Text(string="Comment on General Competencies",
+                                             tracking=True)
+    specific_competency_comment = fields.Text(string="Comment on Specific Competencies",
+                                              tracking=True)
+    year_level = fields.Selection(TT27_YEAR_LEVEL, string="Year Result", tracking=True)
+    award = fields.Char(string="Award", tracking=True)
+    special_award = fields.Char(string="Ad-hoc Award", tracking=True)
+    completed_class = fields.Boolean(string="Completed the Class Programme", tracking=True)
+    completed_primary = fields.Boolean(string="Completed Primary School", tracking=True)
+    completion_text = fields.Char(string="Completion Note", tracking=True)
+    absent_excused = fields.Integer(string="Absences with Leave", tracking=True)
+    absent_unexcused = fields.Integer(string="Absences without Leave", tracking=True)
     weight_kg = fields.Char(string="Weight (kg)")
     height_cm = fields.Char(string="Height (cm)")
     # TT22 (secondary)
-    learning_s1 = fields.Selection(TT22_RESULT, string="Learning, Sem. 1")
-    learning_s2 = fields.Selection(TT22_RESULT, string="Learning, Sem. 2")
-    learning_year = fields.Selection(TT22_RESULT, string="Learning, Year")
-    conduct_s1 = fields.Selection(TT22_RESULT, string="Conduct, Sem. 1")
-    conduct_s2 = fields.Selection(TT22_RESULT, string="Conduct, Sem. 2")
-    conduct_year = fields.Selection(TT22_RESULT, string="Conduct, Year")
-    conduct_reassessed = fields.Selection(TT22_RESULT, string="Conduct after Summer Training")
-    learning_reassessed = fields.Selection(TT22_RESULT, string="Learning after Re-test")
-    summer_training_note = fields.Text(string="Summer Training Note")
-    absences = fields.Integer(string="Absences (half-days)")
-    promoted = fields.Boolean(string="Promoted")
-    promotion_text = fields.Char(string="Promotion Note")
-    competition_results = fields.Text(string="Competition Results")
+    learning_s1 = fields.Selection(TT22_RESULT, string="Learning, Sem. 1", tracking=True)
+    learning_s2 = fields.Selection(TT22_RESULT, string="Learning, Sem. 2", tracking=True)
+    learning_year = fields.Selection(TT22_RESULT, string="Learning, Year", tracking=True)
+    conduct_s1 = fields.Selection(TT22_RESULT, string="Conduct, Sem. 1", tracking=True)
+    conduct_s2 = fields.Selection(TT22_RESULT, string="Conduct, Sem. 2", tracking=True)
+    conduct_year = fields.Selection(TT22_RESULT, string="Conduct, Year", tracking=True)
+    conduct_reassessed = fields.Selection(TT22_RESULT, string="Conduct after Summer Training",
+                                          tracking=True)
+    learning_reassessed = fields.Selection(TT22_RESULT, string="Learning after Re-test",
+                                           tracking=True)
+    summer_training_note = fields.Text(string="Summer Training Note", tracking=True)
+    absences = fields.Integer(string="Absences (half-days)", tracking=True)
+    promoted = fields.Boolean(string="Promoted", tracking=True)
+    promotion_text = fields.Char(string="Promotion Note", tracking=True)
+    competition_results = fields.Text(string="Competition Results", tracking=True)
     # revocation
     revoke_reason = fields.Text(string="Reason for Revocation", readonly=True, copy=False,
                                 tracking=True)
@@ -187,7 +191,7 @@ class HocbasoRecord(models.Model):
     active = fields.Boolean(default=True)
 
     for _fname, _label in COMPETENCY_FIELDS + QUALITY_FIELDS:
-        locals()[_fname] = fields.Selection(TT27_RATING, string=_label)
+        locals()[_fname] = fields.Selection(TT27_RATING, string=_label, tracking=True)
     del _fname, _label
 
     _sql_constraints = [
@@ -280,22 +284,25 @@ class HocbasoRecord(models.Model):
         self.ensure_one()
         return self.state in SIGNED_STATES or any(self.line_ids.mapped("gvbm_signed"))
 
+    def _hocbaso_owner(self):
+        return self
+
+    @api.model
+    def _hocbaso_owner_of_vals(self, vals):
+        return self.browse()  # a new record carries no signature
+
     def write(self, vals):
-        frozen = RECORD_CONTENT_FIELDS.intersection(vals)
-        if frozen:
+        # locked but not signed yet: the homeroom teacher may unlock it (signed records are
+        # refused whatever the field by hocbaso.sealed.mixin)
+        if RECORD_CONTENT_FIELDS.intersection(vals):
             self.check_access("write")  # who may not write at all hears that first
-            states = dict(self._fields["state"]._description_selection(self.env))
             for record in self:
-                if not record._is_content_frozen():
-                    continue
-                if record.state == "locked" and not record._is_signed():
-                    hint = _("Unlock the results first.")
-                else:
-                    hint = _("Create a corrected version instead.")
-                raise UserError(_(
-                    "The record of %(student)s is %(state)s: its content cannot be changed. "
-                    "%(hint)s", student=record.student_id.name, state=states[record.state],
-                    hint=hint))
+                if record.state == "locked" and not record._is_signed() \
+                        and not record.correction_open:
+                    raise UserError(_(
+                        "The record of %(student)s is %(state)s: its content cannot be "
+                        "changed. Unlock the results first.", student=record.student_id.name,
+                        state=record._state_label(record.state)))
         if "state" in vals:
             guarded = self.env.cr.cache.get(GUARDED_TRANSITIONS, ())
             for record in self:
@@ -329,7 +336,8 @@ class HocbasoRecord(models.Model):
             check()
 
     def _state_label(self, state):
-        return dict(self._fields["state"]._description_selection(self.env)).get(state, state)
+        env = self.env(context=dict(self.env.context, lang=self._hocbaso_reader_lang()))
+        return dict(self._fields["state"]._description_selection(env)).get(state, state)
 
     def _check_ready_for_locked(self):
         missing = self._missing_results()
@@ -385,7 +393,8 @@ class HocbasoRecord(models.Model):
         guarded = self.env.cr.cache.setdefault(GUARDED_TRANSITIONS, set())
         guarded.update(keys)
         try:
-            self.sudo().with_context(mail_notrack=True).write({"state": target})
+            with workflow(self.env):
+                self.sudo().with_context(mail_notrack=True).write({"state": target})
         finally:
             guarded.difference_update(keys)
         self._log_note_batch(message or "", before, author)
@@ -564,7 +573,9 @@ class HocbasoRecord(models.Model):
         """Called by the signing layer once subject teachers' signatures are in place: mark
         ``lines`` signed and move the records whose subjects are now all signed on. ``notes``
         ({record id: text}) goes before the chatter line of those records. Returns them."""
-        lines.sudo().write({"gvbm_signed": True, "gvbm_signed_date": fields.Datetime.now()})
+        with workflow(self.env):
+            lines.sudo().write({"gvbm_signed": True, "gvbm_signed_date": fields.Datetime.now(),
+                                "correction_open": False})
         complete = lines.record_id.filtered(
             lambda record: record.state == "locked" and all(record.line_ids.mapped("gvbm_signed")))
         all_signed = _("All subject teachers have signed.")
@@ -579,8 +590,9 @@ class HocbasoRecord(models.Model):
             raise UserError(_("Give the reason for revoking the record."))
         self._set_state("revoked", _("Record revoked: %(reason)s", reason=reason.strip()))
         # the reason is in the note above: no second tracking note
-        self.sudo().with_context(mail_notrack=True).write(
-            {"revoke_reason": reason.strip(), "revoked_on": fields.Datetime.now()})
+        with workflow(self.env):
+            self.sudo().with_context(mail_notrack=True).write(
+                {"revoke_reason": reason.strip(), "revoked_on": fields.Datetime.now()})
 
     def action_create_correction(self):
         """Correction = a new version n+1, to be signed again from the start."""
@@ -592,7 +604,18 @@ class HocbasoRecord(models.Model):
         if not self.env.user.has_group("hocbaso_odoo.group_homeroom_teacher"):
             raise AccessError(_("Only the homeroom teacher or the school can start a correction."))
         latest = self.search([("record_uuid", "=", self.record_uuid)], order="version desc", limit=1)
-        new = self.sudo().copy({
+        with workflow(self.env):
+            new = self._copy_as_correction(latest)
+        new.message_post(body=_("Correction of version %(version)s.", version=self.version))
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "hocbaso.record",
+            "res_id": new.id,
+            "view_mode": "form",
+        }
+
+    def _copy_as_correction(self, latest):
+        return self.sudo().copy({
             "record_uuid": self.record_uuid,
             "version": latest.version + 1,
             "previous_version_id": self.id,
@@ -602,13 +625,6 @@ class HocbasoRecord(models.Model):
             "certificate_ids": [(0, 0, c.copy_data({"record_id": False})[0])
                                 for c in self.certificate_ids],
         })
-        new.message_post(body=_("Correction of version %(version)s.", version=self.version))
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "hocbaso.record",
-            "res_id": new.id,
-            "view_mode": "form",
-        }
 
     def _on_issued(self):
         """A newly issued version supersedes the one it corrects."""

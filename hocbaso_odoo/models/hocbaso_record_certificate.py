@@ -6,6 +6,7 @@ class HocbasoRecordCertificate(models.Model):
     """Certificates listed in a secondary record (_chungchi)."""
 
     _name = "hocbaso.record.certificate"
+    _inherit = ["hocbaso.sealed.mixin"]
     _description = "Record Certificate"
 
     record_id = fields.Many2one("hocbaso.record", required=True, ondelete="cascade")

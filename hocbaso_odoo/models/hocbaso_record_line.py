@@ -1,3 +1,5 @@
+from markupsafe import Markup, escape
+
 from odoo import api, fields, models, _
 from odoo.exceptions import UserError, ValidationError
 
@@ -17,6 +19,13 @@ LINE_CONTENT_FIELDS = frozenset({
     "semester1", "semester2", "year_result", "retest", "comment",
 })
 
+
+# What a teacher enters; tracked (who, when, old and new value) on the record's chatter, and
+# what a teacher may change on her subject when it is sent back for correction.
+RESULT_FIELDS = (
+    "level", "test_score", "s1_regular", "s1_midterm", "s1_final", "semester1", "s2_regular",
+    "s2_midterm", "s2_final", "semester2", "year_result", "retest", "comment",
+)
 
 SCORE_FIELDS = frozenset({"s1_midterm", "s1_final", "s2_midterm", "s2_final", "semester1",
                           "semester2", "year_result", "retest"})
@@ -38,6 +47,7 @@ class HocbasoRecordLine(models.Model):
     """One subject of a record: what the subject teacher (GVBM) enters and signs."""
 
     _name = "hocbaso.record.line"
+    _inherit = ["hocbaso.sealed.mixin"]
     _description = "Record Subject Result"
     _order = "record_id, sequence, id"
 
@@ -72,6 +82,10 @@ class HocbasoRecordLine(models.Model):
     gvbm_signed = fields.Boolean(string="Signed by Subject Teacher", readonly=True, copy=False)
     gvbm_signed_date = fields.Datetime(string="Subject Teacher Signed On", readonly=True,
                                        copy=False)
+    correction_open = fields.Boolean(
+        string="Sent Back for Correction", readonly=True, copy=False,
+        help="Its signature was withdrawn: the subject teacher corrects the results and signs "
+             "again.")
 
     _sql_constraints = [
         ("record_subject_unique", "UNIQUE(record_id, subject_id)",
@@ -139,17 +153,54 @@ class HocbasoRecordLine(models.Model):
                     self[name], "comment" if self.assessment == "comment" else "score")
 
     # --- immutability -------------------------------------------------------------------
+    def _hocbaso_open_rows(self):
+        return self.filtered(lambda line: line.correction_open and not line.gvbm_signed)
+
     def _check_content_writable(self, field_names):
         frozen = LINE_CONTENT_FIELDS.intersection(field_names)
         if not frozen:
             return
         for line in self:
+            if line._hocbaso_open_rows():
+                if line.teacher_id != self.env.user or not frozen <= set(RESULT_FIELDS):
+                    raise UserError(_(
+                        "%(subject)s in the record of %(student)s was sent back to its subject "
+                        "teacher, %(teacher)s: only she or he corrects its results.",
+                        subject=line.subject_id.name, student=line.record_id.student_id.name,
+                        teacher=line.teacher_id.name or "?"))
+                continue
             if line.gvbm_signed or line.record_id._is_content_frozen():
                 raise UserError(_(
                     "The results of %(subject)s in the record of %(student)s are signed or locked "
                     "and cannot be changed. Ask the school to revoke the record and issue a "
                     "corrected version.",
                     subject=line.subject_id.name, student=line.record_id.student_id.name))
+
+    # --- history of the results ------------------------------------------------------------
+    def _results_before(self, vals):
+        if not set(RESULT_FIELDS).intersection(vals) or self.env.context.get("tracking_disable") \
+                or self.env.context.get("mail_notrack"):
+            return None
+        return {line.id: {name: line[name] for name in RESULT_FIELDS} for line in self}
+
+    def _log_result_changes(self, before):
+        """One note per record: each changed result with its old and new value (the note's
+        author and date say who and when)."""
+        if not before:
+            return
+        labels = {name: self._fields[name]._description_string(self.env)
+                  for name in RESULT_FIELDS}
+        by_record = {}
+        for line in self:
+            for name in RESULT_FIELDS:
+                old, new = before[line.id][name] or "", line[name] or ""
+                if old != new:
+                    by_record.setdefault(line.record_id, []).append(Markup(
+                        "<li>%s – %s: %s → %s</li>") % (
+                        line.subject_id.name, labels[name], old or "∅", new or "∅"))
+        for record, items in by_record.items():
+            record.sudo()._message_log(body=Markup("%s<ul>%s</ul>") % (
+                escape(_("Results changed:")), Markup("").join(items)))
 
     @api.model
     def _normalise_vals(self, vals):
@@ -179,7 +230,12 @@ class HocbasoRecordLine(models.Model):
     def write(self, vals):
         vals = self._normalise_vals(dict(vals))
         self._check_content_writable(vals)
-        return super().write(vals)
+        before = self._results_before(vals)
+        res = super().write(vals)
+        self._log_result_changes(before)
+        if set(RESULT_FIELDS).intersection(vals):
+            self.record_id._on_results_changed(self)
+        return res
 
     def unlink(self):
         self._check_content_writable(LINE_CONTENT_FIELDS)

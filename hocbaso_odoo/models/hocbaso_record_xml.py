@@ -13,7 +13,7 @@ from hocbaso.errors import HocbasoError
 from hocbaso.xmlprofile import get_profile
 
 from ..fields import XmlDocument
-from ..tools import lib_message
+from ..tools import lib_message, workflow
 
 _logger = logging.getLogger(__name__)
 
@@ -184,11 +184,12 @@ class HocbasoRecord(models.Model):
     def _store_xml(self, xml_bytes):
         """Keep the document (the signing layer adds signatures through this)."""
         self.ensure_one()
-        self.sudo().with_context(mail_notrack=True).write({
-            "xml_document": xml_bytes,
-            "xml_sha256": hashlib.sha256(xml_bytes).hexdigest(),
-            "xml_profile": self._profile().version,
-        })
+        with workflow(self.env):
+            self.sudo().with_context(mail_notrack=True).write({
+                "xml_document": xml_bytes,
+                "xml_sha256": hashlib.sha256(xml_bytes).hexdigest(),
+                "xml_profile": self._profile().version,
+            })
 
     def _get_xml(self):
         self.ensure_one()
@@ -202,7 +203,8 @@ class HocbasoRecord(models.Model):
 
     def action_unlock(self):
         res = super().action_unlock()
-        self.sudo().write({"xml_document": False, "xml_sha256": False})
+        with workflow(self.env):
+            self.sudo().write({"xml_document": False, "xml_sha256": False})
         return res
 
     def action_download_xml(self):

@@ -11,6 +11,7 @@ from odoo.exceptions import UserError
 from odoo.modules.module import get_module_path
 from odoo.tests import tagged
 
+from ..tools import workflow
 from .common import HocbasoCase
 
 
@@ -31,13 +32,14 @@ class TestMigrationDocumentIntoRow(HocbasoCase):
 
     def _old_layout(self, record, document):
         """The record as 18.0.1.0.x stored it: an attachment of the Binary field."""
-        attachment = self.env["ir.attachment"].sudo().create({
-            "name": "xml_document",
-            "res_model": "hocbaso.record",
-            "res_field": "xml_document",
-            "res_id": record.id,
-            "datas": base64.b64encode(document),
-        })
+        with workflow(self.env):  # the system's own write of the document, in the old form
+            attachment = self.env["ir.attachment"].sudo().create({
+                "name": "xml_document",
+                "res_model": "hocbaso.record",
+                "res_field": "xml_document",
+                "res_id": record.id,
+                "datas": base64.b64encode(document),
+            })
         record.flush_recordset()
         self.env.cr.execute("UPDATE hocbaso_record SET xml_document = NULL WHERE id = %s",
                             [record.id])
@@ -99,9 +101,11 @@ class TestMigrationDocumentIntoRow(HocbasoCase):
         self.fill_secondary(self.record)
         self.record.with_user(self.gvcn).action_lock()
         document = self.record._get_xml()
-        stale = self.env["ir.attachment"].sudo().create({
-            "name": "xml_document", "res_model": "hocbaso.record", "res_field": "xml_document",
-            "res_id": self.record.id, "datas": base64.b64encode(b"<stale/>")})
+        with workflow(self.env):  # an old layout only the system ever wrote
+            stale = self.env["ir.attachment"].sudo().create({
+                "name": "xml_document", "res_model": "hocbaso.record",
+                "res_field": "xml_document", "res_id": self.record.id,
+                "datas": base64.b64encode(b"<stale/>")})
         self.env.flush_all()  # an upgrade starts from what is in the database
 
         with self.assertLogs("hocbaso_migration_18_0_1_1_0", "WARNING") as logs:
@@ -175,17 +179,20 @@ class TestMigrationDocumentAsBytes(HocbasoCase):
         self.assertEqual(self.record.with_context(bin_size=True)._get_xml(), document)
 
         changed = document.replace(b"<?xml", b"<?xml ", 1)
-        self.record.sudo().write({"xml_document": base64.b64encode(changed)})
-        self.assertEqual(self._column(self.record), changed)
-        self.record.sudo().write({"xml_document": document})
-        self.assertEqual(self._column(self.record), document)
-        self.record.sudo().write({"xml_document": False})
+        with workflow(self.env):  # the only door the document is written through
+            self.record.sudo().write({"xml_document": base64.b64encode(changed)})
+            self.assertEqual(self._column(self.record), changed)
+            self.record.sudo().write({"xml_document": document})
+            self.assertEqual(self._column(self.record), document)
+            self.record.sudo().write({"xml_document": False})
         self.assertIsNone(self._column(self.record))
 
         # Odoo's own guard for Binary columns: an SVG (scripts, if served) only from an admin;
         # it runs when the value reaches the column, so the user's own environment flushes
+        # (no user writes the document by hand: only through the workflow's door)
         as_teacher = self.record.with_user(self.gvcn)
-        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint(), \
+                workflow(self.env):
             as_teacher.write({"xml_document": b"<svg xmlns='http://www.w3.org/2000/svg'/>"})
             as_teacher.env.flush_all()
         self.assertIn("SVG", str(caught.exception), "refused as an SVG, not for access")

@@ -1,2 +1,3 @@
 from .lib_errors import lib_message, lib_text, raise_as_user_error, raise_as_validation_error
 from .progress import notify_progress
+from .sealing import in_workflow, workflow

@@ -15,7 +15,7 @@ from hocbaso.errors import HocbasoError
 from hocbaso.safexml import parse_untrusted
 from hocbaso.signing import xmldsig as X
 
-from odoo.addons.hocbaso_odoo.tools import lib_message
+from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
 
 _logger = logging.getLogger(__name__)
 
@@ -306,7 +306,8 @@ class HocbasoRecord(models.Model):
                 if entry.subject_code:
                     line_ids.append(lines[entry.subject_code].id)
             record_ids.append(record.id)
-        self.env["hocbaso.record.signature"].sudo().create(log_vals)
+        with workflow(self.env):
+            self.env["hocbaso.record.signature"].sudo().create(log_vals)
         # the signer was checked above; subject teachers have no write access on the record,
         # so the state and the chatter line are written as superuser (the author stays the user)
         records = self.browse(record_ids).sudo()
@@ -459,13 +460,14 @@ class HocbasoRecord(models.Model):
                 signed, signature_id, digest = sign_statement(statement, signer, moment)
             except HocbasoError as err:
                 raise UserError(lib_message(self.env, err)) from err
-            record.sudo().write({"revocation_statement": base64.b64encode(signed)})
-            self.env["hocbaso.record.signature"].sudo().create({
-                "record_id": record.id, "role": "revocation", "user_id": user.id,
-                "certificate_id": certificate_record.id,
-                "certificate_subject": signer.certificate.subject.rfc4514_string(),
-                "signing_time": moment.replace(tzinfo=None), "signature_ref": signature_id,
-                "digest": digest})
+            with workflow(self.env):
+                record.sudo().write({"revocation_statement": base64.b64encode(signed)})
+                self.env["hocbaso.record.signature"].sudo().create({
+                    "record_id": record.id, "role": "revocation", "user_id": user.id,
+                    "certificate_id": certificate_record.id,
+                    "certificate_subject": signer.certificate.subject.rfc4514_string(),
+                    "signing_time": moment.replace(tzinfo=None), "signature_ref": signature_id,
+                    "digest": digest})
             record._revoke(reason)
         return True
 

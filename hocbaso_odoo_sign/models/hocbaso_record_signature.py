@@ -1,5 +1,10 @@
-from odoo import fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
+
+from odoo.addons.hocbaso_odoo.tools import in_workflow
+
+# what a correction before issuance writes on a row; nothing else of a row ever changes
+WITHDRAWAL_FIELDS = frozenset({"withdrawn_on", "withdrawn_by", "withdraw_reason"})
 
 ROLES = [
     ("gvbm", "Subject Teacher (GVBM)"),
@@ -14,6 +19,7 @@ class HocbasoRecordSignature(models.Model):
     """One signature placed on a record: the log next to the signed XML itself."""
 
     _name = "hocbaso.record.signature"
+    _inherit = ["hocbaso.sealed.mixin"]
     _description = "Record Signature"
     _order = "record_id, signing_time, id"
 
@@ -31,10 +37,18 @@ class HocbasoRecordSignature(models.Model):
     signature_ref = fields.Char(string="Signature Id", readonly=True)
     digest = fields.Char(string="SignedInfo SHA-256", readonly=True)
     backend = fields.Selection(related="certificate_id.backend")
+    # a correction before issuance takes the signature out of the document; the row stays
+    withdrawn_on = fields.Datetime(string="Withdrawn On", readonly=True)
+    withdrawn_by = fields.Many2one("res.users", string="Withdrawn By", readonly=True)
+    withdraw_reason = fields.Text(string="Reason for Withdrawal", readonly=True)
 
     def write(self, vals):
-        # a log of signatures is append-only (sudo writes from the signing layer included)
-        raise UserError(self.env._("The signature log cannot be changed."))
+        # a log of signatures is append-only (sudo writes from the signing layer included):
+        # the workflow only marks a row withdrawn, once
+        if not in_workflow(self.env) or set(vals) - WITHDRAWAL_FIELDS \
+                or self.filtered("withdrawn_on"):
+            raise UserError(_("The signature log cannot be changed."))
+        return super().write(vals)
 
     def unlink(self):
-        raise UserError(self.env._("The signature log cannot be deleted."))
+        raise UserError(_("The signature log cannot be deleted."))

@@ -1,3 +1,4 @@
 from . import test_signing
 from . import test_backends
 from . import test_hostile_uploads
+from . import test_send_back

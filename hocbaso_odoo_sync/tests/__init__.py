@@ -1,2 +1,3 @@
 from . import test_sync
 from . import test_sync_concurrency
+from . import test_sealed_probe

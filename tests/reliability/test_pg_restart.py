@@ -49,7 +49,9 @@ records = demo["records"]
 records.action_lock()  # stores each record's XML document
 # No trusted CA is set up, so the signing addon does not ask for real signatures: walk the
 # workflow to 'issued' as superuser, then run the hook a real issue runs (it fills the outbox).
-records.line_ids.write({"gvbm_signed": True})
+from odoo.addons.hocbaso_odoo.tools import workflow
+with workflow(env):  # a fixture: the signing step's own write
+    records.line_ids.write({"gvbm_signed": True})
 for state in ("gvbm_signed", "gvcn_signed", "leader_signed", "issued"):
     records._set_state(state)
 records._on_issued()

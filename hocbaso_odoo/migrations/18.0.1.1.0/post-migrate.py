@@ -4,6 +4,8 @@ import logging
 
 from odoo import SUPERUSER_ID, api
 
+from odoo.addons.hocbaso_odoo.tools import workflow
+
 _logger = logging.getLogger(__name__)
 
 
@@ -28,5 +30,6 @@ def migrate(cr, version):
                             "%s into; left in place", attachment.res_id, attachment.id)
             continue
         moved |= attachment
-    moved.unlink()
+    with workflow(env):  # the documents themselves moved into their rows just above
+        moved.unlink()
     _logger.info("moved %s record documents from attachments into hocbaso_record", len(moved))
