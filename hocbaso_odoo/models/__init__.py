@@ -10,6 +10,7 @@ from . import hocbaso_study_history
 from . import hocbaso_sealed_mixin
 from . import hocbaso_record_line
 from . import hocbaso_record
+from . import hocbaso_record_results
 from . import hocbaso_record_certificate
 from . import hocbaso_record_xml
 from . import hocbaso_record_send_back

@@ -1,0 +1,135 @@
+"""The results the circulars define (TT27/2020, TT22/2021), computed from the subject results
+and written on the record where still empty."""
+
+import collections
+
+from odoo import models, _
+from odoo.exceptions import UserError
+
+from hocbaso import validation
+from hocbaso.errors import HocbasoError
+from hocbaso.rules import tt22, tt27
+
+from ..tools import raise_as_validation_error
+from .hocbaso_record import COMPETENCY_FIELDS, QUALITY_FIELDS
+
+
+class HocbasoRecord(models.Model):
+    _inherit = "hocbaso.record"
+
+    def action_compute_results(self):
+        for record in self:
+            if record._is_content_frozen():
+                raise UserError(_("Results can be computed only on a draft record."))
+            record._fill_computed_results()
+
+    def _fill_computed_results(self):
+        """Fill what the circulars define from the subject results, where still empty.
+        Records given the same values are written together (a class has few outcomes)."""
+        groups = collections.defaultdict(lambda: self.browse())
+        for record in self:
+            try:
+                vals = (record._tt27_result_vals() if record.circular == "TT27"
+                        else record._tt22_result_vals())
+            except HocbasoError as err:
+                raise_as_validation_error(self.env, err)
+            if vals:
+                groups[tuple(sorted(vals.items()))] |= record
+        for vals, records in groups.items():
+            records.write(dict(vals))
+
+    def _tt27_result_vals(self):
+        """TT27 results computed from the levels and ratings (None while some are missing)."""
+        levels = {line.subject_code: line.level for line in self.line_ids if line.level}
+        tests = {line.subject_code: line.test_score for line in self.line_ids if line.test_score}
+        ratings = {name: self[name] for name, _l in COMPETENCY_FIELDS if self[name]}
+        qualities = {name: self[name] for name, _l in QUALITY_FIELDS if self[name]}
+        if len(levels) < len(self.line_ids) or len(ratings) < len(COMPETENCY_FIELDS) \
+                or len(qualities) < len(QUALITY_FIELDS):
+            return
+        vals = {}
+        if not self.year_level:
+            vals["year_level"] = tt27.year_level(
+                levels, tests, ratings, qualities, grade=self.grade_id.number,
+                ratings_optional=self.student_id.disability_not_assessed)
+        level = vals.get("year_level", self.year_level)
+        if not self.award:
+            vals["award"] = tt27.award_for(level)
+        vals["completed_class"] = tt27.completes_class(level)
+        vals["completed_primary"] = tt27.completes_primary(level, self.grade_id.code)
+        vals["promoted"] = vals["completed_class"] and self.grade_id.number < 5
+        if not self.completion_text:
+            vals["completion_text"] = (
+                "Hoàn thành chương trình tiểu học" if vals["completed_primary"]
+                else "Hoàn thành chương trình lớp học" if vals["completed_class"]
+                else "Chưa hoàn thành chương trình lớp học")
+        return vals
+
+    def _tt22_learning(self, period):
+        """Learning result of ``period`` (a line field: semester1, semester2, year_result)
+        under Art. 9, adjustment included; None while no subject has a result."""
+        scored, commented = [], []
+        for line in self.line_ids:
+            value = line[period]
+            if not value or value == "M":
+                continue
+            if line.assessment == "comment":
+                commented.append(value)
+            else:
+                scored.append(validation.to_score(value))
+        if not (scored or commented):
+            return None
+        return tt22.learning_result(scored, commented)
+
+    def _tt22_result_vals(self):
+        """TT22 learning results (both semesters and the year), promotion and, once re-test
+        results are entered, the result after the re-test, computed from the subject
+        results. Results already entered are kept."""
+        vals = {}
+        for name, period in (("learning_s1", "semester1"), ("learning_s2", "semester2"),
+                             ("learning_year", "year_result")):
+            if not self[name]:
+                level = self._tt22_learning(period)
+                if level:
+                    vals[name] = level
+        learning = vals.get("learning_year", self.learning_year)
+        if learning and self.conduct_year:
+            results = {line.subject_code: line.year_result for line in self.line_ids
+                       if line.year_result}
+            conduct = self.conduct_year
+            decision = tt22.promotion(learning, conduct, self.absences,
+                                      subject_results=results)
+            trained = decision.needs_summer_training and bool(self.conduct_reassessed)
+            if trained:  # conduct re-assessed after the summer training (Art. 12)
+                conduct = self.conduct_reassessed
+                decision = tt22.promotion(learning, conduct, self.absences,
+                                          subject_results=results)
+            retests = {line.subject_code: line.retest for line in self.line_ids if line.retest}
+            retested = bool(retests) and decision.needs_retest
+            if retested:
+                decision = tt22.after_retest(results, retests, conduct, self.absences)
+                if not self.learning_reassessed:
+                    vals["learning_reassessed"] = decision.learning_result
+            vals["promoted"] = decision.promoted
+            if not self.promotion_text:
+                vals["promotion_text"] = self._promotion_text(decision, retested, trained)
+        return vals
+
+    @staticmethod
+    def _promotion_text(decision, retested=False, trained=False):
+        """ndungduoclenlop, written in Vietnamese as it is printed on the record."""
+        if decision.promoted:
+            if retested:
+                return "Được lên lớp sau khi kiểm tra lại"
+            if trained:
+                return "Được lên lớp sau khi rèn luyện trong kỳ nghỉ hè"
+            return "Được lên lớp"
+        if retested or (trained and not decision.needs_retest):
+            return "Ở lại lớp"  # there is no second re-test or training (Art. 12)
+        parts = []
+        if decision.needs_retest:
+            subjects = ", ".join(decision.retest_subjects)
+            parts.append(f"Kiểm tra lại: {subjects}" if subjects else "Kiểm tra lại")
+        if decision.needs_summer_training:
+            parts.append("Rèn luyện trong kỳ nghỉ hè")
+        return "; ".join(parts) or "Ở lại lớp"
