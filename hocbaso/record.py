@@ -81,6 +81,11 @@ class StudentInfo:
     register_no: str = ""  # sosodangbo
     full_name: str = ""  # hovaten
     personal_id: str = ""  # sodinhdanh, 12 digits
+    # without a personal ID (a foreign student, or one whose parents have not obtained it
+    # yet): an identity document instead (hocbaso-1.1 and later)
+    id_document_type: str = ""  # HO_CHIEU (passport), GIAY_KHAI_SINH (birth certificate), KHAC
+    id_document_number: str = ""
+    lifelong_code: str = ""  # mã học tập suốt đời (hocbaso-1.1 and later), optional
     student_code: str = ""  # mahocsinh
     sex: int = 0  # gioitinh, QCVN 109: 0 unknown, 1 male, 2 female
     birth_date: str = ""  # YYYY-MM-DD, YYYY-MM or YYYY

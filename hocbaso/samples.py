@@ -7,6 +7,8 @@ built XML are reproducible. Names, codes and IDs are invented but have the real 
 
 from __future__ import annotations
 
+import dataclasses
+
 from .record import (
     CIRCULAR_PRIMARY,
     CIRCULAR_SECONDARY,
@@ -256,3 +258,17 @@ def sample_secondary_record() -> Record:
             StudyHistory("2023-2024", "8A2", school.name, school.province_name, "2023-08-21"),
         ],
     )
+
+
+def sample_foreign_student_record() -> Record:
+    """The grade-9 record above for a foreign student of an international school: no personal
+    ID, a passport and a nationality instead, and a lifelong learning record code (the
+    hocbaso-1.1 profile)."""
+    record = sample_secondary_record()
+    student = dataclasses.replace(
+        record.student, full_name="Emily Nguyen Carter", personal_id="",
+        id_document_type="HO_CHIEU", id_document_number="C03005988", nationality_code="US",
+        ethnicity_code="55", lifelong_code="HTSD-79-2025-000731", student_code="INT2025031",
+        father_name="David Carter", mother_name="Nguyễn Thị Thu Hà")
+    return dataclasses.replace(record, record_uuid="6f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a09",
+                               version=1, student=student)

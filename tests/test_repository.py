@@ -71,8 +71,18 @@ def test_subject_data_generated_from_catalogue():
 def test_sample_documents_current_and_valid():
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_samples.py"), "--check"])
     assert result.returncode == 0, "run tools/gen_samples.py"
-    xsd = ROOT / "data" / "schemas" / "hocbaso-1.0.xsd"
-    for sample in sorted((ROOT / "data" / "samples").glob("*.xml")):
+    samples = sorted((ROOT / "data" / "samples").glob("hocbaso-*.xml"))
+    assert {s.name[:11] for s in samples} == {"hocbaso-1.0", "hocbaso-1.1"}
+    for sample in samples:
+        xsd = ROOT / "data" / "schemas" / (sample.name[:11] + ".xsd")  # hocbaso-1.x-...
         check = subprocess.run(["xmllint", "--noout", "--schema", str(xsd), str(sample)],
                                capture_output=True, text=True)
         assert check.returncode == 0, check.stderr
+
+
+def test_shipped_schemas_are_the_library_schemas():
+    shipped = sorted(p.name for p in (ROOT / "data" / "schemas").glob("*.xsd"))
+    assert shipped == ["hocbaso-1.0.xsd", "hocbaso-1.1.xsd"]
+    for name in shipped:
+        assert (ROOT / "data" / "schemas" / name).read_bytes() == (
+            ROOT / "hocbaso" / "xmlprofile" / "schemas" / name).read_bytes(), name

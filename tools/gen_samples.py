@@ -12,18 +12,19 @@ sys.path.insert(0, str(ROOT))
 from hocbaso import samples  # noqa: E402
 from hocbaso.xmlprofile import get_profile  # noqa: E402
 
+# file -> (profile, record); the file name starts with the profile's version
 TARGETS = {
-    "hocbaso-1.0-primary.xml": samples.sample_primary_record,
-    "hocbaso-1.0-secondary.xml": samples.sample_secondary_record,
+    "hocbaso-1.0-primary.xml": ("hocbaso-1.0", samples.sample_primary_record),
+    "hocbaso-1.0-secondary.xml": ("hocbaso-1.0", samples.sample_secondary_record),
+    "hocbaso-1.1-foreign-student.xml": ("hocbaso-1.1", samples.sample_foreign_student_record),
 }
 
 
 def main(check=False):
-    profile = get_profile("hocbaso-1.0")
     stale = []
-    for name, make in TARGETS.items():
+    for name, (version, make) in TARGETS.items():
         path = ROOT / "data" / "samples" / name
-        content = profile.build(make())
+        content = get_profile(version).build(make())
         if check:
             if not path.exists() or path.read_bytes() != content:
                 stale.append(name)

@@ -18,6 +18,7 @@ from .base import (  # noqa: F401  (re-exported for callers)
 )
 from .v1_0 import PROFILE as _HOCBASO_1_0
 from .v1_0 import VERSION_ATTRIBUTE
+from .v1_1 import PROFILE as _HOCBASO_1_1
 
 __all__ = [
     "DEFAULT_PROFILE", "PROFILES", "Profile", "detect_profile", "get_profile",
@@ -28,7 +29,8 @@ __all__ = [
 DEFAULT_PROFILE = "hocbaso-1.0"
 
 #: version (the root's PhienBanDinhDang value) -> profile object
-PROFILES: dict[str, Profile] = {_HOCBASO_1_0.version: _HOCBASO_1_0}
+PROFILES: dict[str, Profile] = {profile.version: profile
+                                 for profile in (_HOCBASO_1_0, _HOCBASO_1_1)}
 
 
 def get_profile(version: str = DEFAULT_PROFILE) -> Profile:

@@ -302,7 +302,7 @@ def _read_ratings(parent, tag: str, tags: dict) -> dict:
 
 
 # --- labels for readable errors --------------------------------------------------------------
-def _collect_labels() -> dict:
+def _collect_labels(info_head=INFO_HEAD) -> dict:
     labels = {
         ROOT_TAG: None, "DU_LIEU_HOC_BA": None, "THONG_TIN_HOC_BA": None,
         "DANH_SACH_DIEM": None, "DANH_SACH_GVBM": None,
@@ -321,7 +321,7 @@ def _collect_labels() -> dict:
             if isinstance(spec, Group):
                 walk(spec.fields)
 
-    for table in (INFO_HEAD, INFO_TAIL, PRIMARY_TAIL, SECONDARY, SUBJECT, HISTORY, CERTIFICATE):
+    for table in (info_head, INFO_TAIL, PRIMARY_TAIL, SECONDARY, SUBJECT, HISTORY, CERTIFICATE):
         walk(table)
     for tags in (COMPETENCY_TAGS, QUALITY_TAGS):
         labels.update({tag: label for tag, label in tags.values()})
@@ -345,13 +345,15 @@ def _item_label(element) -> str | None:
     return None
 
 
-EXPLAINER = Explainer(_collect_labels(), _item_label, {
+# messages for the XSD's identity constraints, by constraint name
+KEY_MESSAGES = {
     "subjectCode": "Subject %(value)s appears more than once; keep one line per subject",
     "subjectElementId": "Subject element Id %(value)s appears more than once",
     "subjectSlot": "Subject %(value)s has more than one subject-teacher signature slot",
     "subjectSlotRefersToSubject":
         "The subject-teacher signature slot for %(value)s has no matching subject line",
-})
+}
+EXPLAINER = Explainer(_collect_labels(), _item_label, KEY_MESSAGES)
 
 _SLOT_PATHS = {
     ROLE_HOMEROOM_TEACHER: "DANH_SACH_THONG_TIN_KY/GVCN",
@@ -363,6 +365,9 @@ _SLOT_PATHS = {
 class HocbasoV1(Profile):
     version = VERSION
     xsd_path = XSD_PATH
+    # the tables a later version changes (hocbaso-1.1: the student's identity)
+    info_head = INFO_HEAD
+    explainer = EXPLAINER
 
     # --- Record -> tree ----------------------------------------------------------------
     def to_tree(self, record: rec.Record) -> etree._Element:
@@ -370,7 +375,7 @@ class HocbasoV1(Profile):
         payload = etree.SubElement(root, "DU_LIEU_HOC_BA", {ID_ATTRIBUTE: PAYLOAD_ID})
 
         info = etree.SubElement(payload, "THONG_TIN_HOC_BA", {ID_ATTRIBUTE: INFO_ID})
-        _write(info, record, INFO_HEAD)
+        _write(info, record, self.info_head)
         if record.primary is not None:
             self._write_primary(info, record.primary)
         elif record.secondary is not None:
@@ -417,7 +422,7 @@ class HocbasoV1(Profile):
     def from_tree(self, root: etree._Element) -> rec.Record:
         payload = root.find("DU_LIEU_HOC_BA")
         info = payload.find("THONG_TIN_HOC_BA")
-        values = _read(info, INFO_HEAD)
+        values = _read(info, self.info_head)
         values.update(_read(info, INFO_TAIL))
 
         primary = info.find("KET_QUA_TIEU_HOC")
@@ -501,7 +506,7 @@ class HocbasoV1(Profile):
         return problems
 
     def explain(self, error_log, root) -> list[str]:
-        return EXPLAINER.explain(error_log, root)
+        return self.explainer.explain(error_log, root)
 
     # --- what the signers need ------------------------------------------------------------
     def payload_element_ids(self, xml) -> list[str]:

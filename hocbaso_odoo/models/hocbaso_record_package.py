@@ -58,6 +58,8 @@ VI_QUALITIES = [("phamchatyeunuoc", "Yêu nước"), ("phamchatnhanai", "Nhân �
 VI_LEVEL_TITLE = {"02": "TIỂU HỌC", "03": "TRUNG HỌC CƠ SỞ", "04": "TRUNG HỌC PHỔ THÔNG",
                   "05": "GIÁO DỤC THƯỜNG XUYÊN"}
 VI_SEX = {"1": "Nam", "2": "Nữ"}
+VI_ID_DOCUMENT = {"HO_CHIEU": "Hộ chiếu", "GIAY_KHAI_SINH": "Giấy khai sinh",
+                  "KHAC": "Giấy tờ tùy thân"}
 
 
 def _sha256(data):
@@ -193,7 +195,8 @@ class HocbasoRecord(models.Model):
     def _report_labels(self):
         return {"subject_level": VI_SUBJECT_LEVEL, "rating": VI_RATING, "year_level": VI_YEAR_LEVEL,
                 "result": VI_RESULT, "general": VI_GENERAL_COMPETENCIES,
-                "specific": VI_SPECIFIC_COMPETENCIES, "qualities": VI_QUALITIES, "sex": VI_SEX}
+                "specific": VI_SPECIFIC_COMPETENCIES, "qualities": VI_QUALITIES, "sex": VI_SEX,
+                "id_document": VI_ID_DOCUMENT}
 
     @staticmethod
     def _format_vn_time(moment):

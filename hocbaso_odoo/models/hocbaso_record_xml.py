@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 
 from hocbaso import record as rec
 from hocbaso.errors import HocbasoError
-from hocbaso.xmlprofile import get_profile
+from hocbaso.xmlprofile import DEFAULT_PROFILE, get_profile
 
 from ..fields import XmlDocument
 from ..tools import lib_message, workflow
@@ -88,7 +88,11 @@ class HocbasoRecord(models.Model):
             ),
             student=rec.StudentInfo(
                 register_no=_s(student.register_no), full_name=student.name,
-                personal_id=student.personal_id, student_code=_s(student.student_code),
+                personal_id=_s(student.personal_id),
+                # the document identifies only a student without a personal ID
+                id_document_type="" if student.personal_id else _s(student.id_document_type),
+                id_document_number="" if student.personal_id else _s(student.id_document_number),
+                lifelong_code=_s(student.lifelong_code), student_code=_s(student.student_code),
                 sex=int(student.sex or 0), birth_date=_s(student.birth_date),
                 birth_place=rec.Address(_s(student.birth_place), _s(student.birth_place_commune_code),
                                         _s(student.birth_place_province_code)),
@@ -168,7 +172,14 @@ class HocbasoRecord(models.Model):
 
     # --- XML -----------------------------------------------------------------------------
     def _profile(self):
-        return get_profile(self.company_id.hocbaso_xml_profile or "hocbaso-1.0")
+        """The school's format; a student it cannot carry (no personal ID, a lifelong learning
+        code) takes the first one that can."""
+        profile = get_profile(self.company_id.hocbaso_xml_profile or DEFAULT_PROFILE)
+        student = self.student_id
+        if profile.version == "hocbaso-1.0" and (not student.personal_id
+                                                 or student.lifelong_code):
+            profile = get_profile("hocbaso-1.1")
+        return profile
 
     def _build_xml(self):
         """Build and validate this record's XML; a schema error becomes a clear user error."""

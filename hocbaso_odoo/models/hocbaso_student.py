@@ -1,11 +1,19 @@
-from odoo import api, fields, models
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from hocbaso import validation
 from hocbaso.errors import HocbasoError
+from hocbaso.xmlprofile.v1_1 import DOCUMENT_TYPES
 
 from ..tools import raise_as_validation_error
 
 SEX_SELECTION = [("0", "Unknown"), ("1", "Male"), ("2", "Female")]  # QCVN 109:2017
+# LOAI_GIAY_TO of the hocbaso-1.1 profile; the labels are the profile's, for translation here
+DOCUMENT_TYPE_SELECTION = [("HO_CHIEU", "Passport"), ("GIAY_KHAI_SINH", "Birth Certificate"),
+                           ("KHAC", "Other Identity Document")]
+assert {code for code, _label in DOCUMENT_TYPE_SELECTION} == set(DOCUMENT_TYPES)
 
 
 class HocbasoStudent(models.Model):
@@ -17,9 +25,19 @@ class HocbasoStudent(models.Model):
 
     name = fields.Char(string="Full Name", required=True, tracking=True, help="hovaten")
     personal_id = fields.Char(
-        string="Personal ID Number", required=True, tracking=True,
-        help="sodinhdanh: the 12-digit personal identification number (CCCD).",
+        string="Personal ID Number", tracking=True,
+        help="sodinhdanh: the 12-digit personal identification number (CCCD). A student "
+             "without one (a foreign student, or one whose parents have not obtained it yet) "
+             "is identified by an identity document until it is entered.",
     )
+    id_document_type = fields.Selection(
+        DOCUMENT_TYPE_SELECTION, string="Identity Document", tracking=True,
+        help="For a student without a personal ID: a passport (with the nationality), a birth "
+             "certificate, or another document.")
+    id_document_number = fields.Char(string="Document Number", tracking=True)
+    lifelong_code = fields.Char(
+        string="Lifelong Learning Code", tracking=True,
+        help="Mã học tập suốt đời, where the learner has one; carried in the record.")
     student_code = fields.Char(string="Student Code", size=20, help="mahocsinh")
     register_no = fields.Char(string="Register Number", help="sosodangbo")
     sex = fields.Selection(SEX_SELECTION, required=True, default="0")
@@ -66,11 +84,21 @@ class HocbasoStudent(models.Model):
     _sql_constraints = [
         ("personal_id_unique", "UNIQUE(personal_id)",
          "Another student already has this personal ID number."),
+        ("id_document_unique", "UNIQUE(id_document_type, id_document_number, nationality_code)",
+         "Another student already has this identity document."),
     ]
 
-    @api.constrains("personal_id", "birth_date", "sex")
+    @api.constrains("personal_id", "birth_date", "sex", "id_document_type",
+                    "id_document_number")
     def _check_personal_id(self):
         for student in self:
+            if not student.personal_id:
+                if not (student.id_document_type and student.id_document_number):
+                    raise ValidationError(_(
+                        "%(student)s has no personal ID number: enter it, or, until there is "
+                        "one, the type and number of an identity document (a passport with "
+                        "the nationality, or a birth certificate).", student=student.name))
+                continue
             try:
                 validation.check_personal_id(
                     student.personal_id, birth_date=student.birth_date or None,
@@ -88,9 +116,26 @@ class HocbasoStudent(models.Model):
 
     @api.model
     def _normalise_vals(self, vals):
-        if vals.get("personal_id"):
-            vals["personal_id"] = vals["personal_id"].strip()
+        for name in ("personal_id", "id_document_number", "lifelong_code"):
+            if vals.get(name):
+                vals[name] = vals[name].strip()
         return vals
+
+    @api.constrains("id_document_number", "lifelong_code")
+    def _check_document(self):
+        """What the record's XML takes (hocbaso-1.1), said here rather than at locking."""
+        for student in self:
+            number = student.id_document_number or ""
+            if number and not re.fullmatch(r"[A-Za-z0-9./\-]{3,30}", number):
+                raise ValidationError(_(
+                    "The document number %(number)s of %(student)s: use 3 to 30 letters, "
+                    "digits, dots, slashes or hyphens, as printed on the document.",
+                    number=number, student=student.name))
+            code = student.lifelong_code or ""
+            if code and not re.fullmatch(r"[A-Za-z0-9\-]{6,30}", code):
+                raise ValidationError(_(
+                    "The lifelong learning code %(code)s of %(student)s: use 6 to 30 letters, "
+                    "digits or hyphens.", code=code, student=student.name))
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -27,10 +27,13 @@ class ResCompany(models.Model):
         string="Place of Issue", help="diadanhphathanh printed on issued records, e.g. 'Hà Nội'."
     )
     hocbaso_xml_profile = fields.Selection(
-        [("hocbaso-1.0", "hocbaso-1.0")],
+        [("hocbaso-1.0", "hocbaso-1.0"), ("hocbaso-1.1", "hocbaso-1.1")],
         string="XML Profile",
         default="hocbaso-1.0",
-        help="Format of the record XML. An official Ministry schema can be added as a new profile.",
+        help="Format of the record XML. hocbaso-1.1 adds the identity document of a student "
+             "without a personal ID and the lifelong learning code; such students get it "
+             "whatever is chosen here. An official Ministry schema can be added as a new "
+             "profile.",
     )
 
     _sql_constraints = [

@@ -168,20 +168,29 @@ class HocbasoTransferImport(models.TransientModel):
     def _match_student(self, data):
         Student = self.env["hocbaso.student"]
         personal_id = (data.student.personal_id or "").strip()
-        if not personal_id:
+        document = (data.student.id_document_type, (data.student.id_document_number or "").strip())
+        if personal_id:
+            key = [("personal_id", "=", personal_id)]
+        elif all(document):  # hocbaso-1.1: a student without a personal ID
+            key = [("personal_id", "=", False), ("id_document_type", "=", document[0]),
+                   ("id_document_number", "=", document[1]),
+                   ("nationality_code", "=", data.student.nationality_code or False)]
+        else:
             raise UserError(_("The record names no personal ID number for the student."))
-        anywhere = Student.sudo().with_context(active_test=False).search(
-            [("personal_id", "=", personal_id)], limit=1)
+        anywhere = Student.sudo().with_context(active_test=False).search(key, limit=1)
         if anywhere and anywhere.company_id != self.env.company:
             raise UserError(_(
                 "The student with personal ID %(pid)s is registered at %(school)s in this "
                 "database. That school must archive or hand over the student first.",
-                pid=personal_id, school=anywhere.company_id.name))
+                pid=personal_id or document[1], school=anywhere.company_id.name))
         if anywhere:
             return Student.browse(anywhere.id)
         student = data.student
         return Student.create({
-            "name": student.full_name, "personal_id": personal_id,
+            "name": student.full_name, "personal_id": personal_id or False,
+            "id_document_type": False if personal_id else document[0],
+            "id_document_number": False if personal_id else document[1],
+            "lifelong_code": student.lifelong_code or False,
             "student_code": student.student_code or False, "sex": str(student.sex or 0),
             "birth_date": student.birth_date or False,
             "birth_place": student.birth_place.text or False,
@@ -220,7 +229,9 @@ class HocbasoTransferImport(models.TransientModel):
             "document_status": "revoked" if data.status == rec.STATUS_REVOKED else "valid",
             "is_extract": data.is_extract,
             "xml_document": base64.b64encode(xml),
-            "xml_filename": "hocba_%s_%s_v%s.xml" % (data.student.personal_id, data.school_year, data.version),
+            "xml_filename": "hocba_%s_%s_v%s.xml" % (
+                data.student.personal_id or data.student.id_document_number, data.school_year,
+                data.version),
             "xml_sha256": hashlib.sha256(xml).hexdigest(),
             "verification_valid": report.valid,
             "verification_summary": summarise_report(report),

@@ -2,3 +2,4 @@ from . import test_signing
 from . import test_backends
 from . import test_hostile_uploads
 from . import test_send_back
+from . import test_without_personal_id

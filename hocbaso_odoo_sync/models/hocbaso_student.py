@@ -18,6 +18,20 @@ def _norm(text):
 class HocbasoStudent(models.Model):
     _inherit = "hocbaso.student"
 
+    def write(self, vals):
+        res = super().write(vals)
+        if vals.get("personal_id"):
+            self._release_waiting_entries()
+        return res
+
+    def _release_waiting_entries(self):
+        """The personal ID is there: the records that waited for it go to the CSDL at the
+        next run of the sync job, under that ID."""
+        waiting = self.env["hocbaso.sync.entry"].sudo().search([
+            ("state", "=", "waiting_id"), ("record_id.student_id", "in", self.ids)])
+        for student, entries in waiting.grouped(lambda e: e.record_id.student_id).items():
+            entries.write({"state": "pending", "personal_id": student.personal_id})
+
     def _csdl_identity_check(self):
         """Compare this student with the CSDL: {found, name_ok, birth_ok, remote}."""
         self.ensure_one()

@@ -46,6 +46,10 @@ class HocbasoSyncConfig(models.Model):
     pending_count = fields.Integer(compute="_compute_outbox", string="Waiting")
     failed_count = fields.Integer(compute="_compute_outbox", string="Failed")
     acknowledged_count = fields.Integer(compute="_compute_outbox", string="Acknowledged")
+    waiting_id_count = fields.Integer(
+        compute="_compute_outbox", string="Waiting for a Personal ID",
+        help="Records of students without a personal ID (foreign students, or students whose "
+             "parents have not obtained it yet): they go to the CSDL once the ID is entered.")
     oldest_pending_at = fields.Datetime(compute="_compute_outbox", string="Oldest Waiting Since")
     oldest_pending_hours = fields.Float(compute="_compute_outbox",
                                         string="Oldest Waiting (hours)")
@@ -77,6 +81,7 @@ class HocbasoSyncConfig(models.Model):
                                                                    "sending"))
             config.failed_count = counts.get("failed", 0)
             config.acknowledged_count = counts.get("acknowledged", 0)
+            config.waiting_id_count = counts.get("waiting_id", 0)
             config.oldest_pending_at = waiting.event_time
             config.oldest_pending_hours = round(
                 (now - waiting.event_time).total_seconds() / 3600, 2) if waiting else 0.0

@@ -30,6 +30,9 @@ SYNC_STATES = [
     ("acknowledged", "Acknowledged"),
     ("retrying", "Waiting to Retry"),
     ("failed", "Failed"),
+    # the CSDL files records by the student's personal ID: a record of a student without one
+    # (hocbaso-1.1) waits, not as an error and not retried, and goes once the ID is entered
+    ("waiting_id", "Waiting for a Personal ID"),
 ]
 DUE_STATES = ("pending", "retrying")
 STUCK_AFTER = timedelta(minutes=15)  # an entry "sending" longer than this was interrupted
@@ -150,6 +153,7 @@ class HocbasoSyncEntry(models.Model):
                 "event_time": now,
                 "school_year": record.school_year_id.name,
                 "personal_id": record.student_id.personal_id,
+                "state": "pending" if record.student_id.personal_id else "waiting_id",
                 "xml_sha256": hashlib.sha256(xml).hexdigest(),
                 "reason": reason or "",
             })
