@@ -30,6 +30,8 @@ RELIABILITY = (
     ("roles probing other schools' and classes' records",
      ("hocbaso_odoo/tests/test_access_rights.py", "hocbaso_odoo/tests/test_rpc_probing.py",
       "hocbaso_odoo/tests/test_portal.py", "hocbaso_odoo/tests/test_portal_browser.py")),
+    ("a backup restored into a fresh database (restore drill)",
+     ("tests/reliability/test_restore_drill.py",)),
     # one test, thousands of generated cases: it reports them itself (note_cases)
     ("writes to signed records and system fields, through every door",
      ("hocbaso_odoo_sync/tests/test_sealed_probe.py",)),
