@@ -68,6 +68,7 @@ class HocbasoClass(models.Model):
     def _generate_records(self, issue_date=False):
         """One draft record per student without one, with a line per assigned subject."""
         self.ensure_one()
+        self.env["hocbaso.rollout"]._check_class(self)
         if not self.assignment_ids:
             raise ValidationError(_("Class %(klass)s has no teaching assignments yet.",
                                     klass=self.display_name))

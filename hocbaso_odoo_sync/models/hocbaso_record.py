@@ -22,15 +22,18 @@ class HocbasoRecord(models.Model):
         """An issued version goes to the CSDL: NEW for version 1, UPDATE for a correction."""
         res = super()._on_issued()
         Entry = self.env["hocbaso.sync.entry"]
-        issued = self.filtered(lambda r: r.state == "issued")
+        # only the grades the school rolled out this year go to the CSDL
+        issued = self.env["hocbaso.rollout"]._covered(self.filtered(lambda r: r.state == "issued"))
         Entry._enqueue_batch(issued.filtered(lambda r: r.version == 1), "NEW")
         Entry._enqueue_batch(issued.filtered(lambda r: r.version > 1), "UPDATE")
         return res
 
     def _revoke(self, reason):
         res = super()._revoke(reason)
-        self.env["hocbaso.sync.entry"]._enqueue_batch(
-            self.filtered(lambda r: r.state == "revoked"), "CANCEL", reason=(reason or "").strip())
+        revoked = self.env["hocbaso.rollout"]._covered(
+            self.filtered(lambda r: r.state == "revoked"))
+        self.env["hocbaso.sync.entry"]._enqueue_batch(revoked, "CANCEL",
+                                                      reason=(reason or "").strip())
         return res
 
     def action_view_sync_entries(self):
