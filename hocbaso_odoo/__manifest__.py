@@ -32,6 +32,7 @@
         "wizards/hocbaso_transfer_import_views.xml",
         "views/hocbaso_portal_templates.xml",
         "report/hocbaso_record_report.xml",
+        "report/hocbaso_progress_views.xml",
         "wizards/hocbaso_record_export_views.xml",
         "views/hocbaso_record_document_views.xml",
     ],

@@ -20,6 +20,7 @@
         "views/hocbaso_record_views.xml",
         "views/hocbaso_class_views.xml",
         "views/hocbaso_sign_menus.xml",
+        "views/res_company_views.xml",
     ],
     "installable": True,
 }

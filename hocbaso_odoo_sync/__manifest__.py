@@ -17,6 +17,7 @@
         "views/hocbaso_record_views.xml",
         "views/hocbaso_student_views.xml",
         "views/hocbaso_sync_menus.xml",
+        "report/hocbaso_progress_views.xml",
     ],
     "installable": True,
 }

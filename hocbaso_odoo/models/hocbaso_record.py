@@ -21,6 +21,11 @@ STATES = [
     ("superseded", "Superseded"),
 ]
 
+def expand_states(records, states, domain):
+    """group_expand of a workflow state: every step, in workflow order, even when empty."""
+    return [key for key, _label in STATES]
+
+
 # The legal workflow: from-state -> allowed next states.
 TRANSITIONS = {
     "draft": {"locked"},
@@ -106,19 +111,24 @@ class HocbasoRecord(models.Model):
     _check_company_auto = True
     _rec_names_search = ["student_id.name", "student_id.personal_id", "record_uuid"]
 
+    _expand_states = expand_states
+
     name = fields.Char(compute="_compute_name", store=True)
     record_uuid = fields.Char(
         string="Record ID", required=True, readonly=True, copy=False, index=True,
         default=lambda self: str(uuid.uuid4()),
         help="madinhdanhhocba: the same for every version of this record.",
     )
-    version = fields.Integer(string="Version", required=True, default=1, readonly=True, copy=False)
+    # a version number, not a quantity: group totals must not add it up
+    version = fields.Integer(string="Version", required=True, default=1, readonly=True,
+                             copy=False, aggregator=None)
     previous_version_id = fields.Many2one("hocbaso.record", string="Previous Version",
                                           readonly=True, copy=False)
     next_version_id = fields.Many2one("hocbaso.record", string="Corrected Version",
                                       compute="_compute_next_version")
     state = fields.Selection(STATES, default="draft", required=True, readonly=True, copy=False,
-                             tracking=True, index=True)
+                             tracking=True, index=True,
+                             group_expand="_expand_states")
     company_id = fields.Many2one("res.company", string="School", required=True,
                                  default=lambda self: self.env.company, index=True)
     student_id = fields.Many2one("hocbaso.student", string="Student", required=True,

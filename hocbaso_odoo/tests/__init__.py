@@ -10,3 +10,4 @@ from . import test_migration
 from . import test_rpc_probing
 from . import test_without_personal_id_tour
 from . import test_rollout
+from . import test_progress

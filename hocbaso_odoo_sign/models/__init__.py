@@ -5,3 +5,4 @@ from . import hocbaso_record
 from . import hocbaso_class
 from . import hocbaso_demo_school
 from . import hocbaso_record_send_back
+from . import res_company

@@ -107,7 +107,9 @@ class HocbasoSigningCertificate(models.Model):
 
     def _x509(self, raise_error=True):
         self.ensure_one()
-        data = self.sudo().certificate_file
+        # the bytes, also where the web client reads the record with bin_size (its list and
+        # form views): the size text instead made every certificate "Unreadable"
+        data = self.sudo().with_context(bin_size=False).certificate_file
         try:
             return load_certificate(base64.b64decode(data)) if data else None
         except (HocbasoError, ValueError):

@@ -76,4 +76,7 @@ class HocbasoTrustedCa(models.Model):
 
     def _crls(self):
         self.ensure_one()
-        return certs.load_crls(base64.b64decode(self.crl_file)) if self.crl_file else []
+        # the bytes even where the caller reads with bin_size (the web client's views): the
+        # size text made every certificate shown there "Untrusted"
+        data = self.with_context(bin_size=False).crl_file
+        return certs.load_crls(base64.b64decode(data)) if data else []

@@ -42,6 +42,9 @@ class TestWithoutPersonalId(SyncCase):
         self.assertEqual(entry.state, "waiting_id")
         self.assertEqual(entry.attempts, 0)
         self.assertIsNone(self.server_record(record))
+        progress = self.env["hocbaso.progress"].search([("record_id", "=", record.id)])
+        self.assertEqual((progress.without_personal_id_count, progress.sent_pct), (1, 0.0),
+                         "the progress counts it apart, not received")
 
         self.child.personal_id = "001213000042"  # the parents obtained it
         self.assertEqual(entry.state, "pending")
@@ -53,3 +56,6 @@ class TestWithoutPersonalId(SyncCase):
         self.assertEqual(held["versions"][0]["sha256"], record.xml_sha256,
                          "the signed document is sent as it was signed")
         self.assertEqual(self.run_cron(), 0)
+        self.env.flush_all()
+        progress.invalidate_recordset()
+        self.assertEqual((progress.without_personal_id_count, progress.sent_pct), (0, 100.0))
