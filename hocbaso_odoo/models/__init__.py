@@ -15,6 +15,7 @@ from . import hocbaso_record_results
 from . import hocbaso_record_certificate
 from . import hocbaso_record_xml
 from . import hocbaso_record_send_back
+from . import hocbaso_record_my_work
 from . import res_users
 from . import hocbaso_demo_school
 from . import hocbaso_record_transfer

@@ -4,3 +4,4 @@ from . import test_hostile_uploads
 from . import test_send_back
 from . import test_without_personal_id
 from . import test_readiness
+from . import test_waiting_for_me

@@ -143,11 +143,26 @@ class HocbasoSignWizard(models.TransientModel):
             raise AccessError(_("You do not hold the role you want to sign as."))
         self.certificate_id._check_usable()
 
+    def _split_waiting(self):
+        """(records waiting for my signature in this role, results of the others): a record
+        past my step or not yet at it is skipped, not a failure."""
+        waiting = self.record_ids.filtered_domain(
+            self.env["hocbaso.record"]._waiting_domain(self.env.user, self.role))
+        role = dict(self._fields["role"]._description_selection(self.env))[self.role]
+        skipped = [(record, "skipped", _(
+            "Not waiting for your signature as %(role)s: the record is %(state)s.",
+            role=role, state=record._state_label(record.state)))
+            for record in self.record_ids - waiting]
+        return waiting, skipped
+
     def action_sign(self):
         self.ensure_one()
         self._check_ready()
+        waiting, skipped = self._split_waiting()
+        if not waiting:  # nothing to open the key for
+            return self._show_results(skipped)
         if self.certificate_id.backend == "remote":
-            return self._remote_start()
+            return self._remote_start(waiting, skipped)
         secret = self._take_secret()
         if not secret:
             raise UserError(_("Enter the PIN of your token or the password of your certificate "
@@ -160,14 +175,13 @@ class HocbasoSignWizard(models.TransientModel):
         finally:
             secret = None
         try:
-            results = self._sign_all(signer)
+            results = self._sign_all(signer, waiting)
         finally:
             signer.close()
-        return self._show_results(results)
+        return self._show_results(results + skipped)
 
-    def _sign_all(self, signer):
+    def _sign_all(self, signer, records):
         results = []
-        records = self.record_ids
         total, done = len(records), 0
         for chunk in split_every(PROGRESS_EVERY, records.ids, records.browse):
             results.extend(self._sign_chunk(chunk, signer))
@@ -209,8 +223,10 @@ class HocbasoSignWizard(models.TransientModel):
             "state": state,
             "result_ids": [(0, 0, {"record_id": record.id, "status": status, "message": message})
                            for record, status, message in results],
-            "summary": _("%(signed)s of %(total)s records signed, %(errors)s not signed.",
+            "summary": _("%(signed)s of %(total)s records signed, %(skipped)s skipped (not "
+                         "waiting for you), %(errors)s not signed.",
                          signed=sum(1 for r in results if r[1] == "signed"), total=len(results),
+                         skipped=sum(1 for r in results if r[1] == "skipped"),
                          errors=sum(1 for r in results if r[1] == "error")),
         })
         return self._reopen()
@@ -225,10 +241,10 @@ class HocbasoSignWizard(models.TransientModel):
 
         return client_for(self.certificate_id)
 
-    def _remote_jobs(self):
+    def _remote_jobs(self, records):
         """(record id, subject code) pairs still to sign, in order."""
         jobs = []
-        for record in self.record_ids:
+        for record in records:
             if self.role == X.ROLE_GVBM and record.state == "locked":
                 lines = record.line_ids.filtered(
                     lambda l: l.teacher_id == self.env.user and not l.gvbm_signed)
@@ -237,8 +253,10 @@ class HocbasoSignWizard(models.TransientModel):
                 jobs.append((record.id, None))
         return jobs
 
-    def _remote_start(self):
-        self.write({"remote_queue": json.dumps({"jobs": self._remote_jobs(), "results": []})})
+    def _remote_start(self, records, skipped):
+        self.write({"remote_queue": json.dumps({
+            "jobs": self._remote_jobs(records),
+            "results": [[record.id, status, message] for record, status, message in skipped]})})
         return self._remote_next()
 
     def _remote_next(self):
@@ -266,7 +284,7 @@ class HocbasoSignWizard(models.TransientModel):
         by_record = {}
         for record_id, status, message in queue["results"]:
             # a record signed for several subjects: one line, the first error wins
-            if by_record.get(record_id, ("signed",))[0] == "signed":
+            if by_record.get(record_id, ("signed",))[0] in ("signed", "skipped"):
                 by_record[record_id] = (status, message)
         results = [(records.browse(rid), status, message)
                    for rid, (status, message) in by_record.items()]
@@ -305,5 +323,6 @@ class HocbasoSignWizardResult(models.TransientModel):
     wizard_id = fields.Many2one("hocbaso.sign.wizard", required=True, ondelete="cascade",
                                 index=True)
     record_id = fields.Many2one("hocbaso.record", string="Record")
-    status = fields.Selection([("error", "Not Signed"), ("signed", "Signed")])
+    status = fields.Selection([("error", "Not Signed"), ("skipped", "Skipped"),
+                               ("signed", "Signed")])
     message = fields.Char()

@@ -1,0 +1,45 @@
+"""What waits for me: exactly the records where my step is next; a batch skips the others."""
+
+from odoo.tests import tagged
+
+from .common import SignCase
+
+
+@tagged("post_install", "-at_install")
+class TestWaitingForMe(SignCase):
+
+    def waiting(self, user):
+        return self.env["hocbaso.record"].with_user(user).search([("waiting_for_me", "=", True)])
+
+    def test_each_role_sees_exactly_its_next_step(self):
+        self.assertFalse(self.waiting(self.gvbm_math), "drafts wait for nobody's signature")
+        self.lock(self.records)
+        self.assertEqual(self.waiting(self.gvbm_math), self.records)
+        self.assertEqual(self.waiting(self.gvbm_lit), self.records)
+        self.assertFalse(self.waiting(self.gvcn), "her class still waits for its subjects")
+        self.assert_all_signed(self.sign(self.gvbm_math, self.records, "gvbm"))
+        self.assertFalse(self.waiting(self.gvbm_math), "past my step: no longer mine")
+        self.assert_all_signed(self.sign(self.gvbm_lit, self.records, "gvbm"))
+        self.assertEqual(self.waiting(self.gvcn), self.records)
+        self.assertFalse(self.waiting(self.gvcn_other_class), "not her class")
+        self.assertFalse(self.waiting(self.principal))
+        self.assert_all_signed(self.sign(self.gvcn, self.records, "gvcn"))
+        self.assertEqual(self.waiting(self.principal), self.records)
+        self.assertFalse(self.waiting(self.issuer))
+        self.assert_all_signed(self.sign(self.principal, self.records, "cbql"))
+        self.assertEqual(self.waiting(self.issuer), self.records)
+        self.assertFalse(self.records.with_user(self.issuer).filtered("waiting_for_me") -
+                         self.records)
+        self.assert_all_signed(self.sign(self.issuer, self.records, "phathanh",
+                                         self.school_cert))
+        for user in (self.gvbm_math, self.gvcn, self.principal, self.issuer):
+            self.assertFalse(self.waiting(user))
+
+    def test_a_batch_skips_what_does_not_wait_for_me(self):
+        self.lock(self.records)
+        self.assert_all_signed(self.sign(self.gvbm_math, self.record, "gvbm"))
+        wizard = self.sign(self.gvbm_math, self.records, "gvbm")
+        statuses = {result.record_id: result.status for result in wizard.result_ids}
+        self.assertEqual(statuses, {self.record: "skipped", self.record2: "signed"})
+        self.assertIn("1 skipped", wizard.summary)
+        self.assertIn("0 not signed", wizard.summary)
