@@ -17,7 +17,9 @@ class HocbasoClass(models.Model):
     grade_id = fields.Many2one("hocbaso.grade", string="Grade", required=True)
     level_id = fields.Many2one(related="grade_id.level_id", store=True)
     homeroom_teacher_id = fields.Many2one(
-        "res.users", string="Homeroom Teacher", tracking=True, check_company=True, index=True
+        "res.users", string="Homeroom Teacher", tracking=True, check_company=True, index=True,
+        domain=lambda self: self.env["res.users"]._hocbaso_staff_domain(
+            "hocbaso_odoo.group_homeroom_teacher"),
     )
     student_ids = fields.One2many("hocbaso.student", "class_id", string="Students")
     assignment_ids = fields.One2many(
@@ -47,6 +49,13 @@ class HocbasoClass(models.Model):
             klass.display_name = (
                 f"{klass.name} ({klass.school_year_id.name})" if klass.school_year_id else klass.name
             )
+
+    @api.constrains("homeroom_teacher_id", "company_id")
+    def _check_homeroom_teacher(self):
+        for klass in self.filtered("homeroom_teacher_id"):
+            klass.homeroom_teacher_id._hocbaso_check_staff(
+                "hocbaso_odoo.group_homeroom_teacher", klass.company_id,
+                _("the homeroom teacher of %(klass)s", klass=klass.name))
 
     @api.constrains("grade_id", "company_id")
     def _check_grade_level(self):

@@ -15,13 +15,23 @@ class HocbasoTeachingAssignment(models.Model):
     company_id = fields.Many2one(related="class_id.company_id", store=True)
     subject_id = fields.Many2one("hocbaso.subject", string="Subject", required=True)
     # indexed: the subject teachers' record rules look their classes up by teacher
-    teacher_id = fields.Many2one("res.users", string="Subject Teacher", required=True,
-                                 check_company=True, index=True)
+    teacher_id = fields.Many2one(
+        "res.users", string="Subject Teacher", required=True, check_company=True, index=True,
+        domain=lambda self: self.env["res.users"]._hocbaso_staff_domain(
+            "hocbaso_odoo.group_subject_teacher"))
 
     _sql_constraints = [
         ("class_subject_unique", "UNIQUE(class_id, subject_id)",
          "This subject already has a teacher in this class."),
     ]
+
+    @api.constrains("teacher_id", "class_id")
+    def _check_teacher(self):
+        for assignment in self:
+            assignment.teacher_id._hocbaso_check_staff(
+                "hocbaso_odoo.group_subject_teacher", assignment.class_id.company_id,
+                _("the teacher of %(subject)s in %(klass)s", subject=assignment.subject_id.name,
+                  klass=assignment.class_id.name))
 
     @api.constrains("subject_id", "class_id")
     def _check_subject_level(self):

@@ -1,4 +1,5 @@
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 
 from hocbaso import validation
 from hocbaso.errors import HocbasoError
@@ -24,3 +25,20 @@ class ResUsers(models.Model):
                 validation.check_personal_id(user.hocbaso_personal_id)
             except HocbasoError as err:
                 raise_as_validation_error(self.env, err)
+
+    # --- staff in a role ---------------------------------------------------------------------
+    @api.model
+    def _hocbaso_staff_domain(self, group_xmlid):
+        """Pickers of a role offer the school's staff holding it (the school: check_company)."""
+        return [("share", "=", False), ("groups_id", "in", self.env.ref(group_xmlid).ids)]
+
+    def _hocbaso_check_staff(self, group_xmlid, company, what):
+        """Refuse, in words, a user who is not staff of ``company`` holding the role: a parent
+        saved as a class's homeroom teacher would see and sign its records."""
+        group = self.env.ref(group_xmlid)
+        for user in self.sudo():
+            if user.share or group not in user.groups_id or company not in user.company_ids:
+                raise ValidationError(_(
+                    "%(user)s cannot be %(what)s at %(school)s: choose a staff member of the "
+                    "school with the role %(role)s (the school admin gives roles).",
+                    user=user.name, what=what, school=company.name, role=group.name))

@@ -11,3 +11,5 @@ from . import test_rpc_probing
 from . import test_without_personal_id_tour
 from . import test_rollout
 from . import test_progress
+from . import test_staff_roles
+from . import test_login_page
