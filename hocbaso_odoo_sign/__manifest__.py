@@ -9,6 +9,9 @@
     "license": "LGPL-3",
     "depends": ["hocbaso_odoo"],
     "external_dependencies": {"python": ["hocbaso", "signxml", "cryptography"]},
+    "assets": {
+        "web.assets_tests": ["hocbaso_odoo_sign/static/tests/tours/**/*"],
+    },
     "data": [
         "security/ir.model.access.csv",
         "security/hocbaso_sign_rules.xml",

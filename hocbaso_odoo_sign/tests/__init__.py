@@ -5,3 +5,4 @@ from . import test_send_back
 from . import test_without_personal_id
 from . import test_readiness
 from . import test_waiting_for_me
+from . import test_waiting_for_me_tour
