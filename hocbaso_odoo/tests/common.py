@@ -97,6 +97,16 @@ class HocbasoCase(TransactionCase):
         cls.other_class_record = cls.other_class._generate_records()
 
     @classmethod
+    def load_vietnamese(cls):
+        """vi_VN active with the terms users read (menus, labels, states) of the installed
+        addons, as a school's database has them."""
+        cls.env["res.lang"]._activate_lang("vi_VN")
+        modules = cls.env["ir.module.module"].search([
+            ("state", "=", "installed"), "|", ("name", "in", ("base", "web", "mail")),
+            ("name", "=like", "hocbaso_%")]).mapped("name")
+        cls.env["ir.module.module"]._load_module_terms(modules, ["vi_VN"], overwrite=True)
+
+    @classmethod
     def fill_secondary(cls, record, math=("7.5", "8.5"), lit=("6.0", "7.0")):
         """Give a TT22 record complete results (as the admin, while it is a draft)."""
         lines = {line.subject_code: line for line in record.line_ids}

@@ -28,9 +28,7 @@ class TestRollout(HocbasoCase, HttpCase):
         self.assertTrue(self.grade9._generate_records(), "no rollout line: every grade")
 
     def test_school_admin_chooses_grade_6_in_the_browser(self):
-        self.env["res.lang"]._activate_lang("vi_VN")
-        self.env["ir.module.module"]._load_module_terms(["web", "hocbaso_odoo"], ["vi_VN"],
-                                                         overwrite=True)
+        self.load_vietnamese()
         Rollout = self.env["hocbaso.rollout"]
         for lang in ("vi_VN", "en_US"):
             Rollout.search([]).unlink()

@@ -9,9 +9,7 @@ from .common import HocbasoCase
 class TestForeignStudentTour(HocbasoCase, HttpCase):
 
     def test_school_admin_enrols_a_foreign_student(self):
-        self.env["res.lang"]._activate_lang("vi_VN")
-        self.env["ir.module.module"]._load_module_terms(["web", "hocbaso_odoo"], ["vi_VN"],
-                                                         overwrite=True)
+        self.load_vietnamese()
         Student = self.env["hocbaso.student"]
         for lang in ("vi_VN", "en_US"):
             self.school_admin.lang = lang

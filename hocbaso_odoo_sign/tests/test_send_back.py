@@ -149,9 +149,7 @@ class TestSendBackTour(SignCase, HttpCase):
     """The same journey in headless Chromium, in Vietnamese and in English."""
 
     def test_principal_sends_back_and_teacher_corrects_in_the_browser(self):
-        self.env["res.lang"]._activate_lang("vi_VN")
-        self.env["ir.module.module"]._load_module_terms(
-            ["web", "mail", "hocbaso_odoo", "hocbaso_odoo_sign"], ["vi_VN"], overwrite=True)
+        self.load_vietnamese()
         self.lock(self.records)
         self.sign_to(self.records, "cbql")
         for lang, record in (("vi_VN", self.record), ("en_US", self.record2)):

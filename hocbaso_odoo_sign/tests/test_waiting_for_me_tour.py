@@ -9,9 +9,7 @@ from .common import SignCase
 class TestWaitingForMeTour(SignCase, HttpCase):
 
     def test_subject_teacher_signs_what_waits_for_her(self):
-        self.env["res.lang"]._activate_lang("vi_VN")
-        self.env["ir.module.module"]._load_module_terms(
-            ["web", "hocbaso_odoo", "hocbaso_odoo_sign"], ["vi_VN"], overwrite=True)
+        self.load_vietnamese()
         self.lock(self.records)
         for lang, user in (("vi_VN", self.gvbm_math), ("en_US", self.gvbm_lit)):
             user.lang = lang

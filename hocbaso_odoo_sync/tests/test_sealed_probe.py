@@ -48,10 +48,7 @@ class TestSealedProbe(SignCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         env = cls.env
-        env["res.lang"]._activate_lang("vi_VN")
-        env["ir.module.module"]._load_module_terms(
-            ["base", "mail", "hocbaso_odoo", "hocbaso_odoo_sign", "hocbaso_odoo_sync"],
-            ["vi_VN"], overwrite=True)
+        cls.load_vietnamese()
         admin = env.ref("base.user_admin")
         admin.write({"company_ids": [(4, cls.school.id)], "company_id": cls.school.id,
                      "groups_id": [(4, env.ref("hocbaso_odoo.group_school_admin").id)]})
