@@ -340,7 +340,7 @@ class DistrictBuilder:
     """Primary schools through the ORM, one transaction per school, batch create everywhere."""
 
     def __init__(self, env, certs, seed=2025):
-        from odoo.addons.hocbaso_odoo.models import hocbaso_demo_school as demo
+        from odoo.addons.hocbaso_demo import school as demo
         from odoo.addons.hocbaso_odoo.models.hocbaso_record import (COMPETENCY_FIELDS,
                                                                     QUALITY_FIELDS)
 

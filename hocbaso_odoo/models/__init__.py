@@ -17,7 +17,6 @@ from . import hocbaso_record_xml
 from . import hocbaso_record_send_back
 from . import hocbaso_record_my_work
 from . import res_users
-from . import hocbaso_demo_school
 from . import hocbaso_record_transfer
 from . import hocbaso_access_log
 from . import hocbaso_record_package

@@ -13,3 +13,4 @@ from . import test_rollout
 from . import test_progress
 from . import test_staff_roles
 from . import test_login_page
+from . import test_no_builders

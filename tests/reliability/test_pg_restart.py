@@ -43,8 +43,10 @@ MAX_RECOVERY_RUNS = 5
 SEED_SCRIPT = """
 import json
 
-demo = env["hocbaso.demo.school"].build(
-    code=PARAMS["school_code"], students_per_class=PARAMS["students_per_class"])
+from odoo.addons.hocbaso_demo import school
+
+demo = school.build(
+    env, code=PARAMS["school_code"], students_per_class=PARAMS["students_per_class"])
 records = demo["records"]
 records.action_lock()  # stores each record's XML document
 # No trusted CA is set up, so the signing addon does not ask for real signatures: walk the
