@@ -86,6 +86,8 @@ class HocbasoStudent(models.Model):
          "Another student already has this personal ID number."),
         ("id_document_unique", "UNIQUE(id_document_type, id_document_number, nationality_code)",
          "Another student already has this identity document."),
+        ("lifelong_code_unique", "UNIQUE(lifelong_code)",
+         "Another student already has this lifelong learning code."),
     ]
 
     @api.constrains("personal_id", "birth_date", "sex", "id_document_type",

@@ -22,10 +22,14 @@ class TestForeignStudentTour(HocbasoCase, HttpCase):
             self.assertFalse(student.personal_id)
             self.assertEqual(student.class_id, self.klass)
             self.assertEqual(student.id_document_number, "C03005988")
+            self.assertEqual(student.lifelong_code, "HTSD-79-2025-000731")
+            student.lifelong_code = f"HTSD-{student.id}-{lang[:2]}"  # one learner, one code
             # the tour enrols the same passport again in the next language: not a duplicate
             student.id_document_number = f"C0300{student.id}"
         record = self.klass._generate_records().filtered(
             lambda r: r.student_id.name == "Emily Nguyen Carter")[:1]
         self.fill_secondary(record)
         record.with_user(self.gvcn).action_lock()
-        self.assertIn(b"<LOAI_GIAY_TO>HO_CHIEU</LOAI_GIAY_TO>", record._get_xml())
+        xml = record._get_xml()
+        self.assertIn(b"<LOAI_GIAY_TO>HO_CHIEU</LOAI_GIAY_TO>", xml)
+        self.assertIn(b"<MA_HOC_TAP_SUOT_DOI>", xml)

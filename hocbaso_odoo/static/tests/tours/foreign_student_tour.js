@@ -33,6 +33,11 @@ registry.category("web_tour.tours").add("hocbaso_foreign_student", {
             run: "edit INT2025031",
         },
         {
+            content: "her lifelong learning code, which the record carries",
+            trigger: ".o_form_view div[name=lifelong_code] input",
+            run: "edit HTSD-79-2025-000731",
+        },
+        {
             trigger: ".o_form_view div[name=class_id] input",
             run: "edit 6A1",
         },
