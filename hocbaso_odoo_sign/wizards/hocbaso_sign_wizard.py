@@ -149,10 +149,11 @@ class HocbasoSignWizard(models.TransientModel):
         waiting = self.record_ids.filtered_domain(
             self.env["hocbaso.record"]._waiting_domain(self.env.user, self.role))
         role = dict(self._fields["role"]._description_selection(self.env))[self.role]
-        skipped = [(record, "skipped", _(
-            "Not waiting for your signature as %(role)s: the record is %(state)s.",
-            role=role, state=record._state_label(record.state)))
-            for record in self.record_ids - waiting]
+        skipped = []
+        for record in self.record_ids - waiting:  # a loop: _() finds the language in self
+            skipped.append((record, "skipped", _(
+                "Not waiting for your signature as %(role)s: the record is %(state)s.",
+                role=role, state=record._state_label(record.state))))
         return waiting, skipped
 
     def action_sign(self):
