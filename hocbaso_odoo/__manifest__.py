@@ -21,6 +21,7 @@
         "wizards/hocbaso_record_revoke_views.xml",
         "wizards/hocbaso_record_send_back_views.xml",
         "wizards/hocbaso_record_generate_views.xml",
+        "wizards/hocbaso_extract_import_views.xml",
         "views/hocbaso_record_views.xml",
         "views/hocbaso_record_line_views.xml",
         "views/hocbaso_student_views.xml",

@@ -14,3 +14,4 @@ from . import test_progress
 from . import test_staff_roles
 from . import test_login_page
 from . import test_no_builders
+from . import test_extract_import
