@@ -17,8 +17,7 @@ import sys
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives.asymmetric import padding
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -26,6 +25,7 @@ from hocbaso import samples  # noqa: E402
 from hocbaso.signing import xmldsig as X  # noqa: E402
 from hocbaso.signing.base import Signer  # noqa: E402
 from hocbaso.xmlprofile import get_profile  # noqa: E402
+from security.pki import _name, _rsa_key as _rsa  # noqa: E402  (the test PKI's own names)
 
 NOT_BEFORE = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 CA_NOT_AFTER = dt.datetime(2056, 1, 1, tzinfo=dt.timezone.utc)
@@ -48,16 +48,6 @@ class _KeySigner(Signer):
         return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
 
-def _name(common_name, uid="", org=""):
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
-    if org:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
-    if uid:
-        attrs.append(x509.NameAttribute(NameOID.USER_ID, uid))
-    return x509.Name(attrs)
-
-
 def _cert(subject, key, issuer_name, issuer_key, ca, not_after):
     builder = (
         x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name)
@@ -71,18 +61,14 @@ def _cert(subject, key, issuer_name, issuer_key, ca, not_after):
     return builder.sign(issuer_key, hashes.SHA256())
 
 
-def _rsa():
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
 class SamplePki:
     def __init__(self):
         self.root_key, self.inter_key = _rsa(), _rsa()
-        root_name = _name("Học bạ số Sample Root CA (test only)", org="Học bạ số Samples")
+        root_name = _name("Học bạ số Sample Root CA (test only)", organisation="Học bạ số Samples")
         self.root = _cert(root_name, self.root_key, root_name, self.root_key, True,
                           CA_NOT_AFTER)
         self.intermediate = _cert(
-            _name("Học bạ số Sample Issuing CA (test only)", org="Học bạ số Samples"),
+            _name("Học bạ số Sample Issuing CA (test only)", organisation="Học bạ số Samples"),
             self.inter_key, root_name, self.root_key, True, CA_NOT_AFTER)
         self._signers = {}
 
@@ -90,8 +76,8 @@ class SamplePki:
         """One certificate per person (a teacher's CCCD, the school's tax code)."""
         if uid not in self._signers:
             key = _rsa()
-            cert = _cert(_name(name, uid, org), key, self.intermediate.subject, self.inter_key,
-                         False, LEAF_NOT_AFTER)
+            cert = _cert(_name(name, uid, organisation=org), key, self.intermediate.subject,
+                         self.inter_key, False, LEAF_NOT_AFTER)
             self._signers[uid] = _KeySigner(key, cert)
         return self._signers[uid]
 
