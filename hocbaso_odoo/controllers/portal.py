@@ -38,7 +38,8 @@ def signature_rows(record):
             status = "valid" if sig.valid else "invalid"
         rows.append({
             "role": lib_text(request.env, sig.role_label), "signer": sig.signer_name,
-            "time": sig.signing_time.strftime("%d/%m/%Y %H:%M UTC") if sig.signing_time else "",
+            # the reader's clock (Asia/Ho_Chi_Minh), as the printed record shows it
+            "time": request.env["hocbaso.record"]._format_vn_time(sig.signing_time),
             "status": status,
             "errors": [lib_text(request.env, e) for e in sig.errors] if trusted else [],
         })

@@ -43,7 +43,8 @@ def _signature_rows(report, trusted):
         role, *errors = _in_vietnamese([sig.role_label, *sig.errors])
         rows.append({
             "role": role, "signer": sig.signer_name,
-            "time": sig.signing_time.strftime("%d/%m/%Y %H:%M UTC") if sig.signing_time else "",
+            # the reader's clock (Asia/Ho_Chi_Minh), as the printed record shows it
+            "time": request.env["hocbaso.record"]._format_vn_time(sig.signing_time),
             "status": ("valid" if sig.valid else "invalid") if trusted else "not_checked",
             "errors": errors,
         })

@@ -44,6 +44,10 @@ class TestPortal(PortalCase):
         self.assertIn("Mathematics", response.text)  # subjects
         self.assertIn("o_sig_valid", response.text)  # signatures checked against the trust list
         self.assertNotIn("o_sig_invalid", response.text)
+        # dates as a Vietnamese reader writes them, times on the school's clock
+        self.assertIn(self.record.issue_date.strftime("%d/%m/%Y"), response.text)
+        self.assertNotIn(self.record.issue_date.isoformat(), response.text)
+        self.assertNotIn("UTC", response.text)
         self.assertIn(f"/my/hocba/{self.record.id}/package", response.text)
         log = self.env["hocbaso.access.log"].search([("record_id", "=", self.record.id), ("action", "=", "view")])
         self.assertEqual(log.user_id, self.parent)
