@@ -133,3 +133,16 @@ class HocbasoRecord(models.Model):
         if decision.needs_summer_training:
             parts.append("Rèn luyện trong kỳ nghỉ hè")
         return "; ".join(parts) or "Ở lại lớp"
+
+    def _portal_ratings(self):
+        """[(quality or competency, its rating)] of a TT27 record, in the reader's language,
+        for the parent's page (the fields' own labels: no second list of them)."""
+        self.ensure_one()
+        ratings = []
+        for name, _label in QUALITY_FIELDS + COMPETENCY_FIELDS:
+            field = self._fields[name]
+            labels = dict(field._description_selection(self.env))
+            if self[name]:
+                ratings.append((field._description_string(self.env), labels[self[name]]))
+        return ratings
+

@@ -48,6 +48,7 @@ class TestPortal(PortalCase):
         self.assertIn(self.record.issue_date.strftime("%d/%m/%Y"), response.text)
         self.assertNotIn(self.record.issue_date.isoformat(), response.text)
         self.assertNotIn("UTC", response.text)
+        self.assertIn("T – Good", response.text, "results in words, not bare codes")
         self.assertIn(f"/my/hocba/{self.record.id}/package", response.text)
         log = self.env["hocbaso.access.log"].search([("record_id", "=", self.record.id), ("action", "=", "view")])
         self.assertEqual(log.user_id, self.parent)

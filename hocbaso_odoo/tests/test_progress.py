@@ -39,3 +39,13 @@ class TestProgress(HocbasoCase):
         [group] = self.env["hocbaso.record"].read_group(
             [("class_id", "=", self.klass.id)], ["version"], ["class_id"])
         self.assertNotIn("version", group, "a version number is not a quantity")
+
+
+@tagged("post_install", "-at_install")
+class TestPortalRatings(HocbasoCase):
+
+    def test_ratings_in_words_in_the_readers_language(self):
+        draft = self.records - self.record
+        draft.write({"phamchatyeunuoc": "T", "nanglucgiaotiep": "Đ"})
+        self.assertEqual(draft._portal_ratings(), [
+            ("Patriotism", "T – Good"), ("Communication and cooperation", "Đ – Achieved")])
