@@ -166,6 +166,8 @@ class SecondaryResult:
     absences: int = 0  # sobuoinghi (half-days)
     promoted: bool = False  # duoclenlop
     promotion_text: str = ""  # ndungduoclenlop
+    # grade 9: the lower secondary programme completed (hocbaso-1.1 and later)
+    completed_lower_secondary: bool = False
     competition_results: str = ""  # kquathamgiacuocthi
     award: str = ""  # ndungkhenthuong
     certificates: list[Certificate] = field(default_factory=list)  # _chungchi

@@ -9,6 +9,7 @@ levels down).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -34,6 +35,7 @@ RESULT_ORDER = {GOOD: 4, FAIR: 3, PASS: 2, FAIL: 1}
 MAX_ABSENCES = 45  # half-days, with or without leave (Art. 12)
 PASS_SCORE = Decimal("5.0")  # below it a subject is re-tested (Art. 12)
 MIN_SUBJECTS_AT_THRESHOLD = 6  # "at least 6 subjects" in the learning-result table (Art. 9)
+LAST_LOWER_SECONDARY_GRADE = 9  # its promotion completes the THCS programme
 
 
 def round_one_decimal(value: Decimal) -> Decimal:
@@ -92,13 +94,20 @@ def table_level(scored, commented) -> str:
     Khá nor Đạt and gets CĐ. The school must then decide by hand (e.g. for students exempted
     under the disability rules).
     """
-    return _level(*_checked(scored, commented))
+    scores, comments = _checked(scored, commented)
+    return _level(list(scores.values()), list(comments.values()))
 
 
-def _checked(scored, commented) -> tuple[list[Decimal], list[str]]:
-    """Scores as Decimal (exempt ones left out) and comments as Đ/CĐ, refused if invalid."""
-    return ([to_score(v) for v in scored if not _is_exempt(v)],
-            [check_level(COMMENT_SUBJECT, v) for v in commented])
+def _items(results):
+    """(key, value) pairs of a {subject: value} mapping, or of a list by position."""
+    return results.items() if isinstance(results, Mapping) else enumerate(results)
+
+
+def _checked(scored, commented) -> tuple[dict, dict]:
+    """{key: Decimal} of the scores (exempt ones left out) and {key: Đ/CĐ} of the comments,
+    refused if invalid; the keys are those of :func:`_items`."""
+    return ({key: to_score(v) for key, v in _items(scored) if not _is_exempt(v)},
+            {key: check_level(COMMENT_SUBJECT, v) for key, v in _items(commented)})
 
 
 def _level(scores: list[Decimal], comments: list[str]) -> str:
@@ -131,6 +140,50 @@ def _level(scores: list[Decimal], comments: list[str]) -> str:
 _ONE_LEVEL_UP = {FAIL: PASS, PASS: FAIR, FAIR: GOOD}
 
 
+@dataclass(frozen=True)
+class LearningExplanation:
+    """How a learning result was reached: ``table_level`` by the table of Art. 9 (2), ``level``
+    after the adjustment of Art. 9 (3) and, when that adjustment raised it, ``subject``: the key
+    (e.g. the code) of the one subject that pulled it down; None otherwise."""
+
+    level: str
+    table_level: str
+    subject: object = None
+
+    @property
+    def adjusted(self) -> bool:
+        return self.level != self.table_level
+
+
+def learning_result_explained(scored, commented) -> LearningExplanation:
+    """:func:`learning_result`, with the level of the table and the subject that alone pulled
+    it down when the adjustment of Art. 9 (3) applies.
+
+    ``scored`` and ``commented`` map a key naming each subject (its code, say) to its result,
+    as for :func:`learning_result`; plain lists are taken too, a subject's key being then its
+    position in its list (so the two lists' keys can clash: pass mappings to name it).
+    """
+    scores, comments = _checked(scored, commented)
+    level = _level(list(scores.values()), list(comments.values()))
+    if RESULT_ORDER[level] > RESULT_ORDER[PASS]:
+        return LearningExplanation(level, level)  # Tốt or Khá: nothing to adjust
+    # the best level the other subjects reach on their own, leaving out one subject at a time
+    others = [(key, [s for k, s in scores.items() if k != key], list(comments.values()))
+              for key in scores]
+    others += [(key, list(scores.values()), [c for k, c in comments.items() if k != key])
+               for key in comments]
+    best, subject = 0, None
+    for key, other_scores, other_comments in others:
+        reached = RESULT_ORDER[_level(other_scores, other_comments)]
+        if reached > best:
+            best, subject = reached, key
+    # the subject is unique: were two subjects each enough to leave out, every subject would
+    # meet the better level's clauses and the table itself would give it
+    if best >= RESULT_ORDER[FAIR] and best - RESULT_ORDER[level] >= 2:
+        return LearningExplanation(_ONE_LEVEL_UP[level], level, subject)
+    return LearningExplanation(level, level)
+
+
 def learning_result(scored, commented) -> str:
     """T / K / Đ / CĐ from the semester or year results of every subject (Art. 9).
 
@@ -141,20 +194,10 @@ def learning_result(scored, commented) -> str:
     at CĐ give Đạt by the table and Khá after the adjustment; Tốt results except one score of
     3.0 give CĐ, adjusted to Đạt. A subject whose result fails a level's "every subject"
     clause never counts towards that level's "at least 6 subjects", so leaving it out is the
-    same as not letting it pull the level down.
+    same as not letting it pull the level down. :func:`learning_result_explained` tells which
+    subject it was.
     """
-    scores, comments = _checked(scored, commented)
-    level = _level(scores, comments)
-    if RESULT_ORDER[level] > RESULT_ORDER[PASS]:
-        return level  # Tốt or Khá: nothing to adjust
-    # the best level the other subjects reach on their own, leaving out one subject at a time
-    best = max(
-        [RESULT_ORDER[_level(scores[:i] + scores[i + 1:], comments)] for i in range(len(scores))]
-        + [RESULT_ORDER[_level(scores, comments[:i] + comments[i + 1:])]
-           for i in range(len(comments))], default=0)
-    if best >= RESULT_ORDER[FAIR] and best - RESULT_ORDER[level] >= 2:
-        return _ONE_LEVEL_UP[level]
-    return level
+    return learning_result_explained(scored, commented).level
 
 
 def _split(subject_results: dict):
@@ -298,3 +341,19 @@ def after_retest(
             "kept back (ở lại lớp)." % (learning, conduct, absences)
         )
     return PromotionDecision(promoted=promoted, reasons=[reason], learning_result=learning)
+
+
+def completes_lower_secondary(promoted: bool, grade) -> bool:
+    """Whether the record confirms the completion of the lower secondary programme (hoàn thành
+    chương trình trung học cơ sở), as the draft diploma rules have it, the way TT27 confirms
+    primary completion: a grade-9 student promoted ("được lên lớp") has completed it, whether
+    at the end of the year, after the re-test or after the summer training (``promoted`` is
+    the last :class:`PromotionDecision`'s). ``grade``: the grade number (9, "9" or "09").
+    """
+    text = str(grade).strip()
+    if not text.isdigit():
+        raise InvalidValueError(
+            'Grade "%(value)s" is not a grade number. Use 6 to 12 for secondary classes.',
+            value=grade,
+        )
+    return bool(promoted) and int(text) == LAST_LOWER_SECONDARY_GRADE

@@ -95,6 +95,7 @@ RECORD_CONTENT_FIELDS = frozenset(
         "weight_kg", "height_cm", "learning_s1", "learning_s2", "learning_year", "conduct_s1",
         "conduct_s2", "conduct_year", "conduct_reassessed", "learning_reassessed",
         "summer_training_note", "absences", "promotion_text", "competition_results",
+        "completed_lower_secondary",
     }
     | {name for name, _label in COMPETENCY_FIELDS}
     | {name for name, _label in QUALITY_FIELDS}

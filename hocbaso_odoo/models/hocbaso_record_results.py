@@ -3,19 +3,37 @@ and written on the record where still empty."""
 
 import collections
 
-from odoo import models, _
+from odoo import fields, models, _
 from odoo.exceptions import UserError
 
 from hocbaso import validation
 from hocbaso.errors import HocbasoError
 from hocbaso.rules import tt22, tt27
 
-from ..tools import raise_as_validation_error
+from ..tools import raise_as_validation_error, workflow
 from .hocbaso_record import COMPETENCY_FIELDS, QUALITY_FIELDS
+
+# the TT22 learning results: (record field, subject line field)
+TT22_LEARNING_PERIODS = (("learning_s1", "semester1"), ("learning_s2", "semester2"),
+                         ("learning_year", "year_result"))
 
 
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
+
+    # Read-only, so only the results computation writes it (see hocbaso.sealed.mixin). Not in
+    # the signed document: it explains the learning results, which the document carries.
+    learning_adjustment_note = fields.Text(
+        string="Learning Result Adjustment", readonly=True,
+        help="Where a learning result was raised one level under Art. 9(3) of TT22/2021 "
+             "because a single subject pulled it two or more levels down: the level by the "
+             "table, the level after the adjustment and that subject.")
+    completed_lower_secondary = fields.Boolean(
+        string="Completed Lower Secondary School", tracking=True,
+        help="Grade 9: a student promoted at the end of the year, after the re-test or after "
+             "the summer training has completed the lower secondary programme, and the record "
+             "confirms it.")
+    grade_number = fields.Integer(related="grade_id.number", string="Grade Number")
 
     def action_compute_results(self):
         for record in self:
@@ -36,7 +54,14 @@ class HocbasoRecord(models.Model):
             if vals:
                 groups[tuple(sorted(vals.items()))] |= record
         for vals, records in groups.items():
-            records.write(dict(vals))
+            vals = dict(vals)
+            # the note is read-only, the system's own: written through the workflow's door
+            note = {key: vals.pop(key) for key in ("learning_adjustment_note",) if key in vals}
+            if vals:
+                records.write(vals)
+            if note:
+                with workflow(self.env):
+                    records.write(note)
 
     def _tt27_result_vals(self):
         """TT27 results computed from the levels and ratings (None while some are missing)."""
@@ -67,31 +92,39 @@ class HocbasoRecord(models.Model):
 
     def _tt22_learning(self, period):
         """Learning result of ``period`` (a line field: semester1, semester2, year_result)
-        under Art. 9, adjustment included; None while no subject has a result."""
-        scored, commented = [], []
+        under Art. 9, adjustment included, as a tt22.LearningExplanation whose subject is the
+        subject line; None while no subject has a result."""
+        scored, commented = {}, {}
         for line in self.line_ids:
             value = line[period]
             if not value or value == "M":
                 continue
             if line.assessment == "comment":
-                commented.append(value)
+                commented[line] = value
             else:
-                scored.append(validation.to_score(value))
+                scored[line] = validation.to_score(value)
         if not (scored or commented):
             return None
-        return tt22.learning_result(scored, commented)
+        return tt22.learning_result_explained(scored, commented)
 
     def _tt22_result_vals(self):
-        """TT22 learning results (both semesters and the year), promotion and, once re-test
-        results are entered, the result after the re-test, computed from the subject
+        """TT22 learning results (both semesters and the year) with the note of their
+        adjustments, promotion, the completion of lower secondary school in grade 9 and, once
+        re-test results are entered, the result after the re-test, computed from the subject
         results. Results already entered are kept."""
-        vals = {}
-        for name, period in (("learning_s1", "semester1"), ("learning_s2", "semester2"),
-                             ("learning_year", "year_result")):
+        vals, adjustments = {}, []
+        for name, period in TT22_LEARNING_PERIODS:
+            explained = self._tt22_learning(period)
+            if not explained:
+                continue
             if not self[name]:
-                level = self._tt22_learning(period)
-                if level:
-                    vals[name] = level
+                vals[name] = explained.level
+            # a level entered by hand that differs from the rule's is not the rule's to explain
+            if explained.adjusted and vals.get(name, self[name]) == explained.level:
+                adjustments.append(self._adjustment_text(name, explained))
+        note = "\n".join(adjustments) or False
+        if note != self.learning_adjustment_note:
+            vals["learning_adjustment_note"] = note
         learning = vals.get("learning_year", self.learning_year)
         if learning and self.conduct_year:
             results = {line.subject_code: line.year_result for line in self.line_ids
@@ -111,9 +144,26 @@ class HocbasoRecord(models.Model):
                 if not self.learning_reassessed:
                     vals["learning_reassessed"] = decision.learning_result
             vals["promoted"] = decision.promoted
+            if self.grade_id.number == tt22.LAST_LOWER_SECONDARY_GRADE:
+                vals["completed_lower_secondary"] = tt22.completes_lower_secondary(
+                    decision.promoted, self.grade_id.number)
             if not self.promotion_text:
                 vals["promotion_text"] = self._promotion_text(decision, retested, trained)
         return vals
+
+    def _adjustment_text(self, name, explained):
+        """One line of the adjustment note, in the record's language, e.g. "Semester 1: K –
+        Fair (by the table: Đ – Passed), adjusted under Art. 9(3) because of Mathematics"."""
+        env = self.env(context=dict(self.env.context, lang=self._document_lang()))
+        periods = {"learning_s1": env._("Semester 1"), "learning_s2": env._("Semester 2"),
+                   "learning_year": env._("Year")}
+        levels = dict(self._fields[name]._description_selection(env))
+        return env._(
+            "%(period)s: %(level)s (by the table: %(table_level)s), adjusted under Art. 9(3) "
+            "because of %(subject)s",
+            period=periods[name], level=levels[explained.level],
+            table_level=levels[explained.table_level],
+            subject=explained.subject.subject_id.with_env(env).name)
 
     @staticmethod
     def _promotion_text(decision, retested=False, trained=False):

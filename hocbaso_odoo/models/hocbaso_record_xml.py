@@ -145,6 +145,7 @@ class HocbasoRecord(models.Model):
                 learning_reassessed=_s(self.learning_reassessed),
                 summer_training_note=_s(self.summer_training_note), absences=self.absences,
                 promoted=self.promoted, promotion_text=_s(self.promotion_text),
+                completed_lower_secondary=self.completed_lower_secondary,
                 competition_results=_s(self.competition_results), award=_s(self.award),
                 certificates=[rec.Certificate(c.name, _s(c.kind)) for c in self.certificate_ids],
             )
@@ -172,12 +173,15 @@ class HocbasoRecord(models.Model):
 
     # --- XML -----------------------------------------------------------------------------
     def _profile(self):
-        """The school's format; a student it cannot carry (no personal ID, a lifelong learning
-        code) takes the first one that can."""
+        """The school's format; a record it cannot carry (a student without personal ID or
+        with a lifelong learning code, a grade-9 TT22 record and its completion of lower
+        secondary school) takes the first one that can."""
         profile = get_profile(self.company_id.hocbaso_xml_profile or DEFAULT_PROFILE)
         student = self.student_id
+        # every grade-9 record, completed or not: the format does not depend on the outcome
+        grade_9 = self.circular == "TT22" and self.grade_id.number == 9
         if profile.version == "hocbaso-1.0" and (not student.personal_id
-                                                 or student.lifelong_code):
+                                                 or student.lifelong_code or grade_9):
             profile = get_profile("hocbaso-1.1")
         return profile
 

@@ -30,6 +30,7 @@ MESSAGES = [
     _lt('Date "%(value)s" is not valid. Write YYYY-MM-DD, YYYY-MM or YYYY (for example 2015-09-05, 2015-09 or 2015).'),
     _lt('Date "%(value)s" is not valid. Write the full date as YYYY-MM-DD (for example 2025-05-31).'),
     _lt('Grade "%(value)s" is not a grade number. Use 1 to 5 for primary classes.'),
+    _lt('Grade "%(value)s" is not a grade number. Use 6 to 12 for secondary classes.'),
     _lt('No signing key %(key)s was found on the token %(label)s.'),
     _lt('No subject has a rating. Rate the subjects before computing the year level.'),
     _lt('No token labelled %(label)s was found. Plug the token in and check its label.'),

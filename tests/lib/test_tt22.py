@@ -354,3 +354,106 @@ def test_sample_secondary_record_follows_the_rules():
         if subject.year not in ("Đ", "CĐ", "M"):
             assert tt22.year_average(subject.semester1, subject.semester2) == \
                 tt22.to_score(subject.year), subject.code
+
+
+# ------------------------------------------------------------------------ adjustment explained
+
+# seven scored subjects at Tốt and three comment subjects at Đ, by code
+GOOD_SCORES = {"TOAN": "9.0", "NGUVAN": "8.5", "NN1": "8.0", "GDCD": "8.0", "LSDL": "8.5",
+               "KHTN": "9.0", "TINHOC": "8.0"}
+GOOD_COMMENTS_BY_CODE = {"GDTC": "Đ", "NGHETHUAT": "Đ", "HDTNHN": "Đ"}
+
+
+@pytest.mark.parametrize(
+    "scored, commented, level, table, subject",
+    [
+        # one comment subject at CĐ: Đạt by the table, two levels below Tốt -> Khá, GDTC named
+        (GOOD_SCORES, dict(GOOD_COMMENTS_BY_CODE, GDTC="CĐ"), "K", "Đ", "GDTC"),
+        # one score below 3.5: CĐ by the table, three levels below -> Đạt, TOAN named
+        (dict(GOOD_SCORES, TOAN="3.0"), GOOD_COMMENTS_BY_CODE, "Đ", "CĐ", "TOAN"),
+        # one score at 4.9 (below Khá's 5.0): Đạt, two below Tốt -> Khá
+        (dict(GOOD_SCORES, KHTN="4.9"), GOOD_COMMENTS_BY_CODE, "K", "Đ", "KHTN"),
+        # one level below only (6.4 breaks Tốt's "all >= 6.5"): Khá, no adjustment
+        (dict(GOOD_SCORES, TOAN="6.4"), GOOD_COMMENTS_BY_CODE, "K", "K", None),
+        # 5.0 keeps Khá: one level below Tốt, no adjustment
+        (dict(GOOD_SCORES, TOAN="5.0"), GOOD_COMMENTS_BY_CODE, "K", "K", None),
+        # two subjects pull it down: no adjustment, no subject named
+        (dict(GOOD_SCORES, TOAN="3.0", NN1="3.0"), GOOD_COMMENTS_BY_CODE, "CĐ", "CĐ", None),
+        (dict(GOOD_SCORES, TOAN="3.0"), dict(GOOD_COMMENTS_BY_CODE, GDTC="CĐ"), "CĐ", "CĐ",
+         None),
+        (GOOD_SCORES, dict(GOOD_COMMENTS_BY_CODE, GDTC="CĐ", NGHETHUAT="CĐ"), "CĐ", "CĐ",
+         None),
+        # nothing to adjust
+        (GOOD_SCORES, GOOD_COMMENTS_BY_CODE, "T", "T", None),
+    ],
+)
+def test_learning_result_explained_names_the_subject(scored, commented, level, table, subject):
+    explained = tt22.learning_result_explained(scored, commented)
+    assert (explained.level, explained.table_level, explained.subject) == (level, table, subject)
+    assert explained.adjusted is (subject is not None)
+    # the same rule as learning_result, which only gives the level
+    assert tt22.learning_result(list(scored.values()), list(commented.values())) == level
+    assert tt22.table_level(scored, commented) == table
+
+
+def test_semester_and_year_explained_apart():
+    """Toán at 3.0 in semester 1 only pulls semester 1 down (adjusted), semester 2 is Tốt, and
+    the year average (3.0 + 2 x 8.0) / 3 = 6.3 is one level below Tốt (not adjusted); Toán at
+    3.0 in semester 2 pulls the year down too: 4.7, Đạt by the table, Khá after Art. 9 (3)."""
+    def explain(semester1, semester2):
+        kinds = {code: "score" for code in GOOD_SCORES} | {
+            code: "comment" for code in GOOD_COMMENTS_BY_CODE}
+        year = {code: tt22.year_result_for_subject(kind, semester1[code], semester2[code])
+                for code, kind in kinds.items()}
+        return [tt22.learning_result_explained(
+            {c: v for c, v in values.items() if kinds[c] == "score"},
+            {c: v for c, v in values.items() if kinds[c] == "comment"})
+            for values in (semester1, semester2, year)]
+
+    good = GOOD_SCORES | GOOD_COMMENTS_BY_CODE
+    s1, s2, year = explain(dict(good, TOAN="3.0"), dict(good, TOAN="8.0"))
+    assert (s1.level, s1.table_level, s1.subject) == ("Đ", "CĐ", "TOAN")
+    assert (s2.level, s2.adjusted) == ("T", False)
+    assert (year.level, year.table_level, year.subject) == ("K", "K", None)
+
+    s1, s2, year = explain(dict(good, TOAN="8.0"), dict(good, TOAN="3.0"))
+    assert (s1.level, s1.adjusted) == ("T", False)
+    assert (s2.level, s2.table_level, s2.subject) == ("Đ", "CĐ", "TOAN")
+    assert (year.level, year.table_level, year.subject) == ("K", "Đ", "TOAN")
+
+
+def test_learning_result_explained_takes_lists_and_leaves_exempt_out():
+    explained = tt22.learning_result_explained(scores("9", "9", "9", "9", "9", "9", "3.0") + ["M"],
+                                               ["Đ", "M"])
+    assert (explained.level, explained.table_level, explained.subject) == ("Đ", "CĐ", 6)
+    with pytest.raises(InvalidValueError):
+        tt22.learning_result_explained({"TOAN": "11"}, {})
+
+
+# ------------------------------------------------------------------------ THCS completion
+
+
+@pytest.mark.parametrize(
+    "promoted, grade, expected",
+    [(True, 9, True), (True, "09", True), (True, "9", True), (False, 9, False),
+     (True, 8, False), (True, "06", False), (True, 12, False)],
+)
+def test_completes_lower_secondary_in_grade_9_when_promoted(promoted, grade, expected):
+    assert tt22.completes_lower_secondary(promoted, grade) is expected
+
+
+def test_completion_after_retest_or_summer_training():
+    """Promoted after the re-test, or after the summer training: completed too."""
+    results = dict(SIX_GOOD, TOAN="3.0", NGHETHUAT="CĐ")
+    assert not tt22.completes_lower_secondary(tt22.promotion("CĐ", "T", 0).promoted, 9)
+    retested = tt22.after_retest(results, {"TOAN": "6.0", "NGHETHUAT": "Đ"}, "T", 0)
+    assert tt22.completes_lower_secondary(retested.promoted, 9)
+    trained = tt22.promotion("K", "Đ", 0)  # conduct re-assessed at Đạt after the training
+    assert tt22.completes_lower_secondary(trained.promoted, "09")
+    kept_back = tt22.after_retest(results, {"TOAN": "3.0", "NGHETHUAT": "CĐ"}, "T", 0)
+    assert not tt22.completes_lower_secondary(kept_back.promoted, 9)
+
+
+def test_completes_lower_secondary_refuses_a_grade_that_is_no_number():
+    with pytest.raises(InvalidValueError, match="not a grade number"):
+        tt22.completes_lower_secondary(True, "9A")
