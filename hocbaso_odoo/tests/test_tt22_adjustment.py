@@ -4,7 +4,7 @@ of lower secondary school confirmed in grade 9."""
 from unittest.mock import patch
 
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import HocbasoCase
 
@@ -25,6 +25,26 @@ class Tt22Case(HocbasoCase):
                                           ("level_id", "=", self.level_lower.id)]).id,
             "semester1": s1, "semester2": s2, "teacher_id": self.gvbm_math.id,
         }) for code in MORE_SUBJECTS]})
+
+    @classmethod
+    def _grade_records(cls):
+        """{grade: a draft record} of a grade-9 and a grade-8 class."""
+        env, ref = cls.env, cls.env.ref
+        records = {}
+        for number, personal_id in ((9, "001210000091"), (8, "001211000081")):
+            klass = env["hocbaso.class"].create({
+                "name": f"{number}A1", "company_id": cls.school.id,
+                "school_year_id": cls.year.id, "grade_id": ref(f"hocbaso_odoo.grade_0{number}").id,
+                "homeroom_teacher_id": cls.gvcn.id})
+            env["hocbaso.teaching.assignment"].create([
+                {"class_id": klass.id, "subject_id": subject.id, "teacher_id": cls.gvbm_math.id}
+                for subject in (cls.subj_math, cls.subj_lit, cls.subj_pe)])
+            env["hocbaso.student"].create({
+                "name": f"Học sinh lớp {number}", "personal_id": personal_id, "sex": "1",
+                "student_code": f"HS09{number}", "company_id": cls.school.id,
+                "class_id": klass.id})
+            records[number] = klass._generate_records()
+        return records
 
     def _fill(self, record, math=("8.5", "9.0"), lit=("8.0", "8.5"), **more):
         self.fill_secondary(record, math=math, lit=lit)
@@ -129,21 +149,7 @@ class TestLowerSecondaryCompletion(Tt22Case):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        env, ref = cls.env, cls.env.ref
-        cls.records_by_grade = {}
-        for number, personal_id in ((9, "001210000091"), (8, "001211000081")):
-            klass = env["hocbaso.class"].create({
-                "name": f"{number}A1", "company_id": cls.school.id,
-                "school_year_id": cls.year.id, "grade_id": ref(f"hocbaso_odoo.grade_0{number}").id,
-                "homeroom_teacher_id": cls.gvcn.id})
-            env["hocbaso.teaching.assignment"].create([
-                {"class_id": klass.id, "subject_id": subject.id, "teacher_id": cls.gvbm_math.id}
-                for subject in (cls.subj_math, cls.subj_lit, cls.subj_pe)])
-            env["hocbaso.student"].create({
-                "name": f"Học sinh lớp {number}", "personal_id": personal_id, "sex": "1",
-                "student_code": f"HS09{number}", "company_id": cls.school.id,
-                "class_id": klass.id})
-            cls.records_by_grade[number] = klass._generate_records()
+        cls.records_by_grade = cls._grade_records()
 
     def _html(self, record):
         html, _kind = self.env["ir.actions.report"]._render_qweb_html(REPORT, record.ids)
@@ -197,3 +203,18 @@ class TestLowerSecondaryCompletion(Tt22Case):
         record.with_user(self.gvcn).action_lock()
         with self.assertRaisesRegex(UserError, "Unlock the results first"):
             record.write({"completed_lower_secondary": False})
+
+
+@tagged("post_install", "-at_install")
+class TestTt22ResultsTour(Tt22Case, HttpCase):
+    """The homeroom teacher reads both on the record in the browser, in both languages."""
+
+    def test_homeroom_teacher_reads_adjustment_and_completion(self):
+        self.load_vietnamese()
+        record = self._fill(self._grade_records()[9], math=("8.0", "3.0"))
+        record.with_user(self.gvcn).action_lock()
+        self.assertTrue(record.learning_adjustment_note and record.completed_lower_secondary)
+        for lang in ("vi_VN", "en_US"):
+            self.gvcn.lang = lang
+            self.start_tour(f"/odoo/action-hocbaso_odoo.hocbaso_record_action/{record.id}",
+                            "hocbaso_tt22_results", login="gvcn", timeout=120)
