@@ -50,8 +50,18 @@ class HocbasoProgress(models.Model):
         """
 
     def _where(self):
-        # the live version of each record: a superseded or revoked one is not progress
-        return "r.active AND r.state NOT IN ('revoked', 'superseded')"
+        # the live version of each record (a superseded or revoked one is not progress), of
+        # the grades the school rolled out that year (hocbaso.rollout; none listed: all)
+        return """r.active AND r.state NOT IN ('revoked', 'superseded')
+            AND (NOT EXISTS (SELECT 1 FROM hocbaso_rollout ro
+                              WHERE ro.company_id = r.company_id
+                                AND ro.school_year_id = r.school_year_id)
+                 OR EXISTS (SELECT 1 FROM hocbaso_rollout ro
+                              JOIN hocbaso_grade_hocbaso_rollout_rel rel
+                                ON rel.hocbaso_rollout_id = ro.id
+                             WHERE ro.company_id = r.company_id
+                               AND ro.school_year_id = r.school_year_id
+                               AND rel.hocbaso_grade_id = r.grade_id))"""
 
     @api.model
     def init(self):

@@ -34,6 +34,15 @@ class TestProgress(HocbasoCase):
         self.assertTrue(Progress.search([("record_id.student_id", "=", foreign.id)]))
         # the other school's records are not in this principal's progress
         self.assertFalse(Progress.search([("company_id", "=", self.other_school.id)]))
+        # a grade left out of the year's rollout leaves the progress figures too
+        rollout = self.env["hocbaso.rollout"].create({
+            "company_id": self.school.id, "school_year_id": self.year.id,
+            "grade_ids": [(6, 0, self.env.ref("hocbaso_odoo.grade_09").ids)]})
+        self.env.flush_all()
+        self.assertFalse(Progress.search([("class_id", "=", self.klass.id)]))
+        rollout.grade_ids = [(4, self.klass.grade_id.id)]
+        self.env.flush_all()
+        self.assertEqual(Progress.search_count([("class_id", "=", self.klass.id)]), 3)
 
     def test_record_versions_are_not_added_up(self):
         [group] = self.env["hocbaso.record"].read_group(
