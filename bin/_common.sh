@@ -107,3 +107,22 @@ setup_all() {
     prepare_venv
     mkdir -p "$VAR_DIR"
 }
+
+# Odoo can exit 0 although a test failed or a test module did not import: read the log.
+check_odoo_log() {  # $1 = exit code, $2 = log, $3... = test classes that must have run
+    local code="$1" log="$2" problems summary cls
+    shift 2
+    # an untranslatable _() call (no env in reach) is an error too: the user would read English
+    problems="$(grep -E '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) |no translation language detected' "$log" || true)"
+    summary="$(grep -E 'odoo.tests.result: ' "$log" | tail -n 1 || true)"
+    if [ "$code" -ne 0 ] || [ -n "$problems" ]; then
+        tail -n 80 "$log" >&2
+        say "Odoo install/test log: $log"
+        die "Odoo exited with $code or logged errors:
+$problems"
+    fi
+    for cls in "$@"; do
+        grep -q "Starting $cls" "$log" || die "the Odoo test class $cls did not run (see $log)"
+    done
+    say "Odoo install with --test-enable: ${summary:-no summary line}"
+}
