@@ -345,7 +345,7 @@ class DistrictBuilder:
                                                                     QUALITY_FIELDS)
 
         self.demo = demo
-        self.rating_fields = [name for name, _label in COMPETENCY_FIELDS + QUALITY_FIELDS]
+        self.rating_fields = list(COMPETENCY_FIELDS + QUALITY_FIELDS)
         self.certs = certs
         self.rnd = random.Random(seed)
         self.person_serial = 0

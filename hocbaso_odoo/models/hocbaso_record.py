@@ -1,10 +1,7 @@
 import collections
 import uuid
 
-from markupsafe import escape
-
 from odoo import api, fields, models, _
-from odoo.tools.mail import generate_tracking_message_id
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 
@@ -63,25 +60,15 @@ TT22_RESULT = [("T", "T – Good"), ("K", "K – Fair"), ("Đ", "Đ – Passed")
 TT27_YEAR_LEVEL = [("HTXS", "Completed excellently"), ("HTT", "Completed well"),
                    ("HT", "Completed"), ("CHT", "Not completed")]
 
-COMPETENCY_FIELDS = [
-    ("nangluctuhoc", "Self-control and self-study"),
-    ("nanglucgiaotiep", "Communication and cooperation"),
-    ("nanglucgiaiquyet", "Problem solving and creativity"),
-    ("nanglucngonngu", "Language"),
-    ("nangluctinhtoan", "Numeracy"),
-    ("nangluckhoahoc", "Science"),
-    ("nangluccongnghe", "Technology"),
-    ("nangluctinhoc", "Informatics"),
-    ("nanglucthammi", "Aesthetics"),
-    ("nanglucthechat", "Physical"),
-]
-QUALITY_FIELDS = [
-    ("phamchatyeunuoc", "Patriotism"),
-    ("phamchatnhanai", "Kindness"),
-    ("phamchatchamchi", "Diligence"),
-    ("phamchattrungthuc", "Honesty"),
-    ("phamchattrachnhiem", "Responsibility"),
-]
+# TT27 competencies and qualities: one rating field each, declared on the record below.
+COMPETENCY_FIELDS = (
+    "nangluctuhoc", "nanglucgiaotiep", "nanglucgiaiquyet", "nanglucngonngu", "nangluctinhtoan",
+    "nangluckhoahoc", "nangluccongnghe", "nangluctinhoc", "nanglucthammi", "nanglucthechat",
+)
+QUALITY_FIELDS = (
+    "phamchatyeunuoc", "phamchatnhanai", "phamchatchamchi", "phamchattrungthuc",
+    "phamchattrachnhiem",
+)
 
 # Fields that go into the signed document; frozen after the first signature.
 RECORD_CONTENT_FIELDS = frozenset(
@@ -97,8 +84,7 @@ RECORD_CONTENT_FIELDS = frozenset(
         "summer_training_note", "absences", "promotion_text", "competition_results",
         "completed_lower_secondary",
     }
-    | {name for name, _label in COMPETENCY_FIELDS}
-    | {name for name, _label in QUALITY_FIELDS}
+    | set(COMPETENCY_FIELDS) | set(QUALITY_FIELDS)
 )
 
 
@@ -198,9 +184,26 @@ class HocbasoRecord(models.Model):
     revoked_on = fields.Datetime(string="Revoked On", readonly=True, copy=False)
     active = fields.Boolean(default=True)
 
-    for _fname, _label in COMPETENCY_FIELDS + QUALITY_FIELDS:
-        locals()[_fname] = fields.Selection(TT27_RATING, string=_label, tracking=True)
-    del _fname, _label
+    # TT27 ratings (T/Đ/C) of the competencies and qualities, named as in COMPETENCY_FIELDS
+    # and QUALITY_FIELDS
+    nangluctuhoc = fields.Selection(TT27_RATING, string="Self-control and self-study",
+                                    tracking=True)
+    nanglucgiaotiep = fields.Selection(TT27_RATING, string="Communication and cooperation",
+                                       tracking=True)
+    nanglucgiaiquyet = fields.Selection(TT27_RATING, string="Problem solving and creativity",
+                                        tracking=True)
+    nanglucngonngu = fields.Selection(TT27_RATING, string="Language", tracking=True)
+    nangluctinhtoan = fields.Selection(TT27_RATING, string="Numeracy", tracking=True)
+    nangluckhoahoc = fields.Selection(TT27_RATING, string="Science", tracking=True)
+    nangluccongnghe = fields.Selection(TT27_RATING, string="Technology", tracking=True)
+    nangluctinhoc = fields.Selection(TT27_RATING, string="Informatics", tracking=True)
+    nanglucthammi = fields.Selection(TT27_RATING, string="Aesthetics", tracking=True)
+    nanglucthechat = fields.Selection(TT27_RATING, string="Physical", tracking=True)
+    phamchatyeunuoc = fields.Selection(TT27_RATING, string="Patriotism", tracking=True)
+    phamchatnhanai = fields.Selection(TT27_RATING, string="Kindness", tracking=True)
+    phamchatchamchi = fields.Selection(TT27_RATING, string="Diligence", tracking=True)
+    phamchattrungthuc = fields.Selection(TT27_RATING, string="Honesty", tracking=True)
+    phamchattrachnhiem = fields.Selection(TT27_RATING, string="Responsibility", tracking=True)
 
     _sql_constraints = [
         ("uuid_version_unique", "UNIQUE(record_uuid, version)",
@@ -339,25 +342,25 @@ class HocbasoRecord(models.Model):
         if not self.env.su and not self.env.user.has_group(TRANSITION_GROUPS[target]):
             raise AccessError(_("You are not allowed to move a record to %(target)s.",
                                 target=self._state_label(target)))
-        check = getattr(self, f"_check_ready_for_{target}", None)
-        if check:
-            check()
+        self._check_ready_for(target)
 
     def _state_label(self, state):
         env = self.env(context=dict(self.env.context, lang=self._hocbaso_reader_lang()))
         return dict(self._fields["state"]._description_selection(env)).get(state, state)
 
-    def _check_ready_for_locked(self):
-        missing = self._missing_results()
-        if missing:
-            raise UserError(_("The record of %(student)s is incomplete: %(missing)s.",
-                              student=self.student_id.name, missing=", ".join(missing)))
-
-    def _check_ready_for_gvbm_signed(self):
-        unsigned = self.line_ids.filtered(lambda line: not line.gvbm_signed)
-        if unsigned:
-            raise UserError(_("Subject teachers have not signed yet: %(subjects)s.",
-                              subjects=", ".join(unsigned.mapped("subject_id.name"))))
+    def _check_ready_for(self, target):
+        """What the record must hold before it moves to ``target``. The hook the sign addon
+        extends with the signature each step needs."""
+        if target == "locked":
+            missing = self._missing_results()
+            if missing:
+                raise UserError(_("The record of %(student)s is incomplete: %(missing)s.",
+                                  student=self.student_id.name, missing=", ".join(missing)))
+        elif target == "gvbm_signed":
+            unsigned = self.line_ids.filtered(lambda line: not line.gvbm_signed)
+            if unsigned:
+                raise UserError(_("Subject teachers have not signed yet: %(subjects)s.",
+                                  subjects=", ".join(unsigned.mapped("subject_id.name"))))
 
     def _missing_results(self):
         """Names of required results still empty (disabled students not rated are exempt)."""
@@ -409,39 +412,29 @@ class HocbasoRecord(models.Model):
 
     def _log_note_batch(self, body, tracked_before=None, author=None):
         """One internal note per record (no notification), with the tracked values changed
-        since ``tracked_before``; all notes in one create. The callers checked access."""
+        since ``tracked_before``, through mail.thread's batch log: one message create for the
+        whole class, then one create of all their tracking values. The callers checked
+        access."""
         if not self:
             return
         tracked_before = tracked_before or {}
         names = sorted({name for values in tracked_before.values() for name in values})
         columns = self.fields_get(names, attributes=("string", "type", "selection",
                                                       "currency_field")) if names else {}
-        author_id, email_from = self._message_compute_author(
-            author.partner_id.id if author else None, None, raise_on_email=False)
-        base = {
-            "author_id": author_id, "email_from": email_from, "model": self._name,
-            "record_alias_domain_id": False, "record_company_id": False, "record_name": False,
-            "message_type": "notification", "is_internal": True,
-            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-            "email_add_signature": False,
-            "message_id": generate_tracking_message_id("message-notify"),
-            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False],
-            "body": escape(body),
-        }
-        values_list, tracking_list = [], []
-        for record in self:
-            tracking = []
-            if record.id in tracked_before:
-                _changes, tracking = record._mail_track(columns, tracked_before[record.id])
-            if body or tracking:
-                values_list.append(dict(base, res_id=record.id))
-                tracking_list.append([command[2] for command in tracking])
-        messages = self.sudo()._message_create(values_list)
-        # the tracking values of all notes in one create (nested commands would create them
-        # note by note)
+        tracking = {}
+        for record in self.filtered(lambda r: r.id in tracked_before):
+            _changes, commands = record._mail_track(columns, tracked_before[record.id])
+            if commands:
+                tracking[record.id] = [command[2] for command in commands]
+        noted = self if body else self.filtered(lambda r: r.id in tracking)
+        if not noted:
+            return
+        messages = noted._message_log_batch(
+            {record.id: body for record in noted},
+            author_id=author.partner_id.id if author else None)
         self.env["mail.tracking.value"].sudo().create([
             dict(values, mail_message_id=message.id)
-            for message, tracking in zip(messages, tracking_list) for values in tracking])
+            for message in messages for values in tracking.get(message.res_id, ())])
 
     def action_lock(self):
         undated = self.filtered(lambda record: not record.issue_date)

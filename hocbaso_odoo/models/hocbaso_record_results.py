@@ -67,8 +67,8 @@ class HocbasoRecord(models.Model):
         """TT27 results computed from the levels and ratings (None while some are missing)."""
         levels = {line.subject_code: line.level for line in self.line_ids if line.level}
         tests = {line.subject_code: line.test_score for line in self.line_ids if line.test_score}
-        ratings = {name: self[name] for name, _l in COMPETENCY_FIELDS if self[name]}
-        qualities = {name: self[name] for name, _l in QUALITY_FIELDS if self[name]}
+        ratings = {name: self[name] for name in COMPETENCY_FIELDS if self[name]}
+        qualities = {name: self[name] for name in QUALITY_FIELDS if self[name]}
         if len(levels) < len(self.line_ids) or len(ratings) < len(COMPETENCY_FIELDS) \
                 or len(qualities) < len(QUALITY_FIELDS):
             return
@@ -189,7 +189,7 @@ class HocbasoRecord(models.Model):
         for the parent's page (the fields' own labels: no second list of them)."""
         self.ensure_one()
         ratings = []
-        for name, _label in QUALITY_FIELDS + COMPETENCY_FIELDS:
+        for name in QUALITY_FIELDS + COMPETENCY_FIELDS:
             field = self._fields[name]
             labels = dict(field._description_selection(self.env))
             if self[name]:

@@ -203,7 +203,7 @@ class TestExtractImport(HocbasoCase, HttpCase):
 
     def test_a_primary_class_of_a_past_year(self):
         klass = self.primary_class()
-        ratings = [name.upper() for name, _label in COMPETENCY_FIELDS + QUALITY_FIELDS]
+        ratings = [name.upper() for name in COMPETENCY_FIELDS + QUALITY_FIELDS]
         rows = [["[SODINHDANH]", "[TEPBANQUET]", "[TV]", "[TV:KTDK]", "[TOAN]", "[TOAN:KTDK]",
                  "[DAODUC]", "[XEPLOAI]", "[NXETNANGLUCCHUNG]", "[NXETNANGLUCDACTHU]",
                  "[NXETGVCN]"] + ratings,

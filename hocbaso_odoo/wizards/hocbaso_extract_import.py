@@ -159,7 +159,7 @@ class HocbasoExtractImport(models.TransientModel):
         needs before it can be locked; labelled as the record's fields), then the year."""
         Record = self.env["hocbaso.record"]
         columns = []
-        for name, _label in COMPETENCY_FIELDS + QUALITY_FIELDS:
+        for name in COMPETENCY_FIELDS + QUALITY_FIELDS:
             kind = validation.COMPETENCY if name.startswith("nangluc") else validation.QUALITY
             columns.append(Column(name.upper(), Record._fields[name]._description_string(self.env),
                                   "rating", choices=validation.allowed_levels(kind),
