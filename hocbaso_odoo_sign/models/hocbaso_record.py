@@ -24,6 +24,9 @@ ROLE_FROM_STATE = {X.ROLE_GVBM: "locked", X.ROLE_GVCN: "gvbm_signed", X.ROLE_CBQ
                    X.ROLE_ISSUER: "leader_signed"}
 ROLE_TO_STATE = {X.ROLE_GVCN: "gvcn_signed", X.ROLE_CBQL: "leader_signed",
                  X.ROLE_ISSUER: "issued"}
+# the signature the document must carry before the record enters each signed state
+SIGNATURE_FOR_STATE = {"gvbm_signed": X.ROLE_GVBM,
+                       **{state: role for role, state in ROLE_TO_STATE.items()}}
 STATE_ROLE = {state: role for role, state in ROLE_FROM_STATE.items()}
 
 
@@ -402,33 +405,12 @@ class HocbasoRecord(models.Model):
                 "carry that signature. Sign it with the Sign button.",
                 record=self.display_name, role=self._role_label(role)))
 
-    def _check_ready_for_gvbm_signed(self):
-        super()._check_ready_for_gvbm_signed()
-        self._require_signature(X.ROLE_GVBM)
-
-    def _check_ready_for_gvcn_signed(self):
-        check = getattr(super(), "_check_ready_for_gvcn_signed", None)
-        if check:
-            check()
-        self._require_signature(X.ROLE_GVCN)
-
-    def _check_ready_for_leader_signed(self):
-        check = getattr(super(), "_check_ready_for_leader_signed", None)
-        if check:
-            check()
-        self._require_signature(X.ROLE_CBQL)
-
-    def _check_ready_for_issued(self):
-        check = getattr(super(), "_check_ready_for_issued", None)
-        if check:
-            check()
-        self._require_signature(X.ROLE_ISSUER)
-
-    def _check_ready_for_revoked(self):
-        check = getattr(super(), "_check_ready_for_revoked", None)
-        if check:
-            check()
-        if self._signatures_enforced() and not self.revocation_statement:
+    def _check_ready_for(self, target):
+        super()._check_ready_for(target)
+        role = SIGNATURE_FOR_STATE.get(target)
+        if role:
+            self._require_signature(role)
+        if target == "revoked" and self._signatures_enforced() and not self.revocation_statement:
             raise UserError(_(
                 "%(record)s can be revoked only with a revocation statement signed by the "
                 "issuer: use Revoke (signed).", record=self.display_name))
