@@ -19,5 +19,6 @@ from . import hocbaso_record_my_work
 from . import res_users
 from . import hocbaso_record_transfer
 from . import hocbaso_access_log
+from . import hocbaso_verify_throttle
 from . import hocbaso_record_package
 from . import ir_attachment

@@ -1,10 +1,8 @@
-"""Who looked at or took away a record: the access log, and the public verification throttle."""
-
-import hashlib
-from datetime import timedelta
+"""Who looked at or took away a record: the access log."""
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import hmac
 
 ACCESS_ACTIONS = [
     ("view", "Viewed"),
@@ -21,8 +19,7 @@ def hash_ip(env, ip):
     """A keyed hash of a client IP: the log can count and group visitors without keeping IPs."""
     if not ip:
         return ""
-    secret = env["ir.config_parameter"].sudo().get_param("database.secret", "")
-    return hashlib.sha256(f"{secret}:{ip}".encode()).hexdigest()[:16]
+    return hmac(env(su=True), "hocbaso-access-log-ip", ip)[:16]
 
 
 class HocbasoAccessLog(models.Model):
@@ -79,36 +76,6 @@ class HocbasoAccessLog(models.Model):
         if not vals_list and student:
             vals_list.append(dict(base, student_id=student.id, company_id=student.sudo().company_id.id))
         return self.sudo().create(vals_list) if vals_list else self.browse()
-
-
-class HocbasoVerifyThrottle(models.Model):
-    """Counts public verifications per client (IP hash) and minute, to answer 429 when abused."""
-
-    _name = "hocbaso.verify.throttle"
-    _description = "Public Verification Rate Limit"
-    _log_access = False
-
-    key = fields.Char(required=True, index=True)  # IP hash
-    minute = fields.Datetime(required=True, index=True)
-    count = fields.Integer(default=0)
-
-    _sql_constraints = [("key_minute_unique", "UNIQUE(key, minute)", "One counter per client and minute.")]
-
-    @api.model
-    def _hit(self, ip, limit):
-        """Count one verification for ``ip``; False when the client is over ``limit`` this minute."""
-        key = hash_ip(self.env, ip or "unknown")
-        minute = fields.Datetime.now().replace(second=0, microsecond=0)
-        self.env.cr.execute(
-            """INSERT INTO hocbaso_verify_throttle (key, minute, count) VALUES (%s, %s, 1)
-               ON CONFLICT (key, minute) DO UPDATE SET count = hocbaso_verify_throttle.count + 1
-               RETURNING count""",
-            (key, minute))
-        count = self.env.cr.fetchone()[0]
-        if count == 1:  # once per new minute and client: forget counters older than an hour
-            self.env.cr.execute("DELETE FROM hocbaso_verify_throttle WHERE minute < %s",
-                                (minute - timedelta(hours=1),))
-        return count <= limit
 
 
 class HocbasoRecord(models.Model):
