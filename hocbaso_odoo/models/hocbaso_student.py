@@ -23,7 +23,7 @@ class HocbasoStudent(models.Model):
     _order = "name"
     _check_company_auto = True
 
-    name = fields.Char(string="Full Name", required=True, tracking=True, help="hovaten")
+    name = fields.Char(string="Full Name", required=True, tracking=True)  # <hovaten> in the XML
     personal_id = fields.Char(
         string="Personal ID Number", tracking=True,
         help="sodinhdanh: the 12-digit personal identification number (CCCD). A student "
@@ -37,9 +37,9 @@ class HocbasoStudent(models.Model):
     id_document_number = fields.Char(string="Document Number", tracking=True)
     lifelong_code = fields.Char(
         string="Lifelong Learning Code", tracking=True,
-        help="Mã học tập suốt đời, where the learner has one; carried in the record.")
-    student_code = fields.Char(string="Student Code", size=20, help="mahocsinh")
-    register_no = fields.Char(string="Register Number", help="sosodangbo")
+        help="The learner's lifelong learning code, where they have one; carried in the record.")
+    student_code = fields.Char(size=20)  # <mahocsinh> in the XML
+    register_no = fields.Char(string="Register Number")  # <sosodangbo> in the XML
     sex = fields.Selection(SEX_SELECTION, required=True, default="0")
     birth_date = fields.Char(
         string="Date of Birth", help="YYYY-MM-DD, or YYYY-MM / YYYY when only part is known."
@@ -47,16 +47,16 @@ class HocbasoStudent(models.Model):
     birth_place = fields.Char(string="Place of Birth")
     birth_place_commune_code = fields.Char(string="Birth Commune Code", size=5)
     birth_place_province_code = fields.Char(string="Birth Province Code", size=2)
-    home_town = fields.Char(string="Home Town")
-    home_town_commune_code = fields.Char(string="Home Town Commune Code", size=5)
-    home_town_province_code = fields.Char(string="Home Town Province Code", size=2)
-    current_address = fields.Char(string="Current Address")
-    current_commune_code = fields.Char(string="Current Commune Code", size=5)
-    current_province_code = fields.Char(string="Current Province Code", size=2)
-    ethnicity_code = fields.Char(string="Ethnicity Code", size=3, default="01",
+    home_town = fields.Char()
+    home_town_commune_code = fields.Char(size=5)
+    home_town_province_code = fields.Char(size=2)
+    current_address = fields.Char()
+    current_commune_code = fields.Char(size=5)
+    current_province_code = fields.Char(size=2)
+    ethnicity_code = fields.Char(size=3, default="01",
                                  help="dantoc, 01 = Kinh")
-    nationality_code = fields.Char(string="Nationality Code", size=2, default="VN")
-    policy_group = fields.Char(string="Policy Group", help="doituongchinhsach")
+    nationality_code = fields.Char(size=2, default="VN")
+    policy_group = fields.Char()  # <doituongchinhsach> in the XML
     disability_not_assessed = fields.Boolean(
         string="Disability: Not Rated",
         help="cokhuyettatkhongdanhgia: ratings become optional for this student.",
@@ -68,8 +68,12 @@ class HocbasoStudent(models.Model):
     guardian_name = fields.Char(string="Guardian's Name")
     guardian_job = fields.Char(string="Guardian's Occupation")
     guardian_user_ids = fields.Many2many(
-        "res.users", "hocbaso_student_guardian_rel", "student_id", "user_id",
-        string="Parent Portal Users", help="Parents or guardians who may read this student's records.",
+        "res.users",
+        "hocbaso_student_guardian_rel",
+        "student_id",
+        "user_id",
+        string="Parent Portal Users",
+        help="Parents or guardians who may read this student's records.",
     )
     user_id = fields.Many2one("res.users", string="Student Portal User")
     company_id = fields.Many2one(

@@ -13,10 +13,10 @@ class HocbasoSubject(models.Model):
     _description = "Subject"
     _order = "level_id, sequence, code"
 
-    code = fields.Char(string="Subject Code", required=True, size=10, help="mamonhoc")
+    code = fields.Char(string="Subject Code", required=True, size=10)  # <mamonhoc> in the XML
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
-    level_id = fields.Many2one("hocbaso.school.level", string="Level", required=True)
+    level_id = fields.Many2one("hocbaso.school.level", required=True)
     grade_ids = fields.Many2many("hocbaso.grade", string="Grades")
     assessment = fields.Selection(
         [

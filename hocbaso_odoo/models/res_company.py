@@ -24,8 +24,8 @@ class ResCompany(models.Model):
         "hocbaso.school.level", string="School Levels", help="Levels taught (macaphoc 01–05)."
     )
     hocbaso_issue_place = fields.Char(
-        string="Place of Issue", help="diadanhphathanh printed on issued records, e.g. 'Hà Nội'."
-    )
+        string="Place of Issue",
+        help="The place printed before the date on issued records (the city or province).")
     hocbaso_xml_profile = fields.Selection(
         [("hocbaso-1.0", "hocbaso-1.0"), ("hocbaso-1.1", "hocbaso-1.1")],
         string="XML Profile",
