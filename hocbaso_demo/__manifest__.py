@@ -8,6 +8,4 @@
     "website": "https://example.invalid/hocbaso-odoo",
     "license": "LGPL-3",
     "depends": ["hocbaso_odoo_sign"],
-    "application": False,
-    "installable": True,
 }

@@ -17,5 +17,4 @@
         "views/hocbaso_views.xml",
     ],
     "auto_install": True,
-    "installable": True,
 }

@@ -25,5 +25,4 @@
         "views/hocbaso_sign_menus.xml",
         "views/res_company_views.xml",
     ],
-    "installable": True,
 }

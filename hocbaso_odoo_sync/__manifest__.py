@@ -19,5 +19,4 @@
         "views/hocbaso_sync_menus.xml",
         "report/hocbaso_progress_views.xml",
     ],
-    "installable": True,
 }

@@ -32,7 +32,9 @@ def test_vietnamese_translation_complete(addon):
 
 
 def test_library_messages_listed_for_translation():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_lib_messages.py"), "--check"])
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_lib_messages.py"), "--check"]
+    )
     assert result.returncode == 0, "run tools/gen_lib_messages.py and update vi.po"
 
 
@@ -41,9 +43,14 @@ def test_library_messages_translated():
     users read Vietnamese; lib_message falls back to the English template without it)."""
     import polib
 
-    translated = {entry.msgid for entry in polib.pofile(str(ROOT / "hocbaso_odoo" / "i18n" / "vi.po"))
-                  if entry.msgstr and not entry.obsolete}
-    tree = ast.parse((ROOT / "hocbaso_odoo" / "tools" / "lib_messages.py").read_text(encoding="utf-8"))
+    translated = {
+        entry.msgid
+        for entry in polib.pofile(str(ROOT / "hocbaso_odoo" / "i18n" / "vi.po"))
+        if entry.msgstr and not entry.obsolete
+    }
+    tree = ast.parse(
+        (ROOT / "hocbaso_odoo" / "tools" / "lib_messages.py").read_text(encoding="utf-8")
+    )
     listed = [node.args[0].value for node in ast.walk(tree) if isinstance(node, ast.Call)
               and getattr(node.func, "id", "") == "_lt"]
     assert len(listed) > 100
@@ -64,8 +71,12 @@ def test_no_odoo_import_in_plain_package():
 
 
 def test_subject_data_generated_from_catalogue():
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_subject_data.py"), "--check"])
-    assert result.returncode == 0, "run tools/gen_subject_data.py after changing hocbaso/subjects.py"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "gen_subject_data.py"), "--check"]
+    )
+    assert result.returncode == 0, (
+        "run tools/gen_subject_data.py after changing hocbaso/subjects.py"
+    )
 
 
 def test_sample_documents_current_and_valid():

@@ -176,7 +176,11 @@ def check(path):
     problems = []
     entries = parse(path, problems)
     for entry in entries:
-        where = "%s:%d: %r" % (path, entry.line, entry.msgid[:60] + ("…" if len(entry.msgid) > 60 else ""))
+        where = "%s:%d: %r" % (
+            path,
+            entry.line,
+            entry.msgid[:60] + ("…" if len(entry.msgid) > 60 else ""),
+        )
         if "fuzzy" in entry.flags:
             problems.append("%s: marked fuzzy" % where)
         if entry.msgid_plural is None:
@@ -185,8 +189,15 @@ def check(path):
             if not entry.msgstr_plural:
                 pairs = [(entry.msgid_plural, "")]
             else:
-                pairs = [(entry.msgid if n == 0 and len(entry.msgstr_plural) > 1 else entry.msgid_plural,
-                          text) for n, text in sorted(entry.msgstr_plural.items())]
+                pairs = [
+                    (
+                        entry.msgid
+                        if n == 0 and len(entry.msgstr_plural) > 1
+                        else entry.msgid_plural,
+                        text,
+                    )
+                    for n, text in sorted(entry.msgstr_plural.items())
+                ]
         if any(not translation for _source, translation in pairs):
             problems.append("%s: not translated" % where)
             continue
@@ -206,7 +217,10 @@ def main(argv):
             print(problem)
         if problems:
             failed = True
-            print("%s: %d problem(s) in %d entries" % (path, len(problems), len(entries)), file=sys.stderr)
+            print(
+                "%s: %d problem(s) in %d entries" % (path, len(problems), len(entries)),
+                file=sys.stderr,
+            )
         else:
             print("%s: OK, %d entries translated" % (path, len(entries)), file=sys.stderr)
     return 1 if failed else 0

@@ -30,14 +30,14 @@ class HocbasoAccessLog(models.Model):
     _order = "access_time desc, id desc"
     _check_company_auto = True
 
-    record_id = fields.Many2one("hocbaso.record", string="Record", ondelete="restrict", index=True,
+    record_id = fields.Many2one("hocbaso.record", ondelete="restrict", index=True,
                                 readonly=True)
     transfer_id = fields.Many2one("hocbaso.record.transfer", string="Imported Record",
                                   ondelete="restrict", index=True, readonly=True)
-    student_id = fields.Many2one("hocbaso.student", string="Student", readonly=True, index=True)
+    student_id = fields.Many2one("hocbaso.student", readonly=True, index=True)
     company_id = fields.Many2one("res.company", string="School", required=True, readonly=True,
                                  index=True, default=lambda self: self.env.company)
-    user_id = fields.Many2one("res.users", string="User", readonly=True,
+    user_id = fields.Many2one("res.users", readonly=True,
                               help="Empty for a visitor of the public verification page.")
     is_public = fields.Boolean(string="Public Visitor", readonly=True)
     ip_hash = fields.Char(string="Visitor (IP hash)", readonly=True,
@@ -47,16 +47,19 @@ class HocbasoAccessLog(models.Model):
                                   default=fields.Datetime.now, index=True)
     detail = fields.Char(readonly=True)
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
+        # no write at all, whoever asks: a log line is evidence
         raise UserError(_("The access log cannot be changed."))
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise UserError(_("The access log is kept with the records and cannot be deleted."))
 
     @api.model
     def _log(self, action, records=None, transfers=None, student=None, detail=None, ip=None,
              public=None):
-        """Write log lines (as superuser: whoever may act on a record is logged, not checked here)."""
+        """Write log lines, as superuser: whoever may act on a record is logged, not checked
+        here."""
         user = self.env.user
         if public is None:
             public = user._is_public()
@@ -74,14 +77,16 @@ class HocbasoAccessLog(models.Model):
                                   student_id=transfer.student_id.id,
                                   company_id=transfer.company_id.id))
         if not vals_list and student:
-            vals_list.append(dict(base, student_id=student.id, company_id=student.sudo().company_id.id))
+            vals_list.append(
+                dict(base, student_id=student.id, company_id=student.sudo().company_id.id)
+            )
         return self.sudo().create(vals_list) if vals_list else self.browse()
 
 
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
 
-    access_log_ids = fields.One2many("hocbaso.access.log", "record_id", string="Access Log")
+    access_log_ids = fields.One2many("hocbaso.access.log", "record_id")
     access_log_count = fields.Integer(compute="_compute_access_log_count",
                                       groups="hocbaso_odoo.group_school_admin")
 

@@ -13,11 +13,11 @@ class HocbasoClass(models.Model):
     company_id = fields.Many2one(
         "res.company", string="School", required=True, default=lambda self: self.env.company
     )
-    school_year_id = fields.Many2one("hocbaso.school.year", string="School Year", required=True)
-    grade_id = fields.Many2one("hocbaso.grade", string="Grade", required=True)
+    school_year_id = fields.Many2one("hocbaso.school.year", required=True)
+    grade_id = fields.Many2one("hocbaso.grade", required=True)
     level_id = fields.Many2one(related="grade_id.level_id", store=True)
     homeroom_teacher_id = fields.Many2one(
-        "res.users", string="Homeroom Teacher", tracking=True, check_company=True, index=True,
+        "res.users", tracking=True, check_company=True, index=True,
         domain=lambda self: self.env["res.users"]._hocbaso_staff_domain(
             "hocbaso_odoo.group_homeroom_teacher"),
     )
@@ -47,7 +47,9 @@ class HocbasoClass(models.Model):
     def _compute_display_name(self):
         for klass in self:
             klass.display_name = (
-                f"{klass.name} ({klass.school_year_id.name})" if klass.school_year_id else klass.name
+                f"{klass.name} ({klass.school_year_id.name})"
+                if klass.school_year_id
+                else klass.name
             )
 
     @api.constrains("homeroom_teacher_id", "company_id")

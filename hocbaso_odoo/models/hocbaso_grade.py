@@ -12,6 +12,6 @@ class HocbasoGrade(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     number = fields.Integer(required=True, help="Grade as a number, 1 to 12.")
-    level_id = fields.Many2one("hocbaso.school.level", string="Level", required=True)
+    level_id = fields.Many2one("hocbaso.school.level", required=True)
 
     _sql_constraints = [("code_unique", "UNIQUE(code)", "This grade code already exists.")]

@@ -107,9 +107,9 @@ class HocbasoRecord(models.Model):
         help="madinhdanhhocba: the same for every version of this record.",
     )
     # a version number, not a quantity: group totals must not add it up
-    version = fields.Integer(string="Version", required=True, default=1, readonly=True,
+    version = fields.Integer(required=True, default=1, readonly=True,
                              copy=False, aggregator=None)
-    previous_version_id = fields.Many2one("hocbaso.record", string="Previous Version",
+    previous_version_id = fields.Many2one("hocbaso.record", 
                                           readonly=True, copy=False)
     next_version_id = fields.Many2one("hocbaso.record", string="Corrected Version",
                                       compute="_compute_next_version")
@@ -118,12 +118,12 @@ class HocbasoRecord(models.Model):
                              group_expand="_expand_states")
     company_id = fields.Many2one("res.company", string="School", required=True,
                                  default=lambda self: self.env.company, index=True)
-    student_id = fields.Many2one("hocbaso.student", string="Student", required=True,
+    student_id = fields.Many2one("hocbaso.student", required=True,
                                  check_company=True, index=True, tracking=True)
     personal_id = fields.Char(related="student_id.personal_id", string="Personal ID")
-    class_id = fields.Many2one("hocbaso.class", string="Class", required=True, check_company=True,
+    class_id = fields.Many2one("hocbaso.class", required=True, check_company=True,
                                index=True)
-    school_year_id = fields.Many2one("hocbaso.school.year", string="School Year", required=True,
+    school_year_id = fields.Many2one("hocbaso.school.year", required=True,
                                      index=True)
     grade_id = fields.Many2one(related="class_id.grade_id", store=True)
     level_id = fields.Many2one(related="class_id.level_id", store=True)
@@ -131,16 +131,19 @@ class HocbasoRecord(models.Model):
         [("TT27", "TT27/2020 (primary)"), ("TT22", "TT22/2021 (secondary)")],
         compute="_compute_circular", store=True,
     )
-    is_extract = fields.Boolean(string="Digitised from Paper", help="trichluc")
-    issue_date = fields.Date(string="Date of Issue", tracking=True,
-                             help="ngaykyphathanh, printed on the record; fixed when results are locked.")
+    is_extract = fields.Boolean(string="Digitised from Paper")  # <trichluc> in the XML
+    issue_date = fields.Date(
+        string="Date of Issue",
+        tracking=True,
+        help="ngaykyphathanh, printed on the record; fixed when results are locked.",
+    )
     issue_place = fields.Char(string="Place of Issue",
                               default=lambda self: self.env.company.hocbaso_issue_place)
-    homeroom_teacher_id = fields.Many2one("res.users", string="Homeroom Teacher",
+    homeroom_teacher_id = fields.Many2one("res.users", 
                                           check_company=True, tracking=True)
     leader_id = fields.Many2one("res.users", string="Signing Leader", check_company=True,
                                 tracking=True, help="Principal or vice-principal who signs.")
-    leader_title = fields.Char(string="Leader's Title", help="chucvugiamhieu")
+    leader_title = fields.Char(string="Leader's Title")  # <chucvugiamhieu> in the XML
     homeroom_comment = fields.Text(string="Homeroom Teacher's Comment", tracking=True)
     line_ids = fields.One2many("hocbaso.record.line", "record_id", string="Subjects")
     certificate_ids = fields.One2many("hocbaso.record.certificate", "record_id",
@@ -153,7 +156,7 @@ class HocbasoRecord(models.Model):
     specific_competency_comment = fields.Text(string="Comment on Specific Competencies",
                                               tracking=True)
     year_level = fields.Selection(TT27_YEAR_LEVEL, string="Year Result", tracking=True)
-    award = fields.Char(string="Award", tracking=True)
+    award = fields.Char(tracking=True)
     special_award = fields.Char(string="Ad-hoc Award", tracking=True)
     completed_class = fields.Boolean(string="Completed the Class Programme", tracking=True)
     completed_primary = fields.Boolean(string="Completed Primary School", tracking=True)
@@ -173,15 +176,15 @@ class HocbasoRecord(models.Model):
                                           tracking=True)
     learning_reassessed = fields.Selection(TT22_RESULT, string="Learning after Re-test",
                                            tracking=True)
-    summer_training_note = fields.Text(string="Summer Training Note", tracking=True)
+    summer_training_note = fields.Text(tracking=True)
     absences = fields.Integer(string="Absences (half-days)", tracking=True)
-    promoted = fields.Boolean(string="Promoted", tracking=True)
+    promoted = fields.Boolean(tracking=True)
     promotion_text = fields.Char(string="Promotion Note", tracking=True)
-    competition_results = fields.Text(string="Competition Results", tracking=True)
+    competition_results = fields.Text(tracking=True)
     # revocation
     revoke_reason = fields.Text(string="Reason for Revocation", readonly=True, copy=False,
                                 tracking=True)
-    revoked_on = fields.Datetime(string="Revoked On", readonly=True, copy=False)
+    revoked_on = fields.Datetime(readonly=True, copy=False)
     active = fields.Boolean(default=True)
 
     # TT27 ratings (T/Đ/C) of the competencies and qualities, named as in COMPETENCY_FIELDS
@@ -221,7 +224,9 @@ class HocbasoRecord(models.Model):
     def _compute_name(self):
         for record in self:
             version = f" v{record.version}" if record.version > 1 else ""
-            record.name = f"{record.student_id.name or ''} – {record.school_year_id.name or ''}{version}"
+            record.name = (
+                f"{record.student_id.name or ''} – {record.school_year_id.name or ''}{version}"
+            )
 
     @api.depends("level_id.circular")
     def _compute_circular(self):
@@ -265,8 +270,13 @@ class HocbasoRecord(models.Model):
     def _check_class_year(self):
         for record in self:
             if record.class_id.school_year_id != record.school_year_id:
-                raise ValidationError(_("The class %(klass)s does not belong to school year %(year)s.",
-                                        klass=record.class_id.name, year=record.school_year_id.name))
+                raise ValidationError(
+                    _(
+                        "The class %(klass)s does not belong to school year %(year)s.",
+                        klass=record.class_id.name,
+                        year=record.school_year_id.name,
+                    )
+                )
 
     @api.constrains("weight_kg", "height_cm")
     def _check_body_measures(self):
@@ -321,13 +331,13 @@ class HocbasoRecord(models.Model):
                     record._check_state_transition(vals["state"])
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_only_drafts(self):
         for record in self:
             if record.state != "draft" or record._is_signed():
                 raise UserError(_(
                     "Only draft records can be deleted. Signed records are kept for good; "
                     "revoke them instead."))
-        return super().unlink()
 
     # --- state machine -------------------------------------------------------------------
     def _check_state_transition(self, target):
@@ -487,7 +497,9 @@ class HocbasoRecord(models.Model):
             raise UserError(_("A corrected version of this record already exists."))
         if not self.env.user.has_group("hocbaso_odoo.group_homeroom_teacher"):
             raise AccessError(_("Only the homeroom teacher or the school can start a correction."))
-        latest = self.search([("record_uuid", "=", self.record_uuid)], order="version desc", limit=1)
+        latest = self.search(
+            [("record_uuid", "=", self.record_uuid)], order="version desc", limit=1
+        )
         with workflow(self.env):
             new = self._copy_as_correction(latest)
         new.message_post(body=_("Correction of version %(version)s.", version=self.version))

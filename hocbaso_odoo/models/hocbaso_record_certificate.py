@@ -26,7 +26,7 @@ class HocbasoRecordCertificate(models.Model):
             raise UserError(_("Certificates of a locked or signed record cannot be changed."))
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_unless_frozen(self):
         if any(c.record_id._is_content_frozen() for c in self):
             raise UserError(_("Certificates of a locked or signed record cannot be removed."))
-        return super().unlink()

@@ -55,7 +55,8 @@ class HocbasoRecord(models.Model):
 
     def _compute_xml_filename(self):
         for record in self:
-            record.xml_filename = f"hocba_{record.personal_id or record.id}_{record.school_year_id.name}_v{record.version}.xml"
+            record.xml_filename = (f"hocba_{record.personal_id or record.id}_"
+                                   f"{record.school_year_id.name}_v{record.version}.xml")
 
     # --- Odoo record -> plain data ---------------------------------------------------------
     def _to_record_data(self):
@@ -72,13 +73,16 @@ class HocbasoRecord(models.Model):
             is_extract=self.is_extract,
             circular=self.circular,
             school_year=self.school_year_id.name,
-            created_date=fields.Date.to_string(fields.Date.to_date(self.create_date)) if self.create_date else "",
+            created_date=fields.Date.to_string(fields.Date.to_date(self.create_date))
+            if self.create_date
+            else "",
             issue_place=_s(self.issue_place),
             issue_date=fields.Date.to_string(self.issue_date) if self.issue_date else "",
             school=rec.SchoolInfo(
                 department_code=_s(company.hocbaso_department_code),
                 department_name=_s(company.hocbaso_department_name),
-                code=_s(company.hocbaso_school_code), name=company.name,
+                code=_s(company.hocbaso_school_code),
+                name=company.name,
                 commune_code=_s(company.hocbaso_commune_code),
                 commune_name=_s(company.hocbaso_commune_name),
                 province_code=_s(company.hocbaso_province_code),
@@ -87,24 +91,37 @@ class HocbasoRecord(models.Model):
                 level_code=self.level_id.code or "",
             ),
             student=rec.StudentInfo(
-                register_no=_s(student.register_no), full_name=student.name,
+                register_no=_s(student.register_no),
+                full_name=student.name,
                 personal_id=_s(student.personal_id),
                 # the document identifies only a student without a personal ID
                 id_document_type="" if student.personal_id else _s(student.id_document_type),
                 id_document_number="" if student.personal_id else _s(student.id_document_number),
-                lifelong_code=_s(student.lifelong_code), student_code=_s(student.student_code),
-                sex=int(student.sex or 0), birth_date=_s(student.birth_date),
-                birth_place=rec.Address(_s(student.birth_place), _s(student.birth_place_commune_code),
-                                        _s(student.birth_place_province_code)),
-                home_town=rec.Address(_s(student.home_town), _s(student.home_town_commune_code),
-                                      _s(student.home_town_province_code)),
-                current_address=rec.Address(_s(student.current_address),
-                                            _s(student.current_commune_code),
-                                            _s(student.current_province_code)),
-                ethnicity_code=_s(student.ethnicity_code), nationality_code=_s(student.nationality_code),
+                lifelong_code=_s(student.lifelong_code),
+                student_code=_s(student.student_code),
+                sex=int(student.sex or 0),
+                birth_date=_s(student.birth_date),
+                birth_place=rec.Address(
+                    _s(student.birth_place),
+                    _s(student.birth_place_commune_code),
+                    _s(student.birth_place_province_code),
+                ),
+                home_town=rec.Address(
+                    _s(student.home_town),
+                    _s(student.home_town_commune_code),
+                    _s(student.home_town_province_code),
+                ),
+                current_address=rec.Address(
+                    _s(student.current_address),
+                    _s(student.current_commune_code),
+                    _s(student.current_province_code),
+                ),
+                ethnicity_code=_s(student.ethnicity_code),
+                nationality_code=_s(student.nationality_code),
                 policy_group=_s(student.policy_group),
                 disability_not_assessed=student.disability_not_assessed,
-                father_name=_s(student.father_name), mother_name=_s(student.mother_name),
+                father_name=_s(student.father_name),
+                mother_name=_s(student.mother_name),
                 guardian_name=_s(student.guardian_name),
                 father_job=_s(student.father_job) if self.circular == "TT22" else "",
                 mother_job=_s(student.mother_job) if self.circular == "TT22" else "",
@@ -116,11 +133,18 @@ class HocbasoRecord(models.Model):
             leader=self._person(self.leader_id, self.leader_title),
             homeroom_comment=_s(self.homeroom_comment),
             subjects=[self._subject_data(line, subject_names) for line in self.line_ids],
-            history=[rec.StudyHistory(
-                school_year=h.school_year, class_name=_s(h.class_name), school_name=_s(h.school_name),
-                province_name=_s(h.province_name),
-                transfer_in_date=fields.Date.to_string(h.transfer_in_date) if h.transfer_in_date else "",
-            ) for h in student.history_ids],
+            history=[
+                rec.StudyHistory(
+                    school_year=h.school_year,
+                    class_name=_s(h.class_name),
+                    school_name=_s(h.school_name),
+                    province_name=_s(h.province_name),
+                    transfer_in_date=fields.Date.to_string(h.transfer_in_date)
+                    if h.transfer_in_date
+                    else "",
+                )
+                for h in student.history_ids
+            ],
         )
         if self.circular == "TT27":
             data.primary = rec.PrimaryResult(
@@ -231,8 +255,12 @@ class HocbasoRecord(models.Model):
             attachment = self.env["ir.attachment"].create({
                 "name": self.xml_filename, "raw": xml, "mimetype": "application/xml",
                 "res_model": self._name, "res_id": self.id})
-            return {"type": "ir.actions.act_url", "url": f"/web/content/{attachment.id}?download=true"}
+            return {
+                "type": "ir.actions.act_url",
+                "url": f"/web/content/{attachment.id}?download=true",
+            }
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/xml_document/{self.xml_filename}?download=true",
+            "url": f"/web/content/{self._name}/{self.id}/xml_document/{self.xml_filename}"
+                   "?download=true",
         }

@@ -14,7 +14,7 @@ class HocbasoRollout(models.Model):
 
     company_id = fields.Many2one("res.company", string="School", required=True,
                                  default=lambda self: self.env.company, index=True)
-    school_year_id = fields.Many2one("hocbaso.school.year", string="School Year", required=True)
+    school_year_id = fields.Many2one("hocbaso.school.year", required=True)
     grade_ids = fields.Many2many(
         "hocbaso.grade", string="Grades with Digital Records",
         help="Only these grades get digital records this year. A school year without a "

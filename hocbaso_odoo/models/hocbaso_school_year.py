@@ -12,7 +12,9 @@ class HocbasoSchoolYear(models.Model):
     _description = "School Year"
     _order = "name desc"
 
-    name = fields.Char(string="School Year", required=True, size=9, help="YYYY-YYYY, e.g. 2024-2025")
+    name = fields.Char(
+        string="School Year", required=True, size=9, help="YYYY-YYYY, e.g. 2024-2025"
+    )
     date_start = fields.Date(string="Start Date")
     date_end = fields.Date(string="End Date")
     active = fields.Boolean(default=True)

@@ -14,8 +14,10 @@ class HocbasoStudyHistory(models.Model):
     _order = "school_year"
 
     student_id = fields.Many2one("hocbaso.student", required=True, ondelete="cascade")
-    company_id = fields.Many2one(related="student_id.company_id", store=True, string="Current School")
-    school_year = fields.Char(string="School Year", required=True, size=9)
+    company_id = fields.Many2one(
+        related="student_id.company_id", store=True, string="Current School"
+    )
+    school_year = fields.Char(required=True, size=9)
     class_name = fields.Char(string="Class", size=10)
     school_name = fields.Char(string="School")
     province_name = fields.Char(string="Province")

@@ -10,10 +10,10 @@ class HocbasoTeachingAssignment(models.Model):
     _order = "class_id, subject_id"
     _check_company_auto = True
 
-    class_id = fields.Many2one("hocbaso.class", string="Class", required=True, ondelete="cascade",
+    class_id = fields.Many2one("hocbaso.class", required=True, ondelete="cascade",
                                check_company=True)
     company_id = fields.Many2one(related="class_id.company_id", store=True)
-    subject_id = fields.Many2one("hocbaso.subject", string="Subject", required=True)
+    subject_id = fields.Many2one("hocbaso.subject", required=True)
     # indexed: the subject teachers' record rules look their classes up by teacher
     teacher_id = fields.Many2one(
         "res.users", string="Subject Teacher", required=True, check_company=True, index=True,

@@ -18,11 +18,14 @@ class HocbasoVerifyThrottle(models.Model):
     minute = fields.Datetime(required=True, index=True)
     count = fields.Integer(default=0)
 
-    _sql_constraints = [("key_minute_unique", "UNIQUE(key, minute)", "One counter per client and minute.")]
+    _sql_constraints = [
+        ("key_minute_unique", "UNIQUE(key, minute)", "One counter per client and minute.")
+    ]
 
     @api.model
     def _hit(self, ip, limit):
-        """Count one verification for ``ip``; False when the client is over ``limit`` this minute."""
+        """Count one verification for ``ip``; False when the client is over ``limit`` this
+        minute."""
         key = hash_ip(self.env, ip or "unknown")
         minute = fields.Datetime.now().replace(second=0, microsecond=0)
         self.env.cr.execute(

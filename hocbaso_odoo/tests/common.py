@@ -52,30 +52,63 @@ class HocbasoCase(TransactionCase):
         cls.school_admin = user("school_admin", [g + "group_school_admin"])
         cls.inspector = user("inspector", [g + "group_inspector"])
         cls.other_school_admin = user("other_admin", [g + "group_school_admin"], cls.other_school)
-        cls.parent = new_test_user(env, login="parent", groups="base.group_portal", name="Phụ huynh",
-                                   company_id=cls.school.id, company_ids=[(6, 0, [cls.school.id])])
+        cls.parent = new_test_user(
+            env,
+            login="parent",
+            groups="base.group_portal",
+            name="Phụ huynh",
+            company_id=cls.school.id,
+            company_ids=[(6, 0, [cls.school.id])],
+        )
         cls.other_parent = new_test_user(env, login="other_parent", groups="base.group_portal",
                                          name="Phụ huynh khác", company_id=cls.school.id,
                                          company_ids=[(6, 0, [cls.school.id])])
 
         Subject = env["hocbaso.subject"]
-        cls.subj_math = Subject.search([("code", "=", "TOAN"), ("level_id", "=", cls.level_lower.id)])
-        cls.subj_lit = Subject.search([("code", "=", "NGUVAN"), ("level_id", "=", cls.level_lower.id)])
+        cls.subj_math = Subject.search(
+            [("code", "=", "TOAN"), ("level_id", "=", cls.level_lower.id)]
+        )
+        cls.subj_lit = Subject.search(
+            [("code", "=", "NGUVAN"), ("level_id", "=", cls.level_lower.id)]
+        )
         cls.subj_pe = Subject.search([("code", "=", "GDTC"), ("level_id", "=", cls.level_lower.id)])
         cls.klass = env["hocbaso.class"].create({
             "name": "6A1", "company_id": cls.school.id, "school_year_id": cls.year.id,
             "grade_id": ref("hocbaso_odoo.grade_06").id, "homeroom_teacher_id": cls.gvcn.id,
         })
-        cls.other_class = env["hocbaso.class"].create({
-            "name": "6A2", "company_id": cls.school.id, "school_year_id": cls.year.id,
-            "grade_id": ref("hocbaso_odoo.grade_06").id, "homeroom_teacher_id": cls.gvcn_other_class.id,
-        })
-        env["hocbaso.teaching.assignment"].create([
-            {"class_id": cls.klass.id, "subject_id": cls.subj_math.id, "teacher_id": cls.gvbm_math.id},
-            {"class_id": cls.klass.id, "subject_id": cls.subj_lit.id, "teacher_id": cls.gvbm_lit.id},
-            {"class_id": cls.klass.id, "subject_id": cls.subj_pe.id, "teacher_id": cls.gvbm_lit.id},
-            {"class_id": cls.other_class.id, "subject_id": cls.subj_lit.id, "teacher_id": cls.gvbm_lit.id},
-        ])
+        cls.other_class = env["hocbaso.class"].create(
+            {
+                "name": "6A2",
+                "company_id": cls.school.id,
+                "school_year_id": cls.year.id,
+                "grade_id": ref("hocbaso_odoo.grade_06").id,
+                "homeroom_teacher_id": cls.gvcn_other_class.id,
+            }
+        )
+        env["hocbaso.teaching.assignment"].create(
+            [
+                {
+                    "class_id": cls.klass.id,
+                    "subject_id": cls.subj_math.id,
+                    "teacher_id": cls.gvbm_math.id,
+                },
+                {
+                    "class_id": cls.klass.id,
+                    "subject_id": cls.subj_lit.id,
+                    "teacher_id": cls.gvbm_lit.id,
+                },
+                {
+                    "class_id": cls.klass.id,
+                    "subject_id": cls.subj_pe.id,
+                    "teacher_id": cls.gvbm_lit.id,
+                },
+                {
+                    "class_id": cls.other_class.id,
+                    "subject_id": cls.subj_lit.id,
+                    "teacher_id": cls.gvbm_lit.id,
+                },
+            ]
+        )
         Student = env["hocbaso.student"]
         cls.student = Student.create({
             "name": "Nguyễn Văn An", "personal_id": "001213000001", "sex": "1",
@@ -88,10 +121,16 @@ class HocbasoCase(TransactionCase):
             "birth_date": "2013", "company_id": cls.school.id, "class_id": cls.klass.id,
             "student_code": "HS0002", "birth_place": "Hà Nội", "current_address": "Ba Đình, Hà Nội",
         })
-        cls.student_other_class = Student.create({
-            "name": "Lê Minh Châu", "personal_id": "001213000003", "sex": "1", "student_code": "HS0003",
-            "company_id": cls.school.id, "class_id": cls.other_class.id,
-        })
+        cls.student_other_class = Student.create(
+            {
+                "name": "Lê Minh Châu",
+                "personal_id": "001213000003",
+                "sex": "1",
+                "student_code": "HS0003",
+                "company_id": cls.school.id,
+                "class_id": cls.other_class.id,
+            }
+        )
         cls.records = cls.klass._generate_records()
         cls.record = cls.records.filtered(lambda r: r.student_id == cls.student)
         cls.other_class_record = cls.other_class._generate_records()

@@ -22,7 +22,11 @@ class TestAccessLog(HocbasoCase):
 
     def test_public_access_keeps_only_an_ip_hash(self):
         public = self.env.ref("base.public_user")
-        line = self.record.with_user(public).sudo()._log_access("verify", ip="203.0.113.7", public=True)
+        line = (
+            self.record.with_user(public)
+            .sudo()
+            ._log_access("verify", ip="203.0.113.7", public=True)
+        )
         self.assertTrue(line.is_public)
         self.assertFalse(line.user_id)
         self.assertTrue(line.ip_hash)
@@ -40,8 +44,12 @@ class TestAccessLog(HocbasoCase):
     def test_admin_only_and_per_school(self):
         self.record._log_access("view")
         Log = self.env["hocbaso.access.log"]
-        self.assertEqual(len(Log.with_user(self.school_admin).search([("record_id", "=", self.record.id)])), 1)
-        self.assertFalse(Log.with_user(self.other_school_admin).search([("record_id", "=", self.record.id)]))
+        self.assertEqual(
+            len(Log.with_user(self.school_admin).search([("record_id", "=", self.record.id)])), 1
+        )
+        self.assertFalse(
+            Log.with_user(self.other_school_admin).search([("record_id", "=", self.record.id)])
+        )
         for user in (self.gvcn, self.issuer, self.parent):
             with self.assertRaises(AccessError):
                 Log.with_user(user).search([])
@@ -49,7 +57,9 @@ class TestAccessLog(HocbasoCase):
             Log.with_user(self.school_admin).create({"action": "view", "record_id": self.record.id})
         record = self.record.with_user(self.school_admin)
         self.assertEqual(record.access_log_count, 1)
-        self.assertEqual(record.action_view_access_log()["domain"], [("record_id", "=", self.record.id)])
+        self.assertEqual(
+            record.action_view_access_log()["domain"], [("record_id", "=", self.record.id)]
+        )
 
     def test_throttle_counts_per_client(self):
         Throttle = self.env["hocbaso.verify.throttle"]

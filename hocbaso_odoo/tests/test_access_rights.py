@@ -12,7 +12,7 @@ class TestAccessRights(HocbasoCase):
         return self.env[model].with_user(user).search([])
 
     def _line(self, code, record=None):
-        return (record or self.record).line_ids.filtered(lambda l: l.subject_code == code)
+        return (record or self.record).line_ids.filtered(lambda line: line.subject_code == code)
 
     def test_subject_teacher_edits_only_own_subject(self):
         math = self._line("TOAN").with_user(self.gvbm_math)
@@ -67,8 +67,13 @@ class TestAccessRights(HocbasoCase):
             self.env["hocbaso.subject"].with_user(self.principal).create({
                 "code": "X", "name": "X", "level_id": self.level_lower.id})
         with self.assertRaises(AccessError):
-            self.env["hocbaso.teaching.assignment"].with_user(self.gvcn).create({
-                "class_id": self.klass.id, "subject_id": self.subj_pe.id, "teacher_id": self.gvcn.id})
+            self.env["hocbaso.teaching.assignment"].with_user(self.gvcn).create(
+                {
+                    "class_id": self.klass.id,
+                    "subject_id": self.subj_pe.id,
+                    "teacher_id": self.gvcn.id,
+                }
+            )
         subject = self.env["hocbaso.subject"].with_user(self.school_admin).create({
             "code": "NN2", "name": "Second language", "level_id": self.level_lower.id})
         self.assertTrue(subject)

@@ -31,11 +31,16 @@ class TestBadInput(HocbasoCase):
 
     def test_duplicate_personal_id_refused(self):
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-            self.env["hocbaso.student"].create({
-                "name": "Bản sao", "personal_id": self.student.personal_id, "company_id": self.school.id})
+            self.env["hocbaso.student"].create(
+                {
+                    "name": "Bản sao",
+                    "personal_id": self.student.personal_id,
+                    "company_id": self.school.id,
+                }
+            )
 
     def test_out_of_range_scores_refused(self):
-        line = self.record.line_ids.filtered(lambda l: l.subject_code == "TOAN")
+        line = self.record.line_ids.filtered(lambda item: item.subject_code == "TOAN")
         for bad in ("10.5", "-1", "7.25", "abc", "11"):
             with self.subTest(score=bad), self.assertRaises(ValidationError):
                 with self.env.cr.savepoint():
@@ -46,10 +51,10 @@ class TestBadInput(HocbasoCase):
         self.assertEqual(line.semester1, "7.5", "a decimal comma is accepted and normalised")
 
     def test_level_code_not_allowed_for_subject(self):
-        pe = self.record.line_ids.filtered(lambda l: l.subject_code == "GDTC")
+        pe = self.record.line_ids.filtered(lambda line: line.subject_code == "GDTC")
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             pe.write({"semester2": "8.0"})  # GDTC is assessed Đ/CĐ only
-        math = self.record.line_ids.filtered(lambda l: l.subject_code == "TOAN")
+        math = self.record.line_ids.filtered(lambda line: line.subject_code == "TOAN")
         with self.assertRaises(ValidationError), self.env.cr.savepoint():
             math.write({"semester2": "Đ"})  # Toán takes a score
 
@@ -64,14 +69,22 @@ class TestBadInput(HocbasoCase):
 
     def test_bad_partial_birth_date_refused(self):
         for bad in ("2013-13", "2013-02-30", "13/09/2013", "201"):
-            with self.subTest(date=bad), self.assertRaises(ValidationError), self.env.cr.savepoint():
+            with (
+                self.subTest(date=bad),
+                self.assertRaises(ValidationError),
+                self.env.cr.savepoint(),
+            ):
                 self.student.write({"birth_date": bad})
         self.student.write({"birth_date": "2013-09-02"})
         self.assertEqual(self.student.birth_date, "2013-09-02")
 
     def test_bad_school_year_refused(self):
         for bad in ("2024-2026", "2024", "24-25"):
-            with self.subTest(year=bad), self.assertRaises(ValidationError), self.env.cr.savepoint():
+            with (
+                self.subTest(year=bad),
+                self.assertRaises(ValidationError),
+                self.env.cr.savepoint(),
+            ):
                 self.env["hocbaso.school.year"].create({"name": bad})
 
     def test_absences_out_of_range_refused(self):
@@ -80,9 +93,15 @@ class TestBadInput(HocbasoCase):
             self.record.flush_recordset()
 
     def test_primary_test_score_must_be_whole(self):
-        primary_class = self.env["hocbaso.class"].create({
-            "name": "1A", "company_id": self.school.id, "school_year_id": self.year.id,
-            "grade_id": self.env.ref("hocbaso_odoo.grade_01").id, "homeroom_teacher_id": self.gvcn.id})
+        primary_class = self.env["hocbaso.class"].create(
+            {
+                "name": "1A",
+                "company_id": self.school.id,
+                "school_year_id": self.year.id,
+                "grade_id": self.env.ref("hocbaso_odoo.grade_01").id,
+                "homeroom_teacher_id": self.gvcn.id,
+            }
+        )
         tv = self.env["hocbaso.subject"].search(
             [("code", "=", "TV"), ("level_id", "=", self.level_primary.id)])
         self.env["hocbaso.teaching.assignment"].create(
@@ -94,7 +113,11 @@ class TestBadInput(HocbasoCase):
         self.assertEqual(record.circular, "TT27")
         line = record.line_ids
         for bad in ("9.5", "11", "A"):
-            with self.subTest(score=bad), self.assertRaises(ValidationError), self.env.cr.savepoint():
+            with (
+                self.subTest(score=bad),
+                self.assertRaises(ValidationError),
+                self.env.cr.savepoint(),
+            ):
                 line.write({"test_score": bad})
         line.write({"test_score": "M", "level": "M"})
         self.assertEqual(line.test_score, "M")
@@ -102,5 +125,7 @@ class TestBadInput(HocbasoCase):
     def test_lock_incomplete_record_refused(self):
         with self.assertRaises(UserError) as caught:
             self.record.with_user(self.gvcn).action_lock()
-        self.assertIn(self.subj_math.name, str(caught.exception), "the message names what is missing")
+        self.assertIn(
+            self.subj_math.name, str(caught.exception), "the message names what is missing"
+        )
         self.assertEqual(self.record.state, "draft")

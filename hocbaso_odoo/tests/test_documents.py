@@ -43,11 +43,20 @@ class TestDocuments(HocbasoCase):
             {"class_id": cls.primary_class.id, "subject_id": ref("hocbaso_odoo.subject_02_toan").id,
              "teacher_id": cls.gvbm_math.id},
         ])
-        cls.pupil = env["hocbaso.student"].create({
-            "name": "Phạm Thu Hà", "personal_id": "001316000004", "sex": "2", "birth_date": "2016-03-15",
-            "company_id": cls.school.id, "class_id": cls.primary_class.id, "student_code": "HS0004",
-            "birth_place": "Hà Nội", "father_name": "Phạm Văn Long", "mother_name": "Đỗ Thị Lan",
-        })
+        cls.pupil = env["hocbaso.student"].create(
+            {
+                "name": "Phạm Thu Hà",
+                "personal_id": "001316000004",
+                "sex": "2",
+                "birth_date": "2016-03-15",
+                "company_id": cls.school.id,
+                "class_id": cls.primary_class.id,
+                "student_code": "HS0004",
+                "birth_place": "Hà Nội",
+                "father_name": "Phạm Văn Long",
+                "mother_name": "Đỗ Thị Lan",
+            }
+        )
         cls.primary = cls.primary_class._generate_records()
         for line in cls.primary.line_ids:
             line.write({"level": "T", "test_score": "9", "comment": "Tiến bộ rõ rệt"})
@@ -113,11 +122,25 @@ class TestDocuments(HocbasoCase):
         self.assertEqual(self.primary.circular, "TT27")
         self.assertTrue(self._pdf(self.primary).startswith(b"%PDF"))
         html = self._html(self.primary)
-        for label in ("HỌC BẠ – TIỂU HỌC", "Mức đạt được", "Điểm KTĐK", "Nhận xét",
-                      "Những phẩm chất chủ yếu", "Năng lực chung", "Năng lực đặc thù", "Yêu nước",
-                      "Trách nhiệm", "Tự chủ và tự học", "Hoàn thành tốt", "Học sinh xuất sắc",
-                      "Hoàn thành chương trình lớp học", "Chiều cao", "Tiếng Việt", "Ngoan, lễ phép",
-                      "Giáo viên chủ nhiệm"):
+        for label in (
+            "HỌC BẠ – TIỂU HỌC",
+            "Mức đạt được",
+            "Điểm KTĐK",
+            "Nhận xét",
+            "Những phẩm chất chủ yếu",
+            "Năng lực chung",
+            "Năng lực đặc thù",
+            "Yêu nước",
+            "Trách nhiệm",
+            "Tự chủ và tự học",
+            "Hoàn thành tốt",
+            "Học sinh xuất sắc",
+            "Hoàn thành chương trình lớp học",
+            "Chiều cao",
+            "Tiếng Việt",
+            "Ngoan, lễ phép",
+            "Giáo viên chủ nhiệm",
+        ):
             self.assertIn(label, html)
         self.assertIn("PHẠM THU HÀ", html)
         self.assertIn("15/03/2016", html)
@@ -223,13 +246,15 @@ class TestDocuments(HocbasoCase):
             self._check_package(package, record)
         self.assertTrue(wizard.export_filename.startswith("hocba_export_6A1_2024-2025"))
         download = wizard.action_download()
-        self.assertIn(f"/web/content/hocbaso.record.export/{wizard.id}/export_file/", download["url"])
+        self.assertIn(
+            f"/web/content/hocbaso.record.export/{wizard.id}/export_file/", download["url"]
+        )
 
     def test_export_selected_lists_skipped(self):
         selection = self.record | self.primary
         action = selection.action_open_export()
         wizard = self.env["hocbaso.record.export"].with_user(self.school_admin).with_context(
-            action["context"]).create({})
+            **action["context"]).create({})
         self.assertEqual(wizard.record_ids, selection)
         wizard.action_export()
         self.assertEqual((wizard.exported_count, wizard.skipped_count), (1, 1))

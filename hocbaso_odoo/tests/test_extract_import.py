@@ -177,7 +177,7 @@ class TestExtractImport(HocbasoCase, HttpCase):
         duc = by_student[self.duc]
         results = {line.subject_code: line.year_result for line in duc.line_ids}
         self.assertEqual(results, {"TOAN": "7.5", "NGUVAN": "8.0", "GDTC": "Đ"})
-        self.assertEqual(duc.line_ids.filtered(lambda l: l.subject_code == "TOAN").teacher_id,
+        self.assertEqual(duc.line_ids.filtered(lambda line: line.subject_code == "TOAN").teacher_id,
                          self.gvbm_math)
         self.assertEqual((duc.learning_year, duc.conduct_year, duc.absences),
                          ("K", "T", 3))
@@ -397,7 +397,10 @@ class TestExtractImport(HocbasoCase, HttpCase):
             self.assertEqual(records.student_id, self.duc | self.mai, lang)
             self.assertTrue(all(records.mapped("is_extract")), lang)
             duc = records.filtered(lambda r: r.student_id == self.duc)
-            self.assertEqual(duc.line_ids.filtered(lambda l: l.subject_code == "TOAN").year_result,
-                             "7.5", lang)
+            self.assertEqual(
+                duc.line_ids.filtered(lambda line: line.subject_code == "TOAN").year_result,
+                "7.5",
+                lang,
+            )
             self.assertTrue(base64.b64decode(duc.paper_scan).startswith(b"%PDF-"), lang)
             records.unlink()  # the next language imports the same rows again

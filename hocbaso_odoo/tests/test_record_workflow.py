@@ -32,9 +32,9 @@ class TestRecordWorkflow(HocbasoCase):
     def test_lock_computes_results(self):
         self._lock()
         self.assertEqual(self.record.state, "locked")
-        math = self.record.line_ids.filtered(lambda l: l.subject_code == "TOAN")
+        math = self.record.line_ids.filtered(lambda line: line.subject_code == "TOAN")
         self.assertEqual(math.year_result, "8.2", "(7.5 + 2×8.5) / 3 = 8.17 → 8.2")
-        pe = self.record.line_ids.filtered(lambda l: l.subject_code == "GDTC")
+        pe = self.record.line_ids.filtered(lambda line: line.subject_code == "GDTC")
         self.assertEqual(pe.year_result, "Đ", "comment subjects take the semester 2 result")
         self.assertTrue(self.record.learning_year)
         self.assertTrue(self.record.issue_date, "the date of issue is fixed at lock")
@@ -77,7 +77,7 @@ class TestRecordWorkflow(HocbasoCase):
         self.fill_secondary(self.record, math=("8.5", "9.0"), lit=("8.0", "8.5"))
         self._six_more_subjects(self.record, {code: ("8.5", "8.0") for code in
                                               ("NN1", "GDCD", "LSDL", "KHTN")})
-        self.record.line_ids.filtered(lambda l: l.subject_code == "GDTC").write(
+        self.record.line_ids.filtered(lambda line: line.subject_code == "GDTC").write(
             {"semester1": "Đ", "semester2": "CĐ"})
         self.record.with_user(self.gvcn).action_lock()
         self.assertEqual(self.record.learning_s1, "T")
@@ -142,7 +142,7 @@ class TestRecordWorkflow(HocbasoCase):
         self.assertEqual(self.record.state, "draft")
 
     def test_components_give_semester_average(self):
-        math = self.record.line_ids.filtered(lambda l: l.subject_code == "TOAN")
+        math = self.record.line_ids.filtered(lambda line: line.subject_code == "TOAN")
         math.write({"s1_regular": "7 8 9", "s1_midterm": "7", "s1_final": "8"})
         # (7+8+9 + 2×7 + 3×8) / (3+5) = 62/8 = 7.75 → 7.8
         self.assertEqual(math.semester1, "7.8")
@@ -154,7 +154,9 @@ class TestRecordWorkflow(HocbasoCase):
         self.assertTrue(all(self.record.line_ids.mapped("gvbm_signed")))
         tracked = self.record.message_ids.tracking_value_ids.filtered(
             lambda t: t.field_id.name == "state")
-        self.assertTrue(tracked or self.record.message_ids, "transitions leave a trace in the chatter")
+        self.assertTrue(
+            tracked or self.record.message_ids, "transitions leave a trace in the chatter"
+        )
 
     def test_order_enforced_server_side(self):
         self._lock()
@@ -178,7 +180,7 @@ class TestRecordWorkflow(HocbasoCase):
 
     def test_signed_content_cannot_be_written_by_anyone(self):
         self._lock()
-        math = self.record.line_ids.filtered(lambda l: l.subject_code == "TOAN")
+        math = self.record.line_ids.filtered(lambda line: line.subject_code == "TOAN")
         self.record._mark_subject_signed(math)
         for env_user in (self.env.user, self.school_admin, self.gvcn):
             with self.subTest(user=env_user.login):
@@ -222,11 +224,15 @@ class TestRecordWorkflow(HocbasoCase):
         self.assertEqual(new.record_uuid, self.record.record_uuid)
         self.assertEqual(new.state, "draft")
         self.assertFalse(any(new.line_ids.mapped("gvbm_signed")), "signed again from the start")
-        self.assertEqual(new.line_ids.filtered(lambda l: l.subject_code == "TOAN").semester2, "8.5")
-        self.assertEqual(self.record.state, "issued", "the old version stays valid until the new one is issued")
+        self.assertEqual(
+            new.line_ids.filtered(lambda line: line.subject_code == "TOAN").semester2, "8.5"
+        )
+        self.assertEqual(
+            self.record.state, "issued", "the old version stays valid until the new one is issued"
+        )
         with self.assertRaises(UserError):
             self.record.with_user(self.gvcn).action_create_correction()
-        new.line_ids.filtered(lambda l: l.subject_code == "TOAN").write({"semester2": "9.0"})
+        new.line_ids.filtered(lambda line: line.subject_code == "TOAN").write({"semester2": "9.0"})
         new.with_user(self.gvcn).action_lock()
         self._sign_through(new, "issued")
         self.assertEqual(self.record.state, "superseded")
@@ -239,5 +245,5 @@ class TestRecordWorkflow(HocbasoCase):
         new = self.klass._generate_records()
         self.assertEqual(len(new), 1)
         self.assertEqual(len(new.line_ids), 3)
-        self.assertEqual(new.line_ids.filtered(lambda l: l.subject_code == "TOAN").teacher_id,
+        self.assertEqual(new.line_ids.filtered(lambda line: line.subject_code == "TOAN").teacher_id,
                          self.gvbm_math)

@@ -77,7 +77,9 @@ class TestPki:
     def signer(self, name, uid, org=""):
         if uid not in self._signers:
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-            cert = _cert(_name(name, uid, org), key, self.intermediate.subject, self._inter_key, ca=False)
+            cert = _cert(
+                _name(name, uid, org), key, self.intermediate.subject, self._inter_key, ca=False
+            )
             self._signers[uid] = KeySigner(key, cert)
         return self._signers[uid]
 
@@ -178,7 +180,9 @@ class TestTransfer(HocbasoCase):
         self._free_personal_id()
         records_before = self.env["hocbaso.record"].search_count([])
         wizard = self._import(data, "chuyen_truong.zip")
-        self.assertEqual(wizard.result_ids.mapped("status"), ["imported"], wizard.result_ids.mapped("message"))
+        self.assertEqual(
+            wizard.result_ids.mapped("status"), ["imported"], wizard.result_ids.mapped("message")
+        )
         transfer = wizard.result_ids.transfer_id
         self.assertEqual(transfer.company_id, self.other_school)
         self.assertEqual(transfer.record_uuid, self.record.record_uuid)
@@ -224,7 +228,9 @@ class TestTransfer(HocbasoCase):
         wizard = self._import(self.signed_xml, "hocba.xml")
         self.assertEqual(wizard.result_ids.status, "imported", wizard.result_ids.message)
         self.assertEqual(wizard.result_ids.transfer_id.student_id, existing)
-        self.assertEqual(self.env["hocbaso.student"].search_count([("personal_id", "=", "001213000001")]), 1)
+        self.assertEqual(
+            self.env["hocbaso.student"].search_count([("personal_id", "=", "001213000001")]), 1
+        )
 
     def test_tampered_package_refused_nothing_stored(self):
         self._free_personal_id()
@@ -239,7 +245,9 @@ class TestTransfer(HocbasoCase):
         self.assertIn("Verification failed", result.message)
         self.assertFalse(self.env["hocbaso.record.transfer"].search([]))
         self.assertFalse(self.env["hocbaso.student"].search([("personal_id", "=", "001213000001")]))
-        self.assertFalse(self.env["hocbaso.study.history"].search([("school_name", "=", self.school.name)]))
+        self.assertFalse(
+            self.env["hocbaso.study.history"].search([("school_name", "=", self.school.name)])
+        )
 
     def test_untrusted_signatures_refused(self):
         self._free_personal_id()
@@ -257,7 +265,9 @@ class TestTransfer(HocbasoCase):
 
     def test_import_needs_school_admin(self):
         Wizard = self.env["hocbaso.transfer.import"].with_user(self.school_admin)
-        wizard = Wizard.create({"upload": base64.b64encode(self.signed_xml), "upload_filename": "x.xml"})
+        wizard = Wizard.create(
+            {"upload": base64.b64encode(self.signed_xml), "upload_filename": "x.xml"}
+        )
         with self.assertRaises(UserError):
             wizard.with_user(self.issuer).action_import()
 

@@ -134,7 +134,7 @@ class TestTt22Adjustment(Tt22Case):
         record = self._fill(self.record, math=("8.0", "3.0"))
         record.action_compute_results()
         self.assertTrue(record.learning_adjustment_note)
-        record.line_ids.filtered(lambda l: l.subject_code == "TOAN").semester2 = "8.0"
+        record.line_ids.filtered(lambda line: line.subject_code == "TOAN").semester2 = "8.0"
         record.write({"learning_s2": False, "learning_year": False})
         record.action_compute_results()
         self.assertEqual((record.learning_s2, record.learning_year), ("T", "T"))

@@ -55,7 +55,7 @@ class HocbasoExtractImport(models.TransientModel):
     _name = "hocbaso.extract.import"
     _description = "Import Paper Records (Extracts)"
 
-    class_id = fields.Many2one("hocbaso.class", string="Class", required=True,
+    class_id = fields.Many2one("hocbaso.class", required=True,
                                ondelete="cascade")
     school_year_id = fields.Many2one(related="class_id.school_year_id")
     # in the wizard's row, not the filestore: they go when the wizard does

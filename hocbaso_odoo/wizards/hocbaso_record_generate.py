@@ -8,7 +8,7 @@ class HocbasoRecordGenerate(models.TransientModel):
     _name = "hocbaso.record.generate"
     _description = "Create Records for a Class"
 
-    class_id = fields.Many2one("hocbaso.class", string="Class", required=True)
+    class_id = fields.Many2one("hocbaso.class", required=True)
     issue_date = fields.Date(string="Planned Date of Issue")
     created_count = fields.Integer(readonly=True)
 

@@ -9,7 +9,7 @@ import hashlib
 import io
 import zipfile
 
-from odoo import _, api, fields, models
+from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from hocbaso import record as rec
@@ -143,12 +143,20 @@ class HocbasoTransferImport(models.TransientModel):
             data = detect_profile(xml).parse(xml)
         except HocbasoError as err:
             details = getattr(err, "errors", None) or [lib_message(self.env, err)]
-            return {"status": "refused", "message": _("The record cannot be read: %s", "; ".join(details))}
+            return {
+                "status": "refused",
+                "message": _("The record cannot be read: %s", "; ".join(details)),
+            }
         company = self.env.company
         if data.school.code and data.school.code == company.hocbaso_school_code:
             return {"status": "refused", "message": _("This record was issued by this school.")}
-        if Transfer.search_count([("record_uuid", "=", data.record_uuid), ("version", "=", data.version),
-                                  ("company_id", "=", company.id)]):
+        if Transfer.search_count(
+            [
+                ("record_uuid", "=", data.record_uuid),
+                ("version", "=", data.version),
+                ("company_id", "=", company.id),
+            ]
+        ):
             return {"status": "skipped", "message": _("Already imported.")}
         try:
             with self.env.cr.savepoint():
@@ -186,29 +194,38 @@ class HocbasoTransferImport(models.TransientModel):
         if anywhere:
             return Student.browse(anywhere.id)
         student = data.student
-        return Student.create({
-            "name": student.full_name, "personal_id": personal_id or False,
-            "id_document_type": False if personal_id else document[0],
-            "id_document_number": False if personal_id else document[1],
-            "lifelong_code": student.lifelong_code or False,
-            "student_code": student.student_code or False, "sex": str(student.sex or 0),
-            "birth_date": student.birth_date or False,
-            "birth_place": student.birth_place.text or False,
-            "home_town": student.home_town.text or False,
-            "current_address": student.current_address.text or False,
-            "ethnicity_code": student.ethnicity_code or "01",
-            "nationality_code": student.nationality_code or "VN",
-            "father_name": student.father_name or False, "mother_name": student.mother_name or False,
-            "guardian_name": student.guardian_name or False,
-            "company_id": self.env.company.id,
-        })
+        return Student.create(
+            {
+                "name": student.full_name,
+                "personal_id": personal_id or False,
+                "id_document_type": False if personal_id else document[0],
+                "id_document_number": False if personal_id else document[1],
+                "lifelong_code": student.lifelong_code or False,
+                "student_code": student.student_code or False,
+                "sex": str(student.sex or 0),
+                "birth_date": student.birth_date or False,
+                "birth_place": student.birth_place.text or False,
+                "home_town": student.home_town.text or False,
+                "current_address": student.current_address.text or False,
+                "ethnicity_code": student.ethnicity_code or "01",
+                "nationality_code": student.nationality_code or "VN",
+                "father_name": student.father_name or False,
+                "mother_name": student.mother_name or False,
+                "guardian_name": student.guardian_name or False,
+                "company_id": self.env.company.id,
+            }
+        )
 
     def _add_history(self, student, data):
         """Study history from the signed record, plus the year of the record itself."""
         History = self.env["hocbaso.study.history"]
         existing = {(h.school_year, (h.school_name or "").strip()) for h in student.history_ids}
-        lines = [(h.school_year, h.class_name, h.school_name, h.province_name) for h in data.history]
-        lines.append((data.school_year, data.class_name, data.school.name, data.school.province_name))
+        lines = [
+            (h.school_year, h.class_name, h.school_name, h.province_name) for h in data.history
+        ]
+        lines.append(
+            (data.school_year, data.class_name, data.school.name, data.school.province_name)
+        )
         today = fields.Date.context_today(self)
         for year, class_name, school_name, province in lines:
             key = (year, (school_name or "").strip())
@@ -248,4 +265,4 @@ class HocbasoTransferImportResult(models.TransientModel):
                                ("refused", "Refused")], required=True)
     message = fields.Text()
     transfer_id = fields.Many2one("hocbaso.record.transfer", string="Imported Record")
-    student_id = fields.Many2one("hocbaso.student", string="Student")
+    student_id = fields.Many2one("hocbaso.student")

@@ -50,9 +50,14 @@ class TestOpenEduCatImport(HocbasoCase):
         env = cls.env
         cls.op_math = env["op.subject"].create({"name": "Mathematics 6", "code": "MATH6"})
         cls.op_lit = env["op.subject"].create({"name": "Literature 6", "code": "LIT6"})
-        cls.course = env["op.course"].create({
-            "name": "Grade 6", "code": "G6", "hocbaso_grade_id": env.ref("hocbaso_odoo.grade_06").id,
-            "subject_ids": [(6, 0, (cls.op_math | cls.op_lit).ids)]})
+        cls.course = env["op.course"].create(
+            {
+                "name": "Grade 6",
+                "code": "G6",
+                "hocbaso_grade_id": env.ref("hocbaso_odoo.grade_06").id,
+                "subject_ids": [(6, 0, (cls.op_math | cls.op_lit).ids)],
+            }
+        )
         cls.batch = env["op.batch"].create({
             "name": "Grade 6 – class 6A9", "code": "6A9", "course_id": cls.course.id,
             "start_date": date(2024, 9, 5), "end_date": date(2025, 5, 31)})
@@ -149,7 +154,7 @@ class TestOpenEduCatImport(HocbasoCase):
         return wizard
 
     def line(self, record, subject):
-        return record.line_ids.filtered(lambda l: l.subject_id == subject)
+        return record.line_ids.filtered(lambda line: line.subject_id == subject)
 
     def test_import_is_idempotent_and_maps_marks(self):
         years_before = self.env["hocbaso.school.year"].search_count([])

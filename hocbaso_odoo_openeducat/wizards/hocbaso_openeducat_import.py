@@ -20,22 +20,22 @@ class HocbasoOpenEduCatImport(models.TransientModel):
     _name = "hocbaso.openeducat.import"
     _description = "Create School Records from OpenEduCat"
 
-    batch_id = fields.Many2one("op.batch", string="Batch", required=True)
+    batch_id = fields.Many2one("op.batch", required=True)
     course_id = fields.Many2one(related="batch_id.course_id")
     company_id = fields.Many2one(
         "res.company", string="School", required=True, default=lambda self: self.env.company,
         domain=[("hocbaso_is_school", "=", True)])
     academic_year_id = fields.Many2one(
-        "op.academic.year", string="Academic Year",
+        "op.academic.year", 
         compute="_compute_defaults", store=True, readonly=False,
         help="Gives the school year (YYYY-YYYY). When empty, the batch dates are used.")
-    class_name = fields.Char(string="Class Name", size=10, compute="_compute_defaults",
+    class_name = fields.Char(size=10, compute="_compute_defaults",
                              store=True, readonly=False)
-    grade_id = fields.Many2one("hocbaso.grade", string="Grade", compute="_compute_defaults",
+    grade_id = fields.Many2one("hocbaso.grade", compute="_compute_defaults",
                                store=True, readonly=False)
     homeroom_faculty_id = fields.Many2one("op.faculty", string="Homeroom Teacher")
     state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft")
-    class_id = fields.Many2one("hocbaso.class", string="Class", readonly=True)
+    class_id = fields.Many2one("hocbaso.class", readonly=True)
     student_created_count = fields.Integer(string="Students Created", readonly=True)
     student_updated_count = fields.Integer(string="Students Updated", readonly=True)
     record_created_count = fields.Integer(string="Records Created", readonly=True)
@@ -104,8 +104,8 @@ class HocbasoOpenEduCatImport(models.TransientModel):
         lines = self.env["op.student.course"].search([("batch_id", "=", self.batch_id.id),
                                                       ("state", "=", "running")])
         if self.academic_year_id:
-            lines = lines.filtered(lambda l: not l.academic_years_id
-                                   or l.academic_years_id == self.academic_year_id)
+            lines = lines.filtered(lambda line: not line.academic_years_id
+                                   or line.academic_years_id == self.academic_year_id)
         return lines.mapped("student_id").filtered("active").sorted("name")
 
     def _student_vals(self, op_student, personal_id, klass):
@@ -235,8 +235,13 @@ class HocbasoOpenEduCatImport(models.TransientModel):
                                          and r.target_field != "none"):
                     value, warning = row._value(self.batch_id, op_student)
                     if warning:
-                        warnings.append(_("%(student)s: %(warning)s", student=record.student_id.name,
-                                          warning=warning))
+                        warnings.append(
+                            _(
+                                "%(student)s: %(warning)s",
+                                student=record.student_id.name,
+                                warning=warning,
+                            )
+                        )
                     if value is not None:
                         vals[row.target_field] = value
                 vals = {k: v for k, v in line._normalise_vals(dict(vals)).items() if line[k] != v}
@@ -265,7 +270,9 @@ class HocbasoOpenEduCatImport(models.TransientModel):
             raise AccessError(_("Only the school administrator can create records from "
                                 "OpenEduCat."))
         if not self.company_id.hocbaso_is_school:
-            raise UserError(_("%(company)s is not set up as a school.", company=self.company_id.name))
+            raise UserError(
+                _("%(company)s is not set up as a school.", company=self.company_id.name)
+            )
         rows = self.env["hocbaso.openeducat.subject.map"]._for_batch(self.batch_id, self.company_id)
         if not rows:
             raise UserError(_("Map the OpenEduCat subjects to School Records subjects first "

@@ -61,7 +61,9 @@ class HocbasoRecord(models.Model):
 
     def _compute_revocation_filename(self):
         for record in self:
-            record.revocation_statement_filename = f"thuhoi_{record.record_uuid}_v{record.version}.xml"
+            record.revocation_statement_filename = (
+                f"thuhoi_{record.record_uuid}_v{record.version}.xml"
+            )
 
     @api.depends("state")
     def _compute_sign_role(self):
@@ -125,17 +127,17 @@ class HocbasoRecord(models.Model):
                               record=self.display_name))
         codes = [None]
         if role == X.ROLE_GVBM:
-            mine = self.line_ids.filtered(lambda l: l.teacher_id == user)
+            mine = self.line_ids.filtered(lambda line: line.teacher_id == user)
             if subject_codes:
                 wanted = set(subject_codes)
-                lines = mine.filtered(lambda l: l.subject_code in wanted)
+                lines = mine.filtered(lambda line: line.subject_code in wanted)
                 if len(lines) != len(wanted):
                     raise AccessError(_(
                         "You do not teach %(subjects)s in the record of %(student)s, so you "
                         "cannot sign for it.", student=self.student_id.name,
                         subjects=", ".join(sorted(wanted - set(lines.mapped("subject_code"))))))
             else:
-                lines = mine.filtered(lambda l: not l.gvbm_signed)
+                lines = mine.filtered(lambda line: not line.gvbm_signed)
             if not mine:
                 raise AccessError(_("You are not a subject teacher of the record of %(student)s.",
                                     student=self.student_id.name))
@@ -406,7 +408,7 @@ class HocbasoRecord(models.Model):
                 record=self.display_name, role=self._role_label(role)))
 
     def _check_ready_for(self, target):
-        super()._check_ready_for(target)
+        result = super()._check_ready_for(target)
         role = SIGNATURE_FOR_STATE.get(target)
         if role:
             self._require_signature(role)
@@ -414,6 +416,7 @@ class HocbasoRecord(models.Model):
             raise UserError(_(
                 "%(record)s can be revoked only with a revocation statement signed by the "
                 "issuer: use Revoke (signed).", record=self.display_name))
+        return result
 
     # --- revocation ----------------------------------------------------------------------
     def _revoke_signed(self, reason, signer, certificate_record):

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.hocbaso_odoo.tools import in_workflow
@@ -28,9 +28,9 @@ class HocbasoRecordSignature(models.Model):
     company_id = fields.Many2one(related="record_id.company_id", store=True)
     record_version = fields.Integer(related="record_id.version", string="Version")
     role = fields.Selection(ROLES, required=True, readonly=True)
-    subject_id = fields.Many2one("hocbaso.subject", string="Subject", readonly=True)
+    subject_id = fields.Many2one("hocbaso.subject", readonly=True)
     user_id = fields.Many2one("res.users", string="Signed By", required=True, readonly=True)
-    certificate_id = fields.Many2one("hocbaso.signing.certificate", string="Certificate",
+    certificate_id = fields.Many2one("hocbaso.signing.certificate", 
                                      readonly=True, ondelete="restrict")
     certificate_subject = fields.Char(readonly=True)
     signing_time = fields.Datetime(required=True, readonly=True)
@@ -38,8 +38,8 @@ class HocbasoRecordSignature(models.Model):
     digest = fields.Char(string="SignedInfo SHA-256", readonly=True)
     backend = fields.Selection(related="certificate_id.backend")
     # a correction before issuance takes the signature out of the document; the row stays
-    withdrawn_on = fields.Datetime(string="Withdrawn On", readonly=True)
-    withdrawn_by = fields.Many2one("res.users", string="Withdrawn By", readonly=True)
+    withdrawn_on = fields.Datetime(readonly=True)
+    withdrawn_by = fields.Many2one("res.users", readonly=True)
     withdraw_reason = fields.Text(string="Reason for Withdrawal", readonly=True)
 
     def write(self, vals):
@@ -50,5 +50,6 @@ class HocbasoRecordSignature(models.Model):
             raise UserError(_("The signature log cannot be changed."))
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise UserError(_("The signature log cannot be deleted."))

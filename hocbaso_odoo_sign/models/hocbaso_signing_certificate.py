@@ -44,7 +44,7 @@ class HocbasoSigningCertificate(models.Model):
     certificate_file = fields.Binary(string="Certificate", required=True, attachment=False,
                                      help="The certificate (.pem, .cer or .crt) without its key.")
     certificate_filename = fields.Char()
-    subject_name = fields.Char(string="Subject Name", compute="_compute_info", store=True)
+    subject_name = fields.Char(compute="_compute_info", store=True)
     subject = fields.Char(string="Certificate Subject", compute="_compute_info", store=True)
     personal_id = fields.Char(string="Personal ID", compute="_compute_info", store=True)
     tax_code = fields.Char(string="Tax Code (MST)", compute="_compute_info", store=True)
@@ -64,8 +64,10 @@ class HocbasoSigningCertificate(models.Model):
                              help="Kept encrypted by its own password; the password is asked "
                                   "at every signing.")
     p12_filename = fields.Char()
-    pkcs11_module = fields.Char(string="PKCS#11 Module",
-                                help="Path of the token driver, e.g. /usr/lib/softhsm/libsofthsm2.so")
+    pkcs11_module = fields.Char(
+        string="PKCS#11 Module",
+        help="Path of the token driver, e.g. /usr/lib/softhsm/libsofthsm2.so",
+    )
     pkcs11_token_label = fields.Char(string="Token Label")
     pkcs11_key_label = fields.Char(string="Key Label")
     remote_url = fields.Char(string="Service URL")
@@ -197,7 +199,9 @@ class HocbasoSigningCertificate(models.Model):
             if rec.backend == "pkcs12":
                 p12 = rec.sudo().p12_file
                 if not p12:
-                    raise ValidationError(_("Upload the certificate file with its key (.p12/.pfx)."))
+                    raise ValidationError(
+                        _("Upload the certificate file with its key (.p12/.pfx).")
+                    )
                 # its outer structure, readable without the password: a damaged or wrong file
                 # is refused now, not taken for a wrong password at the first signing
                 try:

@@ -115,8 +115,15 @@ class TestHostileUploads(SignCase):
                     {"name": "CA tai len", "pem": text, "company_id": self.school.id}))
                 self.assertIn("CA tai len", message)
         with self.subTest("a signer's certificate, not an authority"):
-            message = self.refusal(lambda: Ca.create({"name": "CA tai len", "company_id": self.school.id,
-                                                      "pem": self.leaf.cert_pem.decode()}))
+            message = self.refusal(
+                lambda: Ca.create(
+                    {
+                        "name": "CA tai len",
+                        "company_id": self.school.id,
+                        "pem": self.leaf.cert_pem.decode(),
+                    }
+                )
+            )
             self.assertIn("CA tai len", message)
         self.assertEqual(Ca.search_count([]), count, "nothing stored")
         self.assertTrue(Ca.create({"name": "CA tai len", "company_id": self.school.id,
@@ -148,7 +155,7 @@ class TestHostileUploads(SignCase):
         ca.write({"crl_file": base64.b64encode(crl_der)})  # its own list, as DER, is taken
         self.assertEqual(self.certs[self.gvcn].status, "valid")
 
-    # --- signing certificates ----------------------------------------------------------------------
+    # --- signing certificates --------------------------------------------------------------------
     def _register(self, certificate_file, p12_file):
         return self.as_clerk("hocbaso.signing.certificate").create({
             "company_id": self.school.id, "user_id": self.gvcn_other_class.id, "kind": "personal",

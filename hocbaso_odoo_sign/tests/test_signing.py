@@ -1,4 +1,3 @@
-import base64
 import json
 from unittest.mock import patch
 
@@ -123,10 +122,19 @@ class TestSigning(SignCase):
 
     def test_batch_one_password_entry(self):
         # 30 records: the class's records plus generated ones in the same class
-        students = self.env["hocbaso.student"].create([{
-            "name": f"Học sinh {i}", "personal_id": f"0012130001{i:02d}", "sex": "1", "student_code": f"HSB{i:03d}",
-            "company_id": self.school.id, "class_id": self.klass.id,
-        } for i in range(28)])
+        students = self.env["hocbaso.student"].create(
+            [
+                {
+                    "name": f"Học sinh {i}",
+                    "personal_id": f"0012130001{i:02d}",
+                    "sex": "1",
+                    "student_code": f"HSB{i:03d}",
+                    "company_id": self.school.id,
+                    "class_id": self.klass.id,
+                }
+                for i in range(28)
+            ]
+        )
         self.assertEqual(len(students), 28)
         records = self.records | self.klass._generate_records()
         self.assertEqual(len(records), 30)
@@ -144,7 +152,7 @@ class TestSigning(SignCase):
                          ["10 of 30 records done.", "20 of 30 records done.",
                           "30 of 30 records done."])
         # a failure on one record does not undo the others
-        records[0].line_ids.filtered(lambda l: l.subject_code == "TOAN").sudo()._write(
+        records[0].line_ids.filtered(lambda line: line.subject_code == "TOAN").sudo()._write(
             {"teacher_id": self.gvbm_lit.id})
         self.env.invalidate_all()
         wizard = self.sign(self.gvbm_math, records, "gvbm")
@@ -154,7 +162,7 @@ class TestSigning(SignCase):
 
     def test_homeroom_teacher_signs_her_subjects_and_gvcn_in_one_step(self):
         records = self.records
-        math_lines = records.line_ids.filtered(lambda l: l.subject_code == "TOAN")
+        math_lines = records.line_ids.filtered(lambda line: line.subject_code == "TOAN")
         math_lines.sudo()._write({"teacher_id": self.gvcn.id})  # she also teaches maths
         self.env.invalidate_all()
         self.lock(records)
@@ -203,6 +211,7 @@ class TestSigning(SignCase):
 
         def lock_for_signing(recordset):
             if busy in recordset:
+                # pylint: disable-next=translation-required
                 raise UserError("Someone else is signing %s right now." % busy.display_name)
             return original(recordset)
 
@@ -279,7 +288,7 @@ class TestSigning(SignCase):
         v2 = self.env["hocbaso.record"].browse(action["res_id"])
         self.assertEqual(v2.version, 2)
         self.assertFalse(v2.signature_ids)
-        v2.line_ids.filtered(lambda l: l.subject_code == "TOAN").write({"semester2": "9.0"})
+        v2.line_ids.filtered(lambda line: line.subject_code == "TOAN").write({"semester2": "9.0"})
         self.lock(v2)
         self.sign_to(v2)
         self.assertEqual(v2.state, "issued")

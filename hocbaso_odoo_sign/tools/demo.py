@@ -51,10 +51,17 @@ def sign_demo(env, result, pki_dir):
     Ca, Cert = env["hocbaso.trusted.ca"].sudo(), env["hocbaso.signing.certificate"].sudo()
     root_pem = pki.root.public_bytes(serialization.Encoding.PEM).decode()
     if not Ca.search([("pem", "=", root_pem)]):
-        Ca.create([{"name": pki_module.ROOT_NAME, "pem": root_pem, "is_root": True},
-                   {"name": pki_module.INTERMEDIATE_NAME, "is_root": False,
+        Ca.create(
+            [
+                {"name": pki_module.ROOT_NAME, "pem": root_pem, "is_root": True},
+                {
+                    "name": pki_module.INTERMEDIATE_NAME,
+                    "is_root": False,
                     "pem": pki.intermediate.public_bytes(serialization.Encoding.PEM).decode(),
-                    "crl_file": base64.b64encode(pki.crl.public_bytes(serialization.Encoding.DER))}])
+                    "crl_file": base64.b64encode(pki.crl.public_bytes(serialization.Encoding.DER)),
+                },
+            ]
+        )
 
     def register(user, cert, p12, kind="personal"):
         return Cert.create({
@@ -114,12 +121,14 @@ def _advance(record, target, users, certs, signers, school_cert, school_signer):
     homeroom = record.homeroom_teacher_id
     if record.state == "draft":
         if not record.leader_id:
-            record.sudo().write({"leader_id": users["hieutruong"].id, "leader_title": "Hiệu trưởng"})
+            record.sudo().write(
+                {"leader_id": users["hieutruong"].id, "leader_title": "Hiệu trưởng"}
+            )
         record.with_user(homeroom).action_lock()
     if target == "locked":
         return
     by_teacher = {}
-    for line in record.line_ids.filtered(lambda l: not l.gvbm_signed):
+    for line in record.line_ids.filtered(lambda item: not item.gvbm_signed):
         by_teacher.setdefault(line.teacher_id, []).append(line.subject_code)
     for number, (teacher, codes) in enumerate(by_teacher.items()):
         if target == "gvbm" and number == len(by_teacher) - 1 and len(by_teacher) > 1:

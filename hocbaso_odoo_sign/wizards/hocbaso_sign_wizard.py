@@ -35,7 +35,7 @@ class HocbasoSignWizard(models.TransientModel):
     record_count = fields.Integer(compute="_compute_record_count")
     role = fields.Selection(ROLE_SELECTION, string="Sign As", required=True,
                             default=lambda self: self._default_role())
-    certificate_id = fields.Many2one("hocbaso.signing.certificate", string="Certificate",
+    certificate_id = fields.Many2one("hocbaso.signing.certificate", 
                                      domain="[('id', 'in', allowed_certificate_ids)]")
     allowed_certificate_ids = fields.Many2many("hocbaso.signing.certificate",
                                                compute="_compute_allowed_certificates")
@@ -85,7 +85,7 @@ class HocbasoSignWizard(models.TransientModel):
             if not role or not user.has_group(ROLE_GROUPS[role]):
                 continue
             if role == X.ROLE_GVBM and not record.line_ids.filtered(
-                    lambda l: l.teacher_id == user and not l.gvbm_signed):
+                    lambda line: line.teacher_id == user and not line.gvbm_signed):
                 continue
             if role == X.ROLE_GVCN and homeroom != user:
                 continue
@@ -248,7 +248,7 @@ class HocbasoSignWizard(models.TransientModel):
         for record in records:
             if self.role == X.ROLE_GVBM and record.state == "locked":
                 lines = record.line_ids.filtered(
-                    lambda l: l.teacher_id == self.env.user and not l.gvbm_signed)
+                    lambda line: line.teacher_id == self.env.user and not line.gvbm_signed)
                 jobs.extend((record.id, code) for code in lines.mapped("subject_code"))
             else:
                 jobs.append((record.id, None))
@@ -323,7 +323,7 @@ class HocbasoSignWizardResult(models.TransientModel):
 
     wizard_id = fields.Many2one("hocbaso.sign.wizard", required=True, ondelete="cascade",
                                 index=True)
-    record_id = fields.Many2one("hocbaso.record", string="Record")
+    record_id = fields.Many2one("hocbaso.record")
     status = fields.Selection([("error", "Not Signed"), ("skipped", "Skipped"),
                                ("signed", "Signed")])
     message = fields.Char()

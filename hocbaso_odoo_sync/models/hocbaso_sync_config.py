@@ -30,7 +30,7 @@ class HocbasoSyncConfig(models.Model):
     client_id = fields.Char(string="Client ID", required=True)
     # The secret is readable by system administrators only; it is never shown to others and
     # never written to the log (CsdlClient keeps it out of its repr and messages).
-    client_secret = fields.Char(string="Client Secret", groups="base.group_system", copy=False)
+    client_secret = fields.Char(groups="base.group_system", copy=False)
     has_secret = fields.Boolean(compute="_compute_has_secret", string="Secret Set")
     school_code = fields.Char(string="School Code at the CSDL", required=True,
                               default=lambda self: self.env.company.hocbaso_school_code,

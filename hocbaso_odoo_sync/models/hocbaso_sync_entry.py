@@ -45,7 +45,7 @@ class HocbasoSyncEntry(models.Model):
     _check_company_auto = True
     _rec_name = "display_label"
 
-    record_id = fields.Many2one("hocbaso.record", string="Record", readonly=True, index=True,
+    record_id = fields.Many2one("hocbaso.record", readonly=True, index=True,
                                 ondelete="set null", check_company=True)
     student_id = fields.Many2one(related="record_id.student_id", string="Student")
     company_id = fields.Many2one("res.company", string="School", required=True, readonly=True,
@@ -55,10 +55,10 @@ class HocbasoSyncEntry(models.Model):
     phien_ban = fields.Integer(string="Sync Version (PhienBan)", required=True, readonly=True,
                                help="Grows with every event of the record; the CSDL ignores a "
                                     "version not above the one it holds.")
-    record_version = fields.Integer(string="Record Version", readonly=True)
+    record_version = fields.Integer(readonly=True)
     event = fields.Selection(EVENTS, required=True, readonly=True)
     event_time = fields.Datetime(required=True, readonly=True, default=fields.Datetime.now)
-    school_year = fields.Char(string="School Year", readonly=True)
+    school_year = fields.Char(readonly=True)
     personal_id = fields.Char(string="Personal ID", readonly=True)
     xml_document = fields.Binary(string="Signed XML", attachment=True, readonly=True)
     xml_sha256 = fields.Char(string="SHA-256", readonly=True)
@@ -71,9 +71,9 @@ class HocbasoSyncEntry(models.Model):
                                     help="Set when a run takes the entry; an entry left "
                                          "'sending' for long was interrupted and is retried.")
     last_attempt_at = fields.Datetime(readonly=True)
-    last_error = fields.Text(string="Last Error", readonly=True)
+    last_error = fields.Text(readonly=True)
     receipt_id = fields.Char(string="Receipt ID", readonly=True)
-    receipt_status = fields.Char(string="Receipt Status", readonly=True)
+    receipt_status = fields.Char(readonly=True)
     receipt_time = fields.Char(string="Received at CSDL", readonly=True)
     acknowledged_at = fields.Datetime(readonly=True)
     remote_version = fields.Integer(string="Version Held by CSDL", readonly=True)

@@ -165,7 +165,7 @@ class HocbasoSyncEntry(models.Model):
 
     @api.model
     def _active_configs(self):
-        return self.env["hocbaso.sync.config"].sudo().search([])
+        return self.env["hocbaso.sync.config"].sudo().search([("active", "=", True)])
 
     @api.model
     def _count_due(self, configs):
