@@ -109,7 +109,7 @@ class HocbasoRecord(models.Model):
     # a version number, not a quantity: group totals must not add it up
     version = fields.Integer(required=True, default=1, readonly=True,
                              copy=False, aggregator=None)
-    previous_version_id = fields.Many2one("hocbaso.record", 
+    previous_version_id = fields.Many2one("hocbaso.record",
                                           readonly=True, copy=False)
     next_version_id = fields.Many2one("hocbaso.record", string="Corrected Version",
                                       compute="_compute_next_version")
@@ -139,7 +139,7 @@ class HocbasoRecord(models.Model):
     )
     issue_place = fields.Char(string="Place of Issue",
                               default=lambda self: self.env.company.hocbaso_issue_place)
-    homeroom_teacher_id = fields.Many2one("res.users", 
+    homeroom_teacher_id = fields.Many2one("res.users",
                                           check_company=True, tracking=True)
     leader_id = fields.Many2one("res.users", string="Signing Leader", check_company=True,
                                 tracking=True, help="Principal or vice-principal who signs.")

@@ -58,10 +58,10 @@ class HocbasoOpenEduCatSubjectMap(models.Model):
     target_field = fields.Selection(
         TARGETS, string="Feeds", required=True, default="none",
         help="Which result of the record line the marks of the matching exams go into.")
-    exam_session_id = fields.Many2one("op.exam.session", 
+    exam_session_id = fields.Many2one("op.exam.session",
                                       ondelete="cascade",
                                       help="Only exams of this session feed the result.")
-    exam_type_id = fields.Many2one("op.exam.type", 
+    exam_type_id = fields.Many2one("op.exam.type",
                                    help="Only exams of sessions of this type feed the result.")
     convert_scale = fields.Boolean(
         string="Convert to 10-point Scale", default=True,

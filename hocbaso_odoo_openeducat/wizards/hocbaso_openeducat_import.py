@@ -26,7 +26,7 @@ class HocbasoOpenEduCatImport(models.TransientModel):
         "res.company", string="School", required=True, default=lambda self: self.env.company,
         domain=[("hocbaso_is_school", "=", True)])
     academic_year_id = fields.Many2one(
-        "op.academic.year", 
+        "op.academic.year",
         compute="_compute_defaults", store=True, readonly=False,
         help="Gives the school year (YYYY-YYYY). When empty, the batch dates are used.")
     class_name = fields.Char(size=10, compute="_compute_defaults",

@@ -1,6 +1,7 @@
-"""Signing a record: the server-side checks, the XML-DSig layer, the log and the state."""
+"""Signing a record: the server-side checks, the XML-DSig layer, the log and the state.
+Remote two-phase signing, the signatures a state needs, revocation and verification extend
+it in hocbaso_record_remote/_enforce/_revoke/_verify.py."""
 
-import base64
 import collections
 import datetime as dt
 import hashlib
@@ -12,7 +13,6 @@ from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from hocbaso.errors import HocbasoError
-from hocbaso.safexml import parse_untrusted
 from hocbaso.signing import xmldsig as X
 
 from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
@@ -44,11 +44,6 @@ class HocbasoRecord(models.Model):
 
     signature_ids = fields.One2many("hocbaso.record.signature", "record_id", string="Signatures")
     signature_count = fields.Integer(compute="_compute_signature_count")
-    revocation_statement = fields.Binary(
-        string="Signed Revocation Statement", attachment=True, readonly=True, copy=False,
-        help="XML statement of the revocation (record, version, reason, time), signed with the "
-             "school's organisation certificate by the issuer.")
-    revocation_statement_filename = fields.Char(compute="_compute_revocation_filename")
     sign_role = fields.Selection(
         [(X.ROLE_GVBM, "Subject Teacher"), (X.ROLE_GVCN, "Homeroom Teacher"),
          (X.ROLE_CBQL, "School Leadership"), (X.ROLE_ISSUER, "Issuance")],
@@ -58,12 +53,6 @@ class HocbasoRecord(models.Model):
     def _compute_signature_count(self):
         for record in self:
             record.signature_count = len(record.signature_ids)
-
-    def _compute_revocation_filename(self):
-        for record in self:
-            record.revocation_statement_filename = (
-                f"thuhoi_{record.record_uuid}_v{record.version}.xml"
-            )
 
     @api.depends("state")
     def _compute_sign_role(self):
@@ -228,54 +217,6 @@ class HocbasoRecord(models.Model):
         self._finish_signing_batch(role, signed, certificate_record, user, moment)
         return failures
 
-    def _prepare_remote_signature(self, role, certificate_record, subject_code=None):
-        """Phase one of a two-phase (remote) signature: return what must be kept until phase two.
-
-        Returns a plain dict (no secret in it): the pending signature and the hash of the
-        document it was prepared from.
-        """
-        self.ensure_one()
-        self._lock_for_signing()
-        codes = self._check_signer(role, self.env.user, certificate_record,
-                                   [subject_code] if subject_code else None)
-        xml = self._get_xml()
-        try:
-            pending = X.prepare_signature(xml, role, certificate_record._x509(), codes[0],
-                                          signing_time=_utcnow())
-        except HocbasoError as err:
-            raise UserError(lib_message(self.env, err)) from err
-        return {"pending": pending.to_dict(), "base_sha256": hashlib.sha256(xml).hexdigest(),
-                "digest": base64.b64encode(pending.digest).decode()}
-
-    def _complete_remote_signature(self, prepared, signature_value, certificate_record):
-        """Phase two: put the value returned by the service in place and log the signature."""
-        self.ensure_one()
-        self._lock_for_signing()
-        pending = X.PendingSignature.from_dict(prepared["pending"])
-        user = self.env.user
-        self._check_signer(pending.role, user, certificate_record,
-                           [pending.subject_code] if pending.subject_code else None)
-        if hashlib.sha256(self._get_xml()).hexdigest() != prepared["base_sha256"]:
-            raise UserError(_(
-                "%(record)s changed while waiting for the remote signature (someone else signed "
-                "it). Start this signature again.", record=self.display_name))
-        if pending.certificate != certificate_record._x509():
-            raise UserError(_("The pending signature was made for another certificate."))
-        try:
-            xml = X.complete_signature(pending, signature_value)
-        except HocbasoError as err:
-            raise UserError(lib_message(self.env, err)) from err
-        moment = self._pending_time(pending)
-        self._finish_signing_batch(pending.role, [(self, xml, [pending])], certificate_record,
-                                   user, moment)
-        return True
-
-    @staticmethod
-    def _pending_time(pending):
-        root = parse_untrusted(pending.document)
-        text = root.findtext(".//" + X.xades("SigningTime"))
-        return X.parse_signing_time(text) if text else _utcnow()
-
     def _finish_signing_batch(self, role, signed, certificate_record, user, moment):
         """Keep what was signed: ``signed`` is [(record, signed document, signatures made)]
         (each signature with role, subject_code, signature_id, certificate and digest).
@@ -345,132 +286,6 @@ class HocbasoRecord(models.Model):
         verified = self.env.cr.cache.setdefault(VERIFIED_DOCUMENTS, {})
         verified.setdefault((self.id, hashlib.sha256(xml).hexdigest()), set()).update(roles)
 
-    # --- record package: the issuing CAs travel with the signers' certificates --------------
-    def _package_chain_certificates(self, signer_ders):
-        from cryptography import x509
-        from cryptography.hazmat.primitives import serialization
-
-        from ..tools import trust_material
-
-        result = super()._package_chain_certificates(signer_ders)
-        _roots, intermediates, _crls = trust_material(self.env, self.company_id)
-        by_subject = {}
-        for cert in intermediates:
-            by_subject.setdefault(cert.subject, cert)
-        wanted, added = [x509.load_der_x509_certificate(der) for der in signer_ders], set()
-        while wanted:  # walk up: signer -> issuing CA -> its issuer, while we know them
-            issuer = by_subject.get(wanted.pop().issuer)
-            if issuer is None or issuer.subject in added:
-                continue
-            added.add(issuer.subject)
-            wanted.append(issuer)
-            result.append((f"certificates/ca-{len(added):02d}.cer",
-                           issuer.public_bytes(serialization.Encoding.DER),
-                           issuer.subject.rfc4514_string()))
-        return result
-
-    # --- the document must carry the signatures the state claims ----------------------------
-    def _signatures_enforced(self):
-        """Signatures are required once signing is set up for the school (a trusted CA exists)
-        or the document already carries a signature."""
-        self.ensure_one()
-        if self.sudo().signature_ids or self.revocation_statement:
-            return True
-        return bool(self.env["hocbaso.trusted.ca"].sudo().search_count([
-            ("active", "=", True), "|", ("company_id", "=", False),
-            ("company_id", "=", self.company_id.id)], limit=1))
-
-    def _signed_slots_ok(self, role):
-        """True when every slot of ``role`` holds a signature whose cryptography checks out."""
-        xml = self._get_xml()
-        if not xml:
-            return False
-        try:
-            root = parse_untrusted(xml)
-            layout = X.Layout.of(root)
-        except HocbasoError:
-            return False
-        index = X.id_index(root)
-        slots = layout.subject_slots if role == X.ROLE_GVBM else [layout.slot(role)]
-        if not slots:
-            return False
-        return all(slot.signatures and not X.signature_crypto_errors(slot.signatures[0], index)
-                   for slot in slots)
-
-    def _require_signature(self, role):
-        verified = self.env.cr.cache.get(VERIFIED_DOCUMENTS, {})
-        if verified and role in verified.get((self.id, self.xml_sha256), ()):
-            return  # made and verified on these very bytes in this transaction
-        if self._signatures_enforced() and not self._signed_slots_ok(role):
-            raise UserError(_(
-                "%(record)s cannot be marked as signed by the %(role)s: the document does not "
-                "carry that signature. Sign it with the Sign button.",
-                record=self.display_name, role=self._role_label(role)))
-
-    def _check_ready_for(self, target):
-        result = super()._check_ready_for(target)
-        role = SIGNATURE_FOR_STATE.get(target)
-        if role:
-            self._require_signature(role)
-        if target == "revoked" and self._signatures_enforced() and not self.revocation_statement:
-            raise UserError(_(
-                "%(record)s can be revoked only with a revocation statement signed by the "
-                "issuer: use Revoke (signed).", record=self.display_name))
-        return result
-
-    # --- revocation ----------------------------------------------------------------------
-    def _revoke_signed(self, reason, signer, certificate_record):
-        """Sign a revocation statement with the school's certificate, keep it, then revoke."""
-        from ..tools import build_revocation_statement, sign_statement
-
-        reason = (reason or "").strip()
-        if not reason:
-            raise UserError(_("Give the reason for revoking the record."))
-        user = self.env.user
-        if not user.has_group("hocbaso_odoo.group_issuer"):
-            raise AccessError(_("Only the seal holder (issuer) revokes records."))
-        for record in self:
-            record._lock_for_signing()
-            if record.state != "issued":
-                raise UserError(_("Only an issued record can be revoked; %(record)s is "
-                                  "%(state)s.", record=record.display_name,
-                                  state=record._state_label(record.state)))
-            certificate_record._check_may_sign_for(record, X.ROLE_ISSUER, user)
-            if signer.certificate != certificate_record._x509():
-                raise UserError(_("The key used does not belong to the chosen certificate "
-                                  "%(cert)s.", cert=certificate_record.name))
-            moment = _utcnow()
-            statement = build_revocation_statement(record, reason, moment)
-            try:
-                signed, signature_id, digest = sign_statement(statement, signer, moment)
-            except HocbasoError as err:
-                raise UserError(lib_message(self.env, err)) from err
-            with workflow(self.env):
-                record.sudo().write({"revocation_statement": base64.b64encode(signed)})
-                self.env["hocbaso.record.signature"].sudo().create({
-                    "record_id": record.id, "role": "revocation", "user_id": user.id,
-                    "certificate_id": certificate_record.id,
-                    "certificate_subject": signer.certificate.subject.rfc4514_string(),
-                    "signing_time": moment.replace(tzinfo=None), "signature_ref": signature_id,
-                    "digest": digest})
-            record._revoke(reason)
-        return True
-
-    def _get_revocation_statement(self):
-        self.ensure_one()
-        return base64.b64decode(self.revocation_statement) if self.revocation_statement else b""
-
-    # --- verification --------------------------------------------------------------------
-    def _verify_report(self):
-        """hocbaso.verify report of the stored document against the trusted CAs."""
-        from hocbaso.verify import verify_document
-
-        from ..tools import trust_material
-
-        self.ensure_one()
-        roots, intermediates, crls = trust_material(self.env, self.company_id)
-        return verify_document(self._get_xml(), roots, intermediates, crls)
-
     # --- actions -------------------------------------------------------------------------
     def action_open_sign_wizard(self):
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -478,19 +293,3 @@ class HocbasoRecord(models.Model):
         action["context"] = {"active_model": self._name, "active_ids": self.ids}
         return action
 
-    def action_verify_signatures(self):
-        self.ensure_one()
-        wizard = self.env["hocbaso.verify.wizard"].create({"record_id": self.id})
-        wizard._run()
-        return {
-            "type": "ir.actions.act_window", "res_model": wizard._name, "res_id": wizard.id,
-            "view_mode": "form", "target": "new", "name": _("Signature Verification"),
-        }
-
-    def action_download_revocation_statement(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/revocation_statement/"
-                   f"{self.revocation_statement_filename}?download=true",
-        }

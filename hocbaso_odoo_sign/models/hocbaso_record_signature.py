@@ -30,7 +30,7 @@ class HocbasoRecordSignature(models.Model):
     role = fields.Selection(ROLES, required=True, readonly=True)
     subject_id = fields.Many2one("hocbaso.subject", readonly=True)
     user_id = fields.Many2one("res.users", string="Signed By", required=True, readonly=True)
-    certificate_id = fields.Many2one("hocbaso.signing.certificate", 
+    certificate_id = fields.Many2one("hocbaso.signing.certificate",
                                      readonly=True, ondelete="restrict")
     certificate_subject = fields.Char(readonly=True)
     signing_time = fields.Datetime(required=True, readonly=True)

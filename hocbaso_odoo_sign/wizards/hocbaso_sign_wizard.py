@@ -35,7 +35,7 @@ class HocbasoSignWizard(models.TransientModel):
     record_count = fields.Integer(compute="_compute_record_count")
     role = fields.Selection(ROLE_SELECTION, string="Sign As", required=True,
                             default=lambda self: self._default_role())
-    certificate_id = fields.Many2one("hocbaso.signing.certificate", 
+    certificate_id = fields.Many2one("hocbaso.signing.certificate",
                                      domain="[('id', 'in', allowed_certificate_ids)]")
     allowed_certificate_ids = fields.Many2many("hocbaso.signing.certificate",
                                                compute="_compute_allowed_certificates")
