@@ -14,18 +14,14 @@ import sys
 
 from cryptography import x509
 
+from .roles import ROLES
 from .verify import VerificationReport, verify_document, verify_package
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 
-ROLE_NAMES = {
-    "gvbm": "Giáo viên bộ môn",
-    "gvcn": "Giáo viên chủ nhiệm",
-    "cbql": "Cán bộ quản lý (giám hiệu)",
-    "phathanh": "Ký phát hành (nhà trường)",
-}
+ROLE_NAMES = {role.code: role.label_vi for role in ROLES}
 
 
 class UsageError(Exception):

@@ -18,26 +18,12 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from lxml import etree
 
 from .errors import HocbasoError, Problem
+from .roles import ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, role_label, role_rank
 from .safexml import DEFAULT_MAX_BYTES, parse_untrusted
-from .signing.dsig_check import (
-    reference_checks,
-    signature_certificates,
-    signature_value_ok,
-)
-from .signing.dsig_layout import (
-    DATA_ID,
-    ROLE_CBQL,
-    ROLE_GVBM,
-    ROLE_GVCN,
-    ROLE_ISSUER,
-    SIGNING_ORDER,
-    Layout,
-    plan_signature,
-    role_label,
-)
+from .signing.dsig_check import reference_checks, signature_certificates, signature_value_ok
+from .signing.dsig_layout import DATA_ID, Layout, plan_signature
 from .signing.dsig_primitives import (
     DIGEST_METHODS,
     b64decode,
@@ -543,11 +529,10 @@ def _check_named_signers(layout, report) -> None:
 
 def _check_time_sequence(report) -> None:
     """Claimed signing times should follow the order; only a warning (clocks differ)."""
-    rank = {role: i for i, role in enumerate(SIGNING_ORDER)}
     timed = [s for s in report.signatures if s.signing_time]
     for earlier in timed:
         for later in timed:
-            if rank[later.role] > rank[earlier.role] and \
+            if role_rank(later.role) > role_rank(earlier.role) and \
                     later.signing_time + CLOCK_TOLERANCE < earlier.signing_time:
                 report.warnings.append(Problem(
                     "The %(later)s's signing time (%(later_time)s) is before the "

@@ -13,39 +13,30 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..errors import Problem, SigningError
+from ..errors import SigningError
 from ..safexml import parse_untrusted
 from .dsig_primitives import ds
 
-# Roles, in signing order (same strings as hocbaso.xmlprofile.base).
-ROLE_GVBM = "gvbm"
-ROLE_GVCN = "gvcn"
-ROLE_CBQL = "cbql"
-ROLE_ISSUER = "phathanh"
-SIGNING_ORDER = (ROLE_GVBM, ROLE_GVCN, ROLE_CBQL, ROLE_ISSUER)
+from ..roles import (  # noqa: F401 - re-exported for the facade
+    BY_CODE,
+    ROLE_CBQL,
+    ROLE_GVBM,
+    ROLE_GVCN,
+    ROLE_ISSUER,
+    SIGNING_ORDER,
+    role_label,
+)
 
-# Problems, not plain text: the labels go into messages that the Odoo layer translates
-ROLE_LABELS = {
-    ROLE_GVBM: Problem("subject teacher (GVBM)"),
-    ROLE_GVCN: Problem("homeroom teacher (GVCN)"),
-    ROLE_CBQL: Problem("school leader (CBQL)"),
-    ROLE_ISSUER: Problem("issuing school (KY_PHAT_HANH)"),
-}
-
-
-def role_label(role: str, subject_code: str = "") -> str:
-    """Who signs a slot, for messages: "subject teacher (GVBM) of TOAN", "school leader"..."""
-    if role == ROLE_GVBM and subject_code:
-        return Problem("subject teacher (GVBM) of %(subject)s", subject=subject_code)
-    return ROLE_LABELS.get(role, role)
-SIGNATURE_IDS = {ROLE_GVCN: "sig-gvcn", ROLE_CBQL: "sig-cbql", ROLE_ISSUER: "sig-phathanh"}
+ROLE_LABELS = {role.code: role.label for role in BY_CODE.values()}
+SIGNATURE_IDS = {role.code: role.signature_id() for role in BY_CODE.values()
+                 if role.code != ROLE_GVBM}
 DATA_ID = "data"
 
 _SIGNATURE = ds("Signature")
 
 
 def subject_signature_id(subject_code: str) -> str:
-    return "sig-gvbm-" + subject_code
+    return BY_CODE[ROLE_GVBM].signature_id(subject_code)
 
 
 def subject_element_id(subject_code: str) -> str:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .. import record as rec
+from .. import roles
 from ..errors import InvalidValueError, SchemaValidationError
 from .base import (
     ROLE_HOMEROOM_TEACHER,
@@ -522,8 +523,7 @@ class HocbasoV1(Profile):
     @staticmethod
     def signature_id(role: str, subject_code: str = "") -> str:
         """The Id the signature of ``role`` gets: sig-gvbm-TOAN, sig-gvcn, sig-cbql..."""
-        return "sig-%s-%s" % (role, subject_code) if role == ROLE_SUBJECT_TEACHER else \
-            "sig-%s" % role
+        return roles.signature_id(role, subject_code)
 
     def signature_slot(self, xml, role: str, subject_code: str = "") -> etree._Element:
         root = self.root(xml)
