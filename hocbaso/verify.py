@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives import serialization
 from .errors import HocbasoError, Problem
 from .roles import ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, role_label, role_rank
 from .safexml import DEFAULT_MAX_BYTES, parse_untrusted
+from .signing import certs
+from .signing.certs import PURPOSE_ORGANISATION, PURPOSE_PERSONAL
 from .signing.dsig_check import reference_checks, signature_certificates, signature_value_ok
 from .signing.dsig_layout import DATA_ID, Layout, plan_signature
 from .signing.dsig_primitives import (
@@ -32,9 +34,8 @@ from .signing.dsig_primitives import (
     parse_signing_time,
     xades,
 )
+from .timeutil import as_utc, now_utc, vn_datetime
 
-PURPOSE_ORGANISATION = "organisation"
-PURPOSE_PERSONAL = "personal"
 # Clocks of different school machines drift; signing times closer than this are not reordered.
 CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 MAX_ZIP_ENTRIES = 1000
@@ -129,7 +130,7 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
                                      detail=str(exc)))
         return report
 
-    at = _aware(at) if at else dt.datetime.now(dt.timezone.utc)
+    at = as_utc(at) if at else now_utc()
     index = id_index(root)
     _check_format(root, report)
     _check_document(layout, index, report)
@@ -200,11 +201,8 @@ def package_certificates(zip_bytes: bytes) -> list[x509.Certificate]:
         try:
             with archive.open(member) as handle:
                 data = handle.read(65537)
-            if data.lstrip().startswith(b"-----BEGIN"):
-                found.extend(x509.load_pem_x509_certificates(data))
-            else:
-                found.append(x509.load_der_x509_certificate(data))
-        except (ValueError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+            found.extend(certs.load_certificates(data))
+        except (HocbasoError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
             continue
     return found
 
@@ -286,7 +284,7 @@ def _verify_signature(layout, slot, signature, index, trusted_roots, intermediat
     if entry.signing_time and entry.signing_time > at + CLOCK_TOLERANCE:
         entry.errors.append(Problem(
             "The signing time %(signed)s is later than the verification time %(at)s.",
-            signed=entry.signing_time.isoformat(), at=at.isoformat()))
+            signed=vn_datetime(entry.signing_time), at=vn_datetime(at)))
     purpose = PURPOSE_ORGANISATION if slot.role == ROLE_ISSUER else PURPOSE_PERSONAL
     entry.chain_ok, entry.chain_result = _check_chain(
         leaf, list(trusted_roots), [*intermediates, *certificates[1:]], list(crls), moment, purpose)
@@ -308,27 +306,11 @@ def _describe_certificate(entry: SignatureReport, certificate: x509.Certificate)
 def signer_identity(certificate: x509.Certificate) -> dict[str, str]:
     """Name, personal ID and tax code as Vietnamese CAs write them (UID "CCCD:...", "MST:...")."""
     try:
-        from .signing import certs  # written alongside; preferred when present
-
         info = certs.CertificateInfo.from_certificate(certificate)
-        return {"name": info.name or "", "personal_id": info.personal_id or "",
-                "tax_code": info.tax_code or ""}
-    except Exception:  # noqa: BLE001 - fall back to reading the subject here
-        pass
-    from cryptography.x509.oid import NameOID
-
-    def values(oid):
-        return [str(a.value) for a in certificate.subject.get_attributes_for_oid(oid)]
-
-    result = {"name": (values(NameOID.COMMON_NAME) or [""])[0], "personal_id": "", "tax_code": ""}
-    for value in values(NameOID.USER_ID) + values(NameOID.SERIAL_NUMBER):
-        prefix, _, number = value.partition(":")
-        prefix = prefix.strip().upper()
-        if prefix in ("CCCD", "CMND", "HC", "DDCN") and not result["personal_id"]:
-            result["personal_id"] = number.strip()
-        elif prefix in ("MST", "MNS") and not result["tax_code"]:
-            result["tax_code"] = number.strip()
-    return result
+    except Exception:  # noqa: BLE001 - a malformed extension: the checks below report it
+        return {"name": "", "personal_id": "", "tax_code": ""}
+    return {"name": info.name or "", "personal_id": info.personal_id or "",
+            "tax_code": info.tax_code or ""}
 
 
 def _check_xades(entry, signature, leaf, checks) -> None:
@@ -394,50 +376,13 @@ def _check_chain(leaf, trusted, intermediates, crls, moment, purpose) -> tuple[b
     if not trusted:
         return False, Problem("not checked: no trusted root certificate was given")
     try:
-        from .signing import certs
-    except ImportError:
-        certs = None
-    try:
-        if certs is not None:
-            certs.check_certificate(leaf, trusted=trusted, intermediates=intermediates, crls=crls,
-                                    at=moment, purpose=purpose)
-        else:
-            _basic_chain_check(leaf, trusted, intermediates, moment)
+        certs.check_certificate(leaf, trusted=trusted, intermediates=intermediates, crls=crls,
+                                at=moment, purpose=purpose)
     except HocbasoError as exc:
         return False, Problem(exc)
     except Exception as exc:  # noqa: BLE001 - report, never crash
         return False, Problem("could not be checked (%(detail)s)", detail=str(exc))
-    return True, Problem("trusted, valid at %(moment)s",
-                         moment=moment.strftime("%Y-%m-%d %H:%M:%S UTC"))
-
-
-def _basic_chain_check(leaf, trusted, intermediates, moment) -> None:
-    """Fallback until hocbaso.signing.certs exists: path to a trusted root, validity dates."""
-    from .errors import CertificateError
-
-    current = leaf
-    for _ in range(8):
-        if not current.not_valid_before_utc <= moment <= current.not_valid_after_utc:
-            raise CertificateError("certificate %(subject)s is not valid at the signing time",
-                                   subject=current.subject.rfc4514_string())
-        for root in trusted:
-            if root.subject == current.issuer and _issued_by(current, root):
-                return
-        issuers = [c for c in intermediates
-                   if c.subject == current.issuer and _issued_by(current, c)]
-        if not issuers:
-            break
-        current = issuers[0]
-    raise CertificateError("certificate %(subject)s does not chain to a trusted root",
-                           subject=leaf.subject.rfc4514_string())
-
-
-def _issued_by(cert, issuer) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-        return True
-    except Exception:  # noqa: BLE001
-        return False
+    return True, Problem("trusted, valid at %(moment)s", moment=vn_datetime(moment))
 
 
 # --- document-level checks ---------------------------------------------------------------------
@@ -537,12 +482,8 @@ def _check_time_sequence(report) -> None:
                 report.warnings.append(Problem(
                     "The %(later)s's signing time (%(later_time)s) is before the "
                     "%(earlier)s's (%(earlier_time)s).", later=later.role_label,
-                    later_time=later.signing_time.isoformat(), earlier=earlier.role_label,
-                    earlier_time=earlier.signing_time.isoformat()))
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+                    later_time=vn_datetime(later.signing_time), earlier=earlier.role_label,
+                    earlier_time=vn_datetime(earlier.signing_time)))
 
 
 def certificate_fingerprint(certificate: x509.Certificate) -> str:

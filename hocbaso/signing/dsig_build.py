@@ -18,6 +18,7 @@ from lxml import etree
 
 from ..errors import SigningError
 from ..safexml import parse_untrusted
+from ..timeutil import now_utc
 from .base import Signer
 from .dsig_check import check_earlier_signatures, signature_certificates, signature_crypto_errors
 from .dsig_layout import Layout, Slot, SlotPlan, check_order, plan_signature
@@ -278,7 +279,7 @@ def prepare_signature(xml_bytes: bytes, role: str, certificate: x509.Certificate
     plan = plan_signature(layout, role, subject_code)
     algorithm = algorithm_for(certificate)
     if signing_time is None:
-        signing_time = dt.datetime.now(dt.timezone.utc)
+        signing_time = now_utc()
     _check_new_id(index, plan.signature_id)
     builder = _SignatureBuilder(signing_time, xades_bes)
     _, _, _, uris = builder.add(plan, index, certificate, algorithm)
@@ -404,7 +405,7 @@ def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = 
         algorithm_for(signer.certificate)  # a key type that cannot sign records is refused now
         _check_new_id(index, plan.signature_id)
     if signing_time is None:
-        signing_time = dt.datetime.now(dt.timezone.utc)
+        signing_time = now_utc()
 
     # Only the slots and their ancestors change between steps; any other reference target
     # (the payload, a subject's results, a finished signature) is canonicalised once.

@@ -24,6 +24,7 @@ from lxml import etree
 
 from ..errors import SigningError
 from ..safexml import parse_untrusted
+from ..timeutil import parse_iso, xml_datetime
 from .base import ECDSA_SHA256, RSA_SHA256
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -175,17 +176,11 @@ def issuer_serial_v2(certificate: x509.Certificate) -> bytes:
 
 
 def format_signing_time(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return xml_datetime(moment)
 
 
 def parse_signing_time(text: str) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment
-
+    return parse_iso(text)
 
 
 def sha256_c14n(element: etree._Element) -> bytes:
