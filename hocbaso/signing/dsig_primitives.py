@@ -12,6 +12,8 @@ import datetime as dt
 import functools
 import hashlib
 
+from asn1crypto import cms as asn1_cms
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -155,24 +157,13 @@ def check_signature_value(certificate: x509.Certificate, algorithm: str, signed:
     return False
 
 
-def _der_length(length: int) -> bytes:
-    if length < 0x80:
-        return bytes([length])
-    body = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def _der(tag: int, body: bytes) -> bytes:
-    return bytes([tag]) + _der_length(len(body)) + body
-
-
 def issuer_serial_v2(certificate: x509.Certificate) -> bytes:
     """DER IssuerSerial (RFC 5035): SEQUENCE { GeneralNames{directoryName}, serialNumber }."""
-    name = certificate.issuer.public_bytes()
-    general_names = _der(0x30, _der(0xA4, name))  # [4] EXPLICIT Name
-    serial = certificate.serial_number
-    serial_bytes = serial.to_bytes(serial.bit_length() // 8 + 1, "big")  # sign bit kept clear
-    return _der(0x30, general_names + _der(0x02, serial_bytes))
+    issuer = asn1_x509.Name.load(certificate.issuer.public_bytes())
+    return asn1_cms.IssuerSerial({
+        "issuer": [asn1_x509.GeneralName(name="directory_name", value=issuer)],
+        "serial": certificate.serial_number,
+    }).dump()
 
 
 def format_signing_time(moment: dt.datetime) -> str:
