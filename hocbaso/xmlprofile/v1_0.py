@@ -354,7 +354,7 @@ KEY_MESSAGES = {
     "subjectSlotRefersToSubject":
         "The subject-teacher signature slot for %(value)s has no matching subject line",
 }
-EXPLAINER = Explainer(_collect_labels(), _item_label, KEY_MESSAGES)
+EXPLAINER = Explainer(_collect_labels(), _item_label, KEY_MESSAGES, XSD_PATH)
 
 _SLOT_PATHS = {
     ROLE_HOMEROOM_TEACHER: "DANH_SACH_THONG_TIN_KY/GVCN",
