@@ -103,10 +103,10 @@ def b64decode(text: str | None) -> bytes:
 
 @functools.lru_cache(maxsize=256)
 def public_key_of(certificate: x509.Certificate):
-    """The certificate's public key, one object per certificate: each new key object makes
-    OpenSSL redo its per-key set-up on first use, which nearly doubled the cost of an RSA
-    verification (a step re-verifies every earlier signature, mostly by the same teachers).
-    Certificates hash and compare by their DER, and a key is a pure function of it."""
+    """The certificate's public key, one object per certificate: OpenSSL does its per-key
+    set-up once per key object, and each signing step re-verifies every earlier signature,
+    mostly made by the same few teachers. Certificates hash and compare by their DER, and a key
+    is a pure function of it, so the cache cannot return another certificate's key."""
     return certificate.public_key()
 
 
