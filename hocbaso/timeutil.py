@@ -42,9 +42,10 @@ def to_vn(moment: dt.datetime) -> dt.datetime:
     return as_utc(moment).astimezone(VN_TZ)
 
 
-def vn_datetime(moment: dt.datetime) -> str:
-    """For people: 31/05/2025 15:00:00 (Vietnam time)."""
-    return to_vn(moment).strftime(DATETIME_FORMAT)
+def vn_datetime(moment: dt.datetime, seconds: bool = True) -> str:
+    """For people: 31/05/2025 15:00:00 (Vietnam time); without seconds as the printed record
+    writes it: 31/05/2025 15:00."""
+    return to_vn(moment).strftime(DATETIME_FORMAT if seconds else DATETIME_FORMAT[:-3])
 
 
 def vn_date(value: dt.date | dt.datetime) -> str:

@@ -11,6 +11,7 @@ def test_vietnam_time_day_first():
     moment = dt.datetime(2025, 5, 31, 20, 30, 5, tzinfo=dt.timezone.utc)
     assert timeutil.vn_datetime(moment) == "01/06/2025 03:30:05"
     assert timeutil.vn_date(moment) == "01/06/2025"
+    assert timeutil.vn_datetime(moment, seconds=False) == "01/06/2025 03:30"
     assert timeutil.vn_date(dt.date(2025, 9, 5)) == "05/09/2025"
     naive = dt.datetime(2025, 5, 31, 20, 30, 5)  # naive is UTC
     assert timeutil.vn_datetime(naive) == "01/06/2025 03:30:05"
