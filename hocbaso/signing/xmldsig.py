@@ -82,8 +82,3 @@ from .dsig_primitives import (  # noqa: F401
     to_xmldsig_value,
     xades,
 )
-
-# Former private names still used outside the library (hocbaso_odoo_sign/tools/revocation.py
-# builds a reference, tests serialise a record); prefer the public names above.
-_reference = append_reference
-_serialize = serialize
