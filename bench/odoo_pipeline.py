@@ -128,11 +128,12 @@ class Pipeline(OdooSession):
         counts["wizard_runs"] += 1
 
 
-# the worker processes' own pipeline (multiprocessing "spawn": a fresh interpreter each)
+# the pool's functions, run in each worker process (multiprocessing "spawn": a fresh
+# interpreter each, so no database connection is shared across a fork)
 _WORKER = None
 
 
-def _worker_init(config, db):
+def worker_init(config, db):
     global _WORKER
     import odoo
     from odoo.modules.registry import Registry
@@ -142,10 +143,10 @@ def _worker_init(config, db):
     _WORKER = Pipeline(Registry(db))
 
 
-def _worker_ready(_number):
+def worker_ready(_number):
     time.sleep(0.5)  # long enough for every worker to take one
     return os.getpid()
 
 
-def _worker_run(task):
+def worker_run(task):
     return _WORKER.run(task)

@@ -197,9 +197,9 @@ class Bench(OdooSession, Report):
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")
-        self.pool = context.Pool(self.workers, initializer=odoo_pipeline._worker_init,
+        self.pool = context.Pool(self.workers, initializer=odoo_pipeline.worker_init,
                                  initargs=(str(self.config), self.db))
-        pids = set(self.pool.map(odoo_pipeline._worker_ready, range(self.workers), chunksize=1))
+        pids = set(self.pool.map(odoo_pipeline.worker_ready, range(self.workers), chunksize=1))
         if len(pids) != self.workers:
             log(f"only {len(pids)} of {self.workers} workers answered the warm-up")
         log(f"{self.workers} Odoo worker process(es) ready: {sorted(pids)}")
@@ -231,7 +231,7 @@ class Bench(OdooSession, Report):
                  for unit in self.units()]
         start = time.perf_counter()
         school0_end, done = start, 0
-        for result in self.pool.imap_unordered(odoo_pipeline._worker_run, tasks, chunksize=1):
+        for result in self.pool.imap_unordered(odoo_pipeline.worker_run, tasks, chunksize=1):
             for name, (seconds, items, extra_counts) in result["meters"].items():
                 meter = self.meters[name]
                 meter.seconds += seconds

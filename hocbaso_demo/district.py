@@ -3,8 +3,8 @@ generator (generator.py) that builds the demo school too.
 
 Each school has classes of up to 35 students over grades 1-5, a homeroom teacher per class,
 four specialist teachers (foreign language, informatics, PE, arts), the principal, the seal
-holder and the school administrator; every record filled and waiting to be locked, every
-signer with a certificate.
+holder and the school administrator; every record filled, with its leader, waiting to be
+locked; with ``certificates``, a signing certificate for every signer and the school's seal.
 """
 
 import math

@@ -122,38 +122,24 @@ def build_school(env, *, name, code, staff, classes, seed, levels=("02", "03"),
     subjects = _subjects(env, grades.values())
     _assign(env, class_records, subjects, users, subject_teachers or {})
     issue_date = fields.Date.to_date(f"{year_name[5:]}-05-31")
+    record_extra = {"school_year_id": year.id, "company_id": company.id, "issue_date": issue_date}
+    if leader:
+        record_extra.update(leader_id=users[leader].id, leader_title=users[leader].hocbaso_title,
+                            issue_place=company.hocbaso_issue_place)
     rating_fields = [field for field in env["hocbaso.record"]._fields
                      if field.startswith(("nangluc", "phamchat"))]
-    record_vals, serial = [], first_serial
+    # Class by class: its students, then their records' results (the draws' order); the
+    # records of every class are made in one create at the end.
+    student_ids, record_vals, serial = [], [], first_serial
     for klass, plan in zip(class_records, classes):
-        student_vals = []
-        for _i in range(plan.students):
-            student_vals.append(_student_vals(company, klass, plan.grade, serial, rnd))
-            serial += 1
-        result["students"] |= env["hocbaso.student"].create(student_vals)
-        if not records:
-            continue
-        # one record per student in the class's order of students, as the class's Generate
-        # records button makes them; its lines in the order of the subjects
-        lines = klass.assignment_ids.sorted(lambda a: (a.subject_id.sequence, a.subject_id.id))
-        primary = klass.grade_id.level_id.circular == "TT27"
-        for student in klass.student_ids:
-            vals = {"student_id": student.id, "class_id": klass.id, "school_year_id": year.id,
-                    "company_id": company.id, "homeroom_teacher_id": klass.homeroom_teacher_id.id,
-                    "issue_date": issue_date}
-            line_vals = [{"subject_id": a.subject_id.id, "teacher_id": a.teacher_id.id,
-                          "sequence": a.subject_id.sequence} for a in lines]
-            if fill:
-                assessments = [a.subject_id.assessment for a in lines]
-                if primary:
-                    _fill_primary(vals, line_vals, assessments, rating_fields, rnd)
-                else:
-                    _fill_secondary(vals, line_vals, assessments, rnd)
-            if leader:
-                vals.update(leader_id=users[leader].id, leader_title=users[leader].hocbaso_title,
-                            issue_place=company.hocbaso_issue_place)
-            vals["line_ids"] = [(0, 0, line) for line in line_vals]
-            record_vals.append(vals)
+        students = env["hocbaso.student"].create([
+            _student_vals(company, klass, plan.grade, serial + i, rnd)
+            for i in range(plan.students)])
+        serial += plan.students
+        student_ids += students.ids
+        if records:
+            record_vals += _record_vals(klass, record_extra, rating_fields, rnd, fill)
+    result["students"] = env["hocbaso.student"].browse(student_ids)
     if record_vals:
         result["records"] = env["hocbaso.record"].create(record_vals)
         if fill:
@@ -162,6 +148,28 @@ def build_school(env, *, name, code, staff, classes, seed, levels=("02", "03"),
         result["certificates"] = certificates.register_school(env, company, [
             users[person.login] for person in staff if SIGNING_GROUPS & set(person.groups)])
     return result
+
+
+def _record_vals(klass, extra, rating_fields, rnd, fill):
+    """A draft record per student of ``klass``, in the class's order of students, with a line
+    per assigned subject, as the class's Generate records button makes them; with ``fill``,
+    every result, rating and comment entered."""
+    lines = klass.assignment_ids.sorted(lambda a: (a.subject_id.sequence, a.subject_id.id))
+    assessments = [a.subject_id.assessment for a in lines]
+    primary = klass.grade_id.level_id.circular == "TT27"
+    vals_list = []
+    for student in klass.student_ids:
+        vals = dict(extra, student_id=student.id, class_id=klass.id,
+                    homeroom_teacher_id=klass.homeroom_teacher_id.id)
+        line_vals = [{"subject_id": a.subject_id.id, "teacher_id": a.teacher_id.id,
+                      "sequence": a.subject_id.sequence} for a in lines]
+        if fill and primary:
+            _fill_primary(vals, line_vals, assessments, rating_fields, rnd)
+        elif fill:
+            _fill_secondary(vals, line_vals, assessments, rnd)
+        vals["line_ids"] = [(0, 0, line) for line in line_vals]
+        vals_list.append(vals)
+    return vals_list
 
 
 def _lang(env):
