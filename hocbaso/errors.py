@@ -91,7 +91,8 @@ class VerificationError(HocbasoError):
 
 
 class CsdlError(HocbasoError):
-    """The sector database refused or could not be reached. ``transient`` says if a retry may help."""
+    """The sector database refused or could not be reached. ``transient`` says if a retry may
+    help."""
 
     transient = False
 
