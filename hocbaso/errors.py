@@ -10,6 +10,8 @@ class HocbasoError(Exception):
     """Base class. ``template`` is the untranslated message, ``params`` fill it in."""
 
     template = "%(detail)s"
+    # the clerk-readable lines of a document's problems, when there are several (XsdError)
+    errors = ()
 
     def __init__(self, template=None, **params):
         if template is not None:
@@ -95,6 +97,11 @@ class CsdlError(HocbasoError):
     help."""
 
     transient = False
+    # what the exchange told us, when it got that far (hocbaso.csdl.client fills them): the
+    # receipts of the records stored before the refusal, the record refused, the wait asked for
+    receipts = ()
+    id_ban_ghi = None
+    retry_after = None
 
     def __init__(self, template=None, transient=None, **params):
         if transient is not None:
