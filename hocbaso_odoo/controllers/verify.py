@@ -8,6 +8,10 @@ import re
 from odoo import http
 from odoo.http import request
 
+from hocbaso.errors import HocbasoError
+from hocbaso.verify import find_record_in_zip
+from hocbaso.xmlprofile import detect_profile
+
 from ..models.hocbaso_record_package import pdf_record_xml
 from ..models.hocbaso_record_transfer import PUBLISHED_STATES, missing_labels, signature_rows
 from ..tools import lib_text
@@ -141,6 +145,7 @@ class HocbasoVerify(http.Controller):
         return {
             "found": True,
             "record": record,
+            "res_company": record.company_id,  # the page header names the record's school
             "record_uuid": record.record_uuid,
             "state": record.state,
             "status_label": states.get(record.state, record.state),
@@ -158,6 +163,27 @@ class HocbasoVerify(http.Controller):
                                          _subject_names(record)) if report else [],
             "intact": bool(report and report.intact),
             "trusted": trusted,
+        }
+
+    def _file_summary(self, data, is_package):
+        """What a verified file is: its student, school, year and version as the signed file
+        says, and the record's state here when this database issued it (a revoked record's
+        file still carries valid signatures)."""
+        try:
+            xml = find_record_in_zip(data)[1] if is_package else data
+            document = detect_profile(xml).parse(xml)
+        except (HocbasoError, ValueError):
+            return None
+        records = request.env["hocbaso.record"].sudo().with_context(active_test=False).search(
+            [("record_uuid", "=", document.record_uuid), ("state", "in", PUBLISHED_STATES)])
+        record = records.filtered(lambda r: r.version == document.version)[:1]
+        states = dict(records._fields["state"]._description_selection(request.env))
+        return {
+            "student_name": document.student.full_name, "school": document.school.name,
+            "school_year": document.school_year, "version": document.version,
+            "state": record.state if record else "",
+            "status_label": states.get(record.state, "") if record else "",
+            "newest_version": max(records.mapped("version")) if records else 0,
         }
 
     @http.route("/hocbaso/verify/upload", type="http", auth="public", methods=["POST"],
@@ -197,6 +223,7 @@ class HocbasoVerify(http.Controller):
         report, trusted = env["hocbaso.record.transfer"].sudo()._hocbaso_verify(
             data, is_package=is_package)
         return request.render("hocbaso_odoo.verify_upload_result", {
+            "summary": self._file_summary(data, is_package) if report.valid and trusted else None,
             "error": None, "pdf_without_xml": False, "from_pdf": from_pdf,
             "report": report, "trusted": trusted, "valid": report.valid and trusted,
             "filename": upload.filename, "signatures": signature_rows(report, trusted, env),

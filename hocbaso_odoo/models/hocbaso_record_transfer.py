@@ -173,7 +173,8 @@ def report_problems(report, env=None):
 
     problems = [text(problem) for problem in report.errors]
     for sig in report.signatures:
-        problems.extend("%s: %s" % (text(sig.role_label), text(err)) for err in sig.errors)
+        role = signature_role_label(env, sig.role, sig.subject_code)
+        problems.extend("%s: %s" % (role, text(err)) for err in sig.errors)
     if not problems and not report.valid:
         problems.append("The signatures could not be confirmed.")
     return "; ".join(dict.fromkeys(problems))

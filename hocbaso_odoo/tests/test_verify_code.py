@@ -90,6 +90,17 @@ class TestVerifyByCode(PortalCase):
         self.assertIn("o_hocbaso_upload_valid", response.text)
         self.assertNotIn("o_hocbaso_upload_invalid", response.text)
         self.assertIn("tệp học bạ đã ký nằm trong tệp PDF", response.text)
+        # what the file is: as the signed file says, with the record's state here
+        self.assertIn("o_hocbaso_file_summary", response.text)
+        self.assertIn("Nguyễn Văn An", response.text)
+        self.assertRegex(response.text, r'o_hocbaso_file_state[^"]*">\s*Đã phát hành')
+
+    def test_revoked_records_file_says_revoked(self):
+        xml = self.record._get_xml()
+        self.record.sudo()._write({"state": "revoked"})
+        response = self._upload(xml, "hocba.xml")
+        self.assertIn("o_hocbaso_upload_valid", response.text)  # the signatures are still good
+        self.assertRegex(response.text, r'o_hocbaso_file_state text-danger">\s*Đã thu hồi')
 
     def test_modified_xml_is_invalid_with_its_reason(self):
         xml = self.record._get_xml()
