@@ -11,6 +11,7 @@ import logging
 import re
 import secrets
 import zipfile
+import zlib
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,7 @@ from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter
 
 from hocbaso import subjects as hb_subjects
 from hocbaso.errors import HocbasoError
-from hocbaso.safexml import parse_untrusted
+from hocbaso.safexml import DEFAULT_MAX_BYTES, parse_untrusted
 
 from .hocbaso_record_transfer import PUBLISHED_STATES
 
@@ -40,6 +41,7 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 CODE_LENGTH = 10
 CODE_RE = re.compile(r"[0-9a-f]{%d}" % CODE_LENGTH)
 RECORD_XML_SUBTYPE = "application/xml"
+MAX_EMBEDDED_FILES = 20
 
 # Roles of the signature slots (same strings as hocbaso.signing.xmldsig, read tolerantly).
 ROLE_GVBM, ROLE_GVCN, ROLE_CBQL, ROLE_ISSUER = "gvbm", "gvcn", "cbql", "phathanh"
@@ -172,14 +174,33 @@ def embed_record_xml(pdf, records):
         return pdf
 
 
-def pdf_record_xml(data):
-    """The record XML embedded in a PDF (the first .xml file), or None: an uploaded PDF is
-    untrusted, so anything unreadable is simply 'no XML inside'."""
+def _bounded_stream_bytes(stream, limit):
+    """The bytes of a PDF stream, decompressed to at most ``limit`` bytes (a flate bomb in an
+    uploaded PDF is refused, not inflated); None for a filter other than Flate."""
+    raw = stream._data
+    filters = stream.get("/Filter")
+    filters = list(filters) if isinstance(filters, list) else [filters] if filters else []
+    if not filters:
+        return bytes(raw) if len(raw) <= limit else None
+    if filters != ["/FlateDecode"] or stream.get("/DecodeParms"):
+        return None
+    inflater = zlib.decompressobj()
+    data = inflater.decompress(bytes(raw), limit + 1)
+    return data if len(data) <= limit else None
+
+
+def pdf_record_xml(data, limit=DEFAULT_MAX_BYTES):
+    """The record XML embedded in a PDF (the first embedded .xml file), or None: an uploaded
+    PDF is untrusted, so anything unreadable or oversized is simply 'no XML inside'."""
     try:
         reader = OdooPdfFileReader(io.BytesIO(data), strict=False)
-        for name, content in reader.getAttachments() or []:
-            if str(name).lower().endswith(".xml") and content:
-                return bytes(content)
+        root = reader.trailer["/Root"]
+        names = root.get("/Names", {}).get("/EmbeddedFiles", {}).get("/Names") or []
+        for spec in list(names)[1::2][:MAX_EMBEDDED_FILES]:
+            spec = spec.getObject()
+            if not str(spec.get("/F") or "").lower().endswith(".xml"):
+                continue
+            return _bounded_stream_bytes(spec["/EF"]["/F"].getObject(), limit)
     except Exception as err:  # noqa: BLE001 - hostile or broken PDFs
         _logger.info("No record XML readable in an uploaded PDF: %s", err)
     return None

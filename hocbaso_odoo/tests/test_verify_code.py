@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from odoo.tests import tagged
-from odoo.tools.pdf import OdooPdfFileWriter
+from odoo.tools.pdf import DecodedStreamObject, NameObject, OdooPdfFileWriter
 
 from ..models.hocbaso_record_package import STANDALONE_TEMPLATE, pdf_record_xml, xml_signatures
 from ..tools import lib_text
@@ -129,6 +129,21 @@ class TestVerifyByCode(PortalCase):
         self.assertNotIn("o_hocbaso_upload_invalid", response.text)  # not "tampered"
         self.assertIn("gói học bạ (ZIP)", response.text)
         self.assertIn("mã xác thực", response.text)
+
+    def test_pdf_with_an_inflating_attachment_is_not_inflated(self):
+        writer = OdooPdfFileWriter()
+        writer.addBlankPage(200, 200)
+        writer.addAttachment("hocba.xml", b"<HOC_BA/>", subtype="application/xml")
+        bomb = DecodedStreamObject()
+        bomb.setData(b"\0" * (64 * 1024 * 1024))
+        spec = writer._root_object["/Names"]["/EmbeddedFiles"]["/Names"][1].getObject()
+        spec["/EF"][NameObject("/F")] = writer._addObject(bomb.flateEncode())
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        self.assertLess(len(buffer.getvalue()), 1024 * 1024)
+        self.assertIsNone(pdf_record_xml(buffer.getvalue()))
+        response = self._upload(buffer.getvalue(), "bomb.pdf")
+        self.assertIn("o_hocbaso_upload_pdf_without_xml", response.text)
 
     def test_english_page(self):
         self.opener.cookies.set("frontend_lang", "en_US")
