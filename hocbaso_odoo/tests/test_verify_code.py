@@ -6,6 +6,8 @@ import re
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
+from lxml import etree
+
 from odoo.tests import tagged
 from odoo.tools.pdf import DecodedStreamObject, NameObject, OdooPdfFileWriter
 
@@ -217,3 +219,49 @@ class TestPortalTours(PortalCase):
 
     def test_visitor_verifies_by_short_code(self):
         self.start_tour(f"/hocbaso/verify#code={self.code}", "hocbaso_verify_by_code", timeout=120)
+
+
+@tagged("post_install", "-at_install")
+class TestPrimaryPortalTable(PortalCase):
+    """A TT27 record (the screenshot's case): a subject without a periodic test keeps its comment
+    in the comment column, and ratings are words."""
+
+    def test_primary_rows_line_up(self):
+        env, ref = self.env, self.env.ref
+        klass = env["hocbaso.class"].create({
+            "name": "1A", "company_id": self.school.id, "school_year_id": self.year.id,
+            "grade_id": ref("hocbaso_odoo.grade_01").id, "homeroom_teacher_id": self.gvcn.id,
+        })
+        env["hocbaso.teaching.assignment"].create([
+            {"class_id": klass.id, "subject_id": ref("hocbaso_odoo.subject_02_tv").id,
+             "teacher_id": self.gvbm_lit.id},
+            {"class_id": klass.id, "subject_id": ref("hocbaso_odoo.subject_02_toan").id,
+             "teacher_id": self.gvbm_math.id},
+        ])
+        pupil = env["hocbaso.student"].create({
+            "name": "Dương Gia Tuấn", "personal_id": "001218000008", "sex": "1",
+            "birth_date": "2018-04-03", "company_id": self.school.id, "class_id": klass.id,
+            "guardian_user_ids": [(6, 0, self.parent.ids)],
+        })
+        record = klass._generate_records().filtered(lambda r: r.student_id == pupil)
+        first, second = record.line_ids[:2]
+        first.write({"level": "T", "test_score": "8", "comment": "Hoàn thành tốt nội dung."})
+        second.write({"level": "H", "test_score": False, "comment": "Hoàn thành."})
+        record.write({"year_level": "HT", "phamchatyeunuoc": "T", "nangluctuhoc": "Đ"})
+        record.sudo()._write({"state": "issued"})
+        self.authenticate("parent", "parentxx")
+        response = self.url_open(f"/my/hocba/{record.id}")
+        self.assertEqual(response.status_code, 200)
+        table = etree.HTML(response.text).xpath("//table[contains(@class, 'o_hocba_subjects')]")[0]
+        width = len(table.xpath("./thead/tr/th"))
+        rows = table.xpath("./tbody/tr")
+        self.assertEqual(len(rows), 2)
+        for row in rows:
+            self.assertEqual(len(row.xpath("./td")), width)
+        comment = rows[1].xpath("./td[contains(@class, 'o_hocba_comment')]")[0]
+        self.assertEqual(comment.text.strip(), "Hoàn thành.")
+        self.assertEqual(rows[1].xpath("./td")[-1], comment, "the comment in the last column")
+        page = response.text
+        self.assertIn("<strong>Completed</strong>", page)  # year result in words, not HT
+        self.assertNotRegex(page, r">\s*HT\s*<")
+        self.assertNotIn("T – ", page)
