@@ -11,6 +11,7 @@ import logging
 import re
 import secrets
 import zipfile
+import zlib
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -18,12 +19,15 @@ import qrcode
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter
 
 from hocbaso import subjects as hb_subjects
 from hocbaso.errors import HocbasoError
-from hocbaso.safexml import parse_untrusted
+from hocbaso.safexml import DEFAULT_MAX_BYTES, parse_untrusted
+
+from .hocbaso_record_transfer import PUBLISHED_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -34,6 +38,10 @@ SECRET_PARAM = "hocbaso.verification_secret"
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
 XADES_NS = "http://uri.etsi.org/01903/v1.3.2#"
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CODE_LENGTH = 10
+CODE_RE = re.compile(r"[0-9a-f]{%d}" % CODE_LENGTH)
+RECORD_XML_SUBTYPE = "application/xml"
+MAX_EMBEDDED_FILES = 20
 
 # Roles of the signature slots (same strings as hocbaso.signing.xmldsig, read tolerantly).
 ROLE_GVBM, ROLE_GVCN, ROLE_CBQL, ROLE_ISSUER = "gvbm", "gvcn", "cbql", "phathanh"
@@ -143,6 +151,61 @@ def qr_data_uri(value):
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def embed_record_xml(pdf, records):
+    """The PDF with each record's signed XML embedded as a file (as Factur-X does): whoever
+    holds the school's PDF holds the document its signatures cover, and the verification page
+    checks that. A PDF that cannot be rewritten is returned as it is."""
+    documents = [(record.sudo().xml_filename or "hocba.xml", record.sudo()._get_xml())
+                 for record in records]
+    documents = [(name, xml) for name, xml in documents if xml]
+    if not documents:
+        return pdf
+    try:
+        reader = OdooPdfFileReader(io.BytesIO(pdf), strict=False)
+        writer = OdooPdfFileWriter()
+        writer.cloneReaderDocumentRoot(reader)
+        for name, xml in documents:
+            writer.addAttachment(name, xml, subtype=RECORD_XML_SUBTYPE)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        return buffer.getvalue()
+    except Exception as err:  # noqa: BLE001 - the printed record must still come out
+        _logger.warning("Could not embed the record XML in its PDF: %s", err)
+        return pdf
+
+
+def _bounded_stream_bytes(stream, limit):
+    """The bytes of a PDF stream, decompressed to at most ``limit`` bytes (a flate bomb in an
+    uploaded PDF is refused, not inflated); None for a filter other than Flate."""
+    raw = stream._data
+    filters = stream.get("/Filter")
+    filters = list(filters) if isinstance(filters, list) else [filters] if filters else []
+    if not filters:
+        return bytes(raw) if len(raw) <= limit else None
+    if filters != ["/FlateDecode"] or stream.get("/DecodeParms"):
+        return None
+    inflater = zlib.decompressobj()
+    data = inflater.decompress(bytes(raw), limit + 1)
+    return data if len(data) <= limit else None
+
+
+def pdf_record_xml(data, limit=DEFAULT_MAX_BYTES):
+    """The record XML embedded in a PDF (the first embedded .xml file), or None: an uploaded
+    PDF is untrusted, so anything unreadable or oversized is simply 'no XML inside'."""
+    try:
+        reader = OdooPdfFileReader(io.BytesIO(data), strict=False)
+        root = reader.trailer["/Root"]
+        names = root.get("/Names", {}).get("/EmbeddedFiles", {}).get("/Names") or []
+        for spec in list(names)[1::2][:MAX_EMBEDDED_FILES]:
+            spec = spec.getObject()
+            if not str(spec.get("/F") or "").lower().endswith(".xml"):
+                continue
+            return _bounded_stream_bytes(spec["/EF"]["/F"].getObject(), limit)
+    except Exception as err:  # noqa: BLE001 - hostile or broken PDFs
+        _logger.info("No record XML readable in an uploaded PDF: %s", err)
+    return None
+
+
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
 
@@ -161,7 +224,25 @@ class HocbasoRecord(models.Model):
         self.ensure_one()
         message = f"{self.record_uuid}:{self.version}".encode()
         digest = hmac.new(self._verification_secret().encode(), message, hashlib.sha256)
-        return digest.hexdigest()[:10]
+        return digest.hexdigest()[:CODE_LENGTH]
+
+    @api.model
+    def _hocbaso_find_by_code(self, code):
+        """The published record whose printed verification code is ``code`` (spaces, dashes
+        and case ignored), or an empty recordset. The code is a keyed hash, so each published
+        record is hashed once: no column to probe, nothing told about near misses."""
+        code = re.sub(r"[\s-]+", "", code or "").lower()
+        if not CODE_RE.fullmatch(code):
+            return self.browse()
+        secret = self._verification_secret().encode()
+        records = self.sudo().with_context(active_test=False).search_fetch(
+            [("state", "in", PUBLISHED_STATES)], ["record_uuid", "version"])
+        for record in records:
+            message = f"{record.record_uuid}:{record.version}".encode()
+            digest = hmac.new(secret, message, hashlib.sha256).hexdigest()[:CODE_LENGTH]
+            if hmac.compare_digest(digest, code):
+                return self.browse(record.id)
+        return self.browse()
 
     def _verification_url(self):
         self.ensure_one()
@@ -208,13 +289,69 @@ class HocbasoRecord(models.Model):
             return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
         return moment.strftime("%d/%m/%Y")
 
-    def _report_date_line(self):
-        """'Hà Nội, ngày 20 tháng 5 năm 2025' as written above the signatures."""
+    def _issuance_signatures(self):
+        """What really happened at issuance: {role: {'name', 'user', 'time'}} for the school
+        leadership's and the issuance signatures placed on this version. The signed XML's
+        signing time is the truth (the signing log's when the XML has none); the signer's name
+        is the user's in the signing log, else the certificate's."""
         self.ensure_one()
+        found = {}
+        if "hocbaso.record.signature" in self.env:
+            Signature = self.env["hocbaso.record.signature"].sudo()
+            domain = [("record_id", "=", self.id), ("role", "in", [ROLE_CBQL, ROLE_ISSUER])]
+            if "withdrawn_on" in Signature._fields:
+                domain.append(("withdrawn_on", "=", False))
+            for entry in Signature.search(domain, order="signing_time, id"):
+                found[entry.role] = {"name": entry.user_id.name or "", "user": entry.user_id,
+                                     "time": _parse_time(fields.Datetime.to_string(entry.signing_time))}
+        for sig in xml_signatures(self.sudo()._get_xml()):
+            role = sig["role"]
+            if role not in (ROLE_CBQL, ROLE_ISSUER):
+                continue
+            slot = found.setdefault(role, {"name": "", "user": None, "time": None})
+            slot["name"] = slot["name"] or sig["signer_name"]
+            slot["time"] = sig["signing_time"] or slot["time"]
+        return found
+
+    def _report_issuance(self):
+        """The signer/date block of the issued record, filled from the signatures themselves:
+        the leadership signer's name and title (Hiệu trưởng, or KT. Hiệu trưởng above Phó hiệu
+        trưởng when a vice-principal signs), the place, and the date of the issuance signature
+        on the school's clock (the record's planned date of issue until it is signed)."""
+        self.ensure_one()
+        found = self._issuance_signatures()
+        leader = found.get(ROLE_CBQL) or {}
+        user = leader.get("user")
+        if user and user != self.leader_id:  # another leader than planned signed
+            title = user.hocbaso_title or ""
+        else:  # the record's leader: the title the signed XML states
+            title = self.leader_title or self.leader_id.hocbaso_title or ""
+            user = user or self.leader_id
+        title = (title or "Hiệu trưởng").strip()
+        lines, display = [title.upper()], title
+        if title.lower().startswith("phó"):  # a vice-principal signs for the principal
+            lines, display = ["KT. HIỆU TRƯỞNG", title.upper()], f"KT. Hiệu trưởng – {title}"
+        issuer = found.get(ROLE_ISSUER) or {}
+        issue_moment = issuer.get("time")
+        issue_date = issue_moment.astimezone(VN_TZ).date() if issue_moment else self.issue_date
         place = self.issue_place or self.company_id.hocbaso_province_name or ""
-        if not self.issue_date:
+        return {
+            "signer_name": leader.get("name") or (user.name if user else ""),
+            "title": title, "title_lines": lines, "title_display": display,
+            "leader_signed": bool(leader), "leader_time": self._format_vn_time(leader.get("time")),
+            "issued": bool(issuer), "issued_time": self._format_vn_time(issue_moment),
+            "place": place, "issue_date": issue_date,
+            "issue_date_text": issue_date.strftime("%d/%m/%Y") if issue_date else "",
+        }
+
+    def _report_date_line(self):
+        """'Hà Nội, ngày 20 tháng 05 năm 2025' as written above the signatures: the day the
+        record was issued (signed for issuance), on the school's clock."""
+        self.ensure_one()
+        issuance = self._report_issuance()
+        place, day = issuance["place"], issuance["issue_date"]
+        if not day:
             return f"{place}, ngày ... tháng ... năm ......" if place else ""
-        day = self.issue_date
         text = f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
         return f"{place}, {text}" if place else text.capitalize()
 
@@ -267,6 +404,8 @@ class HocbasoRecord(models.Model):
                           "signed": False},
             ROLE_GVBM: {},
         }
+        issuance = self._report_issuance()
+        signers[ROLE_CBQL].update(name=issuance["signer_name"], title=issuance["title"])
         for line in self.line_ids:
             signers[ROLE_GVBM][line.subject_id.code] = {
                 "name": line.teacher_id.name or "", "title": "Giáo viên bộ môn",
@@ -284,7 +423,7 @@ class HocbasoRecord(models.Model):
             slot["signed"] = True
             if found.get("signer_name") and not slot["name"]:
                 slot["name"] = found["signer_name"]
-            if found.get("title") and role != ROLE_ISSUER:
+            if found.get("title") and role not in (ROLE_ISSUER, ROLE_CBQL):
                 slot["title"] = found["title"]
             if found.get("signing_time"):
                 slot["time"] = self._format_vn_time(found["signing_time"])
@@ -427,4 +566,5 @@ class IrActionsReport(models.Model):
         # one HTML document for every record, each starting on a new page: Debian's
         # wkhtmltopdf (unpatched Qt) gives an empty PDF when handed several input documents
         body = self.env["ir.qweb"]._render(STANDALONE_TEMPLATE, {"docs": records})
-        return self._run_wkhtmltopdf([str(body)], report_ref=report), "pdf"
+        pdf = self._run_wkhtmltopdf([str(body)], report_ref=report)
+        return embed_record_xml(pdf, records), "pdf"

@@ -6,18 +6,21 @@ kept, read-only, as a hocbaso.record.transfer holding the signed XML exactly as 
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import hmac
 import io
 import json
 import zipfile
+from zoneinfo import ZoneInfo
 
 from cryptography import x509
 
-from odoo import _, api, fields, models
+from odoo import _, _lt, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from hocbaso import verify as hb_verify
+from hocbaso.signing import xmldsig as X
 
 from ..tools import lib_text
 
@@ -25,6 +28,7 @@ PUBLISHED_STATES = ("issued", "revoked", "superseded")
 # what a scanner writes, by the file's first bytes: PDF, JPEG, PNG, TIFF (both byte orders)
 SCAN_SIGNATURES = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
 MAX_SCAN_BYTES = 20 * 1024 * 1024
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TRANSFER_BUNDLE_FORMAT = "hocbaso-transfer-1"
 # field names the trusted CA model may use for the certificate / CRL (read defensively)
 _CA_CERT_FIELDS = ("pem", "certificate_pem", "cert_pem", "certificate", "pem_file", "datas")
@@ -68,16 +72,95 @@ def _load_crl(blob):
         return None
 
 
-def summarise_report(report):
-    """A plain-text summary of a hocbaso.verify.VerificationReport (English, stored as is)."""
+def _vn_time(moment):
+    """An aware (or naive UTC) datetime on the school's clock: dd/mm/yyyy HH:MM."""
+    if not moment:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
+
+
+def _subject_name(env, code, subject_names):
+    if code in (subject_names or {}):
+        return subject_names[code]
+    if env is not None and code:
+        subject = env["hocbaso.subject"].sudo().search([("code", "=", code)], limit=1)
+        if subject:
+            return subject.with_context(lang=env.lang).name
+    return code
+
+
+# who signs each slot, in words (the slots are hocbaso.signing.xmldsig's roles)
+ROLE_WORDS = {"gvcn": _lt("Homeroom teacher"), "cbql": _lt("School leadership"),
+              "phathanh": _lt("Issuing school"), "gvbm": _lt("Subject teacher")}
+SUBJECT_TEACHER_OF = _lt("Subject teacher – %(subject)s")
+
+
+def signature_role_label(env, role, subject_code="", subject_names=None):
+    """Who signed a slot, in words of the reader's language (no codes): "Subject teacher –
+    Mathematics", "Homeroom teacher", "School leadership", "Issuing school"."""
+    lang = (env.lang if env is not None else None) or "en_US"
+    if role == "gvbm" and subject_code:
+        subject = _subject_name(env, subject_code, subject_names)
+        return SUBJECT_TEACHER_OF._translate(lang) % {"subject": subject}
+    word = ROLE_WORDS.get(role)
+    return word._translate(lang) if word else role
+
+
+def signature_rows(report, trusted, env=None, subject_names=None):
+    """The rows of a signature report, one per signature: the single builder behind the parent
+    portal, the public verification page, the verification wizard and a transfer's summary.
+
+    Each row: role (label in words), signer, time (Asia/Ho_Chi_Minh, dd/mm/yyyy HH:MM),
+    certificate_subject, status ('valid', 'invalid' or 'not_checked' without a trust list),
+    valid (bool) and reasons (the problems, in the language of ``env`` when given).
+    """
+    rows = []
+    for sig in report.signatures:
+        reasons = [lib_text(env, error) if env is not None else str(error) for error in sig.errors]
+        if trusted:
+            status = "valid" if sig.valid else "invalid"
+        else:
+            status = "not_checked"
+        rows.append({
+            "role": signature_role_label(env, sig.role, sig.subject_code, subject_names),
+            "signer": sig.signer_name or sig.certificate_subject,
+            "time": _vn_time(sig.signing_time),
+            "certificate_subject": sig.certificate_subject,
+            "chain": lib_text(env, sig.chain_result) if env is not None else str(sig.chain_result or ""),
+            "status": status,
+            "valid": bool(trusted and sig.valid),
+            "reasons": reasons if trusted else [],
+        })
+    return rows
+
+
+def missing_labels(report, env=None, subject_names=None):
+    """The signatures a report still misses, in words (subject names, no slot codes)."""
+    by_template = {getattr(label, "template", label): role
+                   for role, label in getattr(X, "ROLE_LABELS", {}).items()}
+    labels = []
+    for label in report.missing:
+        params = getattr(label, "params", None) or {}
+        role = "gvbm" if "subject" in params else by_template.get(getattr(label, "template", label))
+        if role:
+            labels.append(signature_role_label(env, role, params.get("subject", ""), subject_names))
+        else:
+            labels.append(lib_text(env, label) if env is not None else str(label))
+    return labels
+
+
+def summarise_report(report, env=None, trusted=True):
+    """A plain-text summary of a hocbaso.verify.VerificationReport (stored with a transfer): the
+    signature rows, times on the school's clock."""
     lines = ["Valid" if report.valid else "NOT valid",
              "Document intact: %s" % ("yes" if report.intact else "no")]
-    for sig in report.signatures:
-        when = sig.signing_time.strftime("%Y-%m-%d %H:%M UTC") if sig.signing_time else "-"
-        lines.append("- %s: %s, %s, %s" % (sig.role_label, sig.signer_name or "?", when,
-                                            "valid" if sig.valid else "INVALID"))
-        lines.extend("    %s" % err for err in sig.errors)
-    lines.extend("Missing: %s" % label for label in report.missing)
+    for row in signature_rows(report, trusted, env):
+        lines.append("- %s: %s, %s, %s" % (row["role"], row["signer"] or "?", row["time"] or "-",
+                                            "valid" if row["valid"] else "INVALID"))
+        lines.extend("    %s" % reason for reason in row["reasons"])
+    lines.extend("Missing: %s" % label for label in missing_labels(report, env))
     lines.extend("Error: %s" % err for err in report.errors)
     return "\n".join(lines)
 
@@ -90,7 +173,8 @@ def report_problems(report, env=None):
 
     problems = [text(problem) for problem in report.errors]
     for sig in report.signatures:
-        problems.extend("%s: %s" % (text(sig.role_label), text(err)) for err in sig.errors)
+        role = signature_role_label(env, sig.role, sig.subject_code)
+        problems.extend("%s: %s" % (role, text(err)) for err in sig.errors)
     if not problems and not report.valid:
         problems.append("The signatures could not be confirmed.")
     return "; ".join(dict.fromkeys(problems))
