@@ -27,6 +27,10 @@ RESULT_FIELDS = (
     "s2_midterm", "s2_final", "semester2", "year_result", "retest", "comment",
 )
 
+MAX_REGULAR = 4  # regular assessments a semester at most (TT22 Art. 7: 2, 3 or 4)
+
+TX_FIELDS = [f"{sem}_tx{number}" for sem in ("s1", "s2") for number in range(1, MAX_REGULAR + 1)]
+
 SCORE_FIELDS = frozenset({"s1_midterm", "s1_final", "s2_midterm", "s2_final", "semester1",
                           "semester2", "year_result", "retest"})
 
@@ -78,6 +82,22 @@ class HocbasoRecordLine(models.Model):
     year_result = fields.Char(string="Year", size=4, compute="_compute_year_result", store=True, copy=True,
                               readonly=False, help="ĐTBmcn; for Đ/CĐ subjects the semester 2 result")
     retest = fields.Char(string="Re-test", size=4)
+    # The score entry grid: one column per regular assessment. s1_regular / s2_regular stay
+    # the one store of the ĐĐGtx (what is signed, tracked, averaged and exported): these
+    # columns only show and edit their parts. Not stored, so there is no second copy to keep
+    # in step and no migration; written through the inverse, so every change takes the same
+    # write path (sealing, tracking, normalisation, constraints). The count is what matters
+    # for the average, not the position: a column left empty between two scores closes up.
+    s1_tx1 = fields.Char(string="Sem. 1 TX1", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s1_tx2 = fields.Char(string="Sem. 1 TX2", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s1_tx3 = fields.Char(string="Sem. 1 TX3", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s1_tx4 = fields.Char(string="Sem. 1 TX4", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s2_tx1 = fields.Char(string="Sem. 2 TX1", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s2_tx2 = fields.Char(string="Sem. 2 TX2", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s2_tx3 = fields.Char(string="Sem. 2 TX3", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s2_tx4 = fields.Char(string="Sem. 2 TX4", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    student_id = fields.Many2one(related="record_id.student_id", string="Student")
+    student_code = fields.Char(related="record_id.student_id.student_code")
     comment = fields.Text(string="Comment")
     gvbm_signed = fields.Boolean(string="Signed by Subject Teacher", readonly=True, copy=False)
     gvbm_signed_date = fields.Datetime(string="Subject Teacher Signed On", readonly=True,
@@ -101,6 +121,44 @@ class HocbasoRecordLine(models.Model):
                 average = line._semester_average(sem)
                 if average is not None:
                     line[{"s1": "semester1", "s2": "semester2"}[sem]] = validation.format_score(average)
+
+    @api.depends("s1_regular", "s2_regular")
+    def _compute_tx(self):
+        for line in self:
+            for sem in ("s1", "s2"):
+                parts = (line[f"{sem}_regular"] or "").split()
+                for number in range(1, MAX_REGULAR + 1):
+                    line[f"{sem}_tx{number}"] = parts[number - 1] if len(parts) >= number else False
+                # more assessments than columns (typed before the grid existed): the last
+                # column shows them all, so saving the grid loses none
+                if len(parts) > MAX_REGULAR:
+                    line[f"{sem}_tx{MAX_REGULAR}"] = " ".join(parts[MAX_REGULAR - 1:])
+
+    def _inverse_tx(self):
+        for line in self:
+            vals = {}
+            for sem in ("s1", "s2"):
+                parts = []
+                for number in range(1, MAX_REGULAR + 1):
+                    value = (line[f"{sem}_tx{number}"] or "").strip()
+                    if value:
+                        parts.append(line._checked_regular(value, f"TX{number}"))
+                text = " ".join(parts) or False
+                if text != (line[f"{sem}_regular"] or False):
+                    vals[f"{sem}_regular"] = text
+            if vals:
+                line.write(vals)
+
+    def _checked_regular(self, value, column):
+        """One regular assessment typed in the grid: a score 0–10 with one decimal."""
+        try:
+            return " ".join(validation.format_score(validation.parse_score(part))
+                            for part in value.replace(";", " ").split())
+        except HocbasoError as err:
+            raise ValidationError(_(
+                "%(student)s, %(subject)s, %(column)s: %(problem)s",
+                student=self.record_id.student_id.name, subject=self.subject_id.name,
+                column=column, problem=lib_message(self.env, err))) from err
 
     def _semester_average(self, sem):
         midterm, final = self[f"{sem}_midterm"], self[f"{sem}_final"]
@@ -232,6 +290,9 @@ class HocbasoRecordLine(models.Model):
         self._check_content_writable(vals)
         before = self._results_before(vals)
         res = super().write(vals)
+        tx_written = set(TX_FIELDS).intersection(vals)
+        if tx_written:  # as stored by the inverse (7,5 -> 7.5, a gap closed up)
+            self.invalidate_recordset(TX_FIELDS)
         self._log_result_changes(before)
         if set(RESULT_FIELDS).intersection(vals):
             self.record_id._on_results_changed(self)
