@@ -85,9 +85,11 @@ class HocbasoRecordLine(models.Model):
     # The score entry grid: one column per regular assessment. s1_regular / s2_regular stay
     # the one store of the ĐĐGtx (what is signed, tracked, averaged and exported): these
     # columns only show and edit their parts. Not stored, so there is no second copy to keep
-    # in step and no migration; written through the inverse, so every change takes the same
-    # write path (sealing, tracking, normalisation, constraints). The count is what matters
-    # for the average, not the position: a column left empty between two scores closes up.
+    # in step and no migration; write() turns the columns written into that text (merged with
+    # the parts not written, read from the stored text itself), so every change takes the
+    # same write path (sealing, tracking, normalisation, constraints). The count is what
+    # matters for the average, not the position: a column left empty between two scores
+    # closes up.
     s1_tx1 = fields.Char(string="Sem. 1 TX1", size=4, compute="_compute_tx", inverse="_inverse_tx")
     s1_tx2 = fields.Char(string="Sem. 1 TX2", size=4, compute="_compute_tx", inverse="_inverse_tx")
     s1_tx3 = fields.Char(string="Sem. 1 TX3", size=4, compute="_compute_tx", inverse="_inverse_tx")
@@ -135,19 +137,42 @@ class HocbasoRecordLine(models.Model):
                     line[f"{sem}_tx{MAX_REGULAR}"] = " ".join(parts[MAX_REGULAR - 1:])
 
     def _inverse_tx(self):
-        for line in self:
-            vals = {}
-            for sem in ("s1", "s2"):
-                parts = []
-                for number in range(1, MAX_REGULAR + 1):
-                    value = (line[f"{sem}_tx{number}"] or "").strip()
-                    if value:
-                        parts.append(line._checked_regular(value, f"TX{number}"))
-                text = " ".join(parts) or False
-                if text != (line[f"{sem}_regular"] or False):
-                    vals[f"{sem}_regular"] = text
-            if vals:
-                line.write(vals)
+        """Nothing left to do: write() has turned the columns into s1_regular / s2_regular
+        (an inverse must exist for the columns to be editable)."""
+
+    def _merge_tx(self, vals):
+        """``vals`` with the TX columns it writes (one line) merged into the stored text of
+        their semester: the other columns come from that text, never from a cache that may not
+        hold them."""
+        self.ensure_one()
+        for sem in ("s1", "s2"):
+            names = [f"{sem}_tx{number}" for number in range(1, MAX_REGULAR + 1)]
+            if not set(names).intersection(vals):
+                continue
+            parts = (self[f"{sem}_regular"] or "").split()
+            # more assessments than columns: the last column holds the rest (see _compute_tx)
+            parts = parts[:MAX_REGULAR - 1] + [" ".join(parts[MAX_REGULAR - 1:])]
+            parts += [""] * (MAX_REGULAR - len(parts))
+            for number, name in enumerate(names):
+                if name in vals:
+                    parts[number] = (vals.pop(name) or "").strip()
+            checked = [self._checked_regular(part, f"TX{number}")
+                       for number, part in enumerate(parts, start=1) if part]
+            vals[f"{sem}_regular"] = " ".join(checked) or False
+        return vals
+
+    @api.model
+    def _tx_on_create(self, vals):
+        """A new line given TX columns: their scores become its text, in column order."""
+        for sem in ("s1", "s2"):
+            names = [f"{sem}_tx{number}" for number in range(1, MAX_REGULAR + 1)]
+            if set(names).intersection(vals):
+                typed = [(number, (vals.pop(name) or "").strip())
+                         for number, name in enumerate(names, start=1) if name in vals]
+                checked = [self._checked_regular(part, f"TX{number}")
+                           for number, part in typed if part]
+                vals[f"{sem}_regular"] = " ".join(checked) or vals.get(f"{sem}_regular", False)
+        return vals
 
     def _checked_regular(self, value, column):
         """One regular assessment typed in the grid: a score 0–10 with one decimal."""
@@ -277,7 +302,8 @@ class HocbasoRecordLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        vals_list = [self._normalise_vals(dict(vals)) for vals in vals_list]
+        vals_list = [self._tx_on_create(dict(vals)) for vals in vals_list]
+        vals_list = [self._normalise_vals(vals) for vals in vals_list]
         records = self.env["hocbaso.record"].browse(
             [vals["record_id"] for vals in vals_list if vals.get("record_id")])
         for record in records:
@@ -286,13 +312,17 @@ class HocbasoRecordLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if set(TX_FIELDS).intersection(vals):
+            if len(self) > 1:  # each line merges the columns into its own text
+                for line in self:
+                    line.write(vals)
+                return True
+            self.check_access("write")  # who may not write hears that before a score check
+            vals = self._merge_tx(dict(vals))
         vals = self._normalise_vals(dict(vals))
         self._check_content_writable(vals)
         before = self._results_before(vals)
         res = super().write(vals)
-        tx_written = set(TX_FIELDS).intersection(vals)
-        if tx_written:  # as stored by the inverse (7,5 -> 7.5, a gap closed up)
-            self.invalidate_recordset(TX_FIELDS)
         self._log_result_changes(before)
         if set(RESULT_FIELDS).intersection(vals):
             self.record_id._on_results_changed(self)

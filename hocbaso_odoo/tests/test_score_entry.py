@@ -49,7 +49,14 @@ class TestScoreEntry(HocbasoCase):
         self.assertEqual((line.s1_tx2, line.s1_midterm), ("8.5", "7.0"))
         # (7 + 8.5 + 9 + 6 + 2·7 + 3·8) / 9 = 7.6
         self.assertEqual(line.semester1, "7.6")
+        # one column written from a fresh request (nothing in the cache): the others stay
+        self.env.invalidate_all()
+        line.with_user(self.gvbm_math).write({"s1_tx4": "6,5"})
+        self.assertEqual(line.s1_regular, "7.0 8.5 9.0 6.5")
+        self.env.invalidate_all()
+        line.with_user(self.gvbm_math).write({"s1_tx4": "6"})
         # a column emptied between two scores closes up; the average follows
+        self.env.invalidate_all()
         line.with_user(self.gvbm_math).write({"s1_tx2": False})
         self.assertEqual(line.s1_regular, "7.0 9.0 6.0")
         self.assertEqual((line.s1_tx1, line.s1_tx2, line.s1_tx3), ("7.0", "9.0", "6.0"))
@@ -192,6 +199,13 @@ class TestScoreEntry(HocbasoCase):
         self.assertIn("appears twice", texts)
         self.assertEqual(sheet.cell(8, 8).value, "11", "the rejected row as it was typed")
         self.assertTrue(entry.rejected_filename.endswith(".xlsx"))
+        # the rejected rows, corrected, go back in as they are
+        sheet.cell(8, 8).value = "9,5"
+        sheet.delete_rows(9, 2)
+        self.upload(entry, workbook_bytes(rejected))
+        self.assertIn("1 students imported, 0 rows rejected", entry.import_message)
+        self.assertEqual((self.line_binh.s1_midterm, self.line_binh.s1_final), ("9.5", "8.0"))
+        self.assertFalse(entry.rejected_file)
 
     def test_text_in_a_number_cell_is_refused(self):
         entry = self.entry()
@@ -223,3 +237,51 @@ class TestScoreEntry(HocbasoCase):
         with self.assertRaisesRegex(UserError, "larger than"):
             self.upload(entry, b"PK\x03\x04" + b"0" * (3 * 1024 * 1024))
         self.assertFalse(self.line_an.s1_regular or self.line_binh.s1_regular)
+
+
+@tagged("post_install", "-at_install")
+class TestPrimaryScoreEntry(HocbasoCase):
+    """TT27: the rating and the periodic test at the end of the year."""
+
+    def test_primary_class_enters_rating_and_test(self):
+        env = self.env
+        grade = env.ref("hocbaso_odoo.grade_04")
+        klass = env["hocbaso.class"].create({
+            "name": "4A", "company_id": self.school.id, "school_year_id": self.year.id,
+            "grade_id": grade.id, "homeroom_teacher_id": self.gvcn.id})
+        math = env["hocbaso.subject"].search([("code", "=", "TOAN"),
+                                              ("level_id", "=", self.level_primary.id)])
+        env["hocbaso.teaching.assignment"].create(
+            {"class_id": klass.id, "subject_id": math.id, "teacher_id": self.gvbm_math.id})
+        env["hocbaso.student"].create({
+            "name": "Đỗ Thu Hà", "personal_id": "001315000009", "sex": "2", "birth_date": "2015",
+            "company_id": self.school.id, "class_id": klass.id, "student_code": "HS0409"})
+        records = klass._generate_records()
+        self.assertEqual(len(records.line_ids), 1)
+        Entry = env["hocbaso.score.entry"].with_user(self.gvbm_math)
+        with self.assertRaises(UserError):
+            Entry.create({"school_year_id": self.year.id, "class_id": klass.id,
+                          "subject_id": math.id, "term": "s1"})
+        entry = Entry.create({"school_year_id": self.year.id, "class_id": klass.id,
+                              "subject_id": math.id})
+        self.assertEqual(entry.term, "year")
+        book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(
+            entry.action_download_template() and entry.template_file)))
+        sheet = book["NHAPDIEM"]
+        self.assertEqual([cell.value for cell in sheet[7]][3:],
+                         ["Rating (T, H, C) [MUCDAT]", "Periodic test (0–10) [KTDK]"])
+        sheet["D8"], sheet["E8"] = "t", 9
+        entry.write({"import_file": base64.b64encode(workbook_bytes(book)),
+                     "import_filename": "4A.xlsx"})
+        entry.action_import()
+        line = entry.line_ids
+        self.assertEqual(len(line), 1)
+        self.assertEqual((line.level, line.test_score), ("T", "9"), entry.import_message)
+        sheet["E8"] = "9.5"  # primary tests are whole numbers
+        entry.write({"import_file": base64.b64encode(workbook_bytes(book)),
+                     "import_filename": "4A.xlsx"})
+        entry.action_import()
+        self.assertIn("1 rows rejected", entry.import_message)
+        self.assertEqual(line.test_score, "9")
+        action = entry.action_compute_results()
+        self.assertIn("1 of 1", action["params"]["message"])

@@ -45,6 +45,14 @@ class HocbasoScoreEntry(models.TransientModel):
         "hocbaso.record.line", string="Students", compute="_compute_line_ids", store=True,
         readonly=False)
 
+    @api.depends("class_id", "subject_id", "term")
+    def _compute_display_name(self):
+        terms = dict(self._fields["term"]._description_selection(self.env))
+        for entry in self:
+            parts = [entry.subject_id.name, entry.class_id.name, terms.get(entry.term)]
+            entry.display_name = " – ".join(part for part in parts if part) or self.env._(
+                "Score Entry")
+
     # --- who sees what -----------------------------------------------------------------------
     @api.model
     def _allowed_assignments(self):
@@ -111,9 +119,11 @@ class HocbasoScoreEntry(models.TransientModel):
 
     @api.depends("class_id", "subject_id")
     def _compute_line_ids(self):
-        # nothing shown for a pair the user may not open (create and write refuse it)
+        # not by user: a stored field may be computed at flush time, in another environment;
+        # create and write refuse a pair the user does not teach, and the lines are read
+        # with her record rules
         for entry in self:
-            entry.line_ids = entry._lines() if entry._is_allowed() else False
+            entry.line_ids = entry._lines()
 
     def _lines(self):
         """The lines of the class's live records for the subject, by student name, read with
