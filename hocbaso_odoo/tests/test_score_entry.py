@@ -285,3 +285,27 @@ class TestPrimaryScoreEntry(HocbasoCase):
         self.assertEqual(line.test_score, "9")
         action = entry.action_compute_results()
         self.assertIn("1 of 1", action["params"]["message"])
+
+
+@tagged("post_install", "-at_install")
+class TestPeriodsMigration(HocbasoCase):
+    """18.0.1.3.0: subjects of an existing database get their periods a year."""
+
+    def test_migration_fills_only_missing_periods(self):
+        import importlib.util
+        import os
+
+        from odoo.modules.module import get_module_path
+
+        path = os.path.join(get_module_path("hocbaso_odoo"), "migrations", "18.0.1.3.0",
+                            "post-migrate.py")
+        spec = importlib.util.spec_from_file_location("hocbaso_migration_18_0_1_3_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        math, civic = self.subj_math, self.env.ref("hocbaso_odoo.subject_03_gdcd")
+        math.periods_per_year = 0
+        civic.periods_per_year = 52  # the school's own figure stays
+        self.env.flush_all()
+        migration.migrate(self.env.cr, "18.0.1.2.0")
+        self.env.invalidate_all()
+        self.assertEqual((math.periods_per_year, civic.periods_per_year), (140, 52))

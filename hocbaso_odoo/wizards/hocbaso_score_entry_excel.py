@@ -124,8 +124,13 @@ class HocbasoScoreEntry(models.TransientModel):
         text = f"{self.class_id.name}_{self.subject_id.code}_{TERM_KEYS[self.term]}"
         return re.sub(r"[^A-Za-z0-9-]+", "_", text)
 
+    def _in_reader_lang(self):
+        """The file in one language: the user's, when the caller's context names none."""
+        return self.with_context(lang=self.env.lang or self.env.user.lang)
+
     def action_download_template(self):
         self.ensure_one()
+        self = self._in_reader_lang()  # noqa: PLW0642
         self._check_ready()
         rows = []
         for number, line in enumerate(self._lines(), start=1):
@@ -234,6 +239,7 @@ class HocbasoScoreEntry(models.TransientModel):
     # --- the import --------------------------------------------------------------------------
     def action_import(self):
         self.ensure_one()
+        self = self._in_reader_lang()  # noqa: PLW0642
         self._check_ready()
         data = self.with_context(bin_size=False).import_file
         if not data:
