@@ -114,6 +114,14 @@ class TestScoreEntry(HocbasoCase):
             self.line_an.with_user(self.gvbm_lit).write({"s1_tx1": "5"})
         self.assertFalse(self.line_an.s1_regular)
 
+    def test_a_screen_and_its_files_are_its_creators(self):
+        entry = self.entry()
+        entry.action_download_template()
+        with self.assertRaises(AccessError):
+            entry.with_user(self.gvbm_lit).read(["template_file"])
+        with self.assertRaises(AccessError):
+            entry.with_user(self.gvcn).write({"term": "s2"})
+
     def test_term_matches_the_circular(self):
         with self.assertRaises(UserError):
             self.entry(term="year")
