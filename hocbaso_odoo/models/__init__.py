@@ -3,6 +3,7 @@ from . import hocbaso_school_level
 from . import hocbaso_school_year
 from . import hocbaso_grade
 from . import hocbaso_subject
+from . import hocbaso_subject_periods
 from . import hocbaso_rollout
 from . import hocbaso_class
 from . import hocbaso_teaching_assignment

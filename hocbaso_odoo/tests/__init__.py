@@ -17,3 +17,5 @@ from . import test_no_builders
 from . import test_extract_import
 from . import test_tt22_adjustment
 from . import test_verify_code
+from . import test_score_entry
+from . import test_score_entry_tour
