@@ -9,23 +9,24 @@ import io
 import json
 import logging
 import re
-import secrets
 import zipfile
 import zlib
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-import qrcode
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import hmac as odoo_hmac
 from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter
 
 from hocbaso import subjects as hb_subjects
+from hocbaso import timeutil
 from hocbaso.errors import HocbasoError
+from hocbaso.roles import BY_CODE, ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, parse_signature_id
 from hocbaso.safexml import DEFAULT_MAX_BYTES, parse_untrusted
+from hocbaso.signing.dsig_primitives import DS_NS, XADES_NS
 
 from .hocbaso_record_transfer import PUBLISHED_STATES
 
@@ -34,18 +35,13 @@ _logger = logging.getLogger(__name__)
 PACKAGE_FORMAT = "hocbaso-package-1.0"
 REPORT_NAME = "hocbaso_odoo.report_hocbaso_record_template"
 STANDALONE_TEMPLATE = "hocbaso_odoo.report_hocbaso_record_standalone"
-SECRET_PARAM = "hocbaso.verification_secret"
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-XADES_NS = "http://uri.etsi.org/01903/v1.3.2#"
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# the scope of the printed code's keyed hash (tools.misc.hmac, keyed by database.secret)
+CODE_SCOPE = "hocbaso-verification-code"
 CODE_LENGTH = 10
 CODE_RE = re.compile(r"[0-9a-f]{%d}" % CODE_LENGTH)
 RECORD_XML_SUBTYPE = "application/xml"
 MAX_EMBEDDED_FILES = 20
 
-# Roles of the signature slots (same strings as hocbaso.signing.xmldsig, read tolerantly).
-ROLE_GVBM, ROLE_GVCN, ROLE_CBQL, ROLE_ISSUER = "gvbm", "gvcn", "cbql", "phathanh"
-ROLE_ORDER = {ROLE_GVBM: 0, ROLE_GVCN: 1, ROLE_CBQL: 2, ROLE_ISSUER: 3}
 
 # What is printed on the record: the document is Vietnamese by law.
 VI_SUBJECT_LEVEL = {"T": "Hoàn thành tốt", "H": "Hoàn thành", "C": "Chưa hoàn thành", "M": "Miễn"}
@@ -78,15 +74,10 @@ def _safe_name(text):
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text or "").strip("_") or "file"
 
 
-def _role_of_signature_id(sig_id):
-    """(role, subject code) from a ds:Signature Id: sig-gvbm-<code>, sig-gvcn, sig-cbql, ..."""
-    sig_id = sig_id or ""
-    if sig_id.startswith("sig-gvbm-"):
-        return ROLE_GVBM, sig_id[len("sig-gvbm-"):]
-    for role in (ROLE_GVCN, ROLE_CBQL, ROLE_ISSUER):
-        if sig_id == f"sig-{role}":
-            return role, ""
-    return "", ""
+def _code(env, record_uuid, version):
+    """The short code printed with the QR code: a keyed hash of the record's id and version,
+    stable per version and secret per database."""
+    return odoo_hmac(env(su=True), CODE_SCOPE, f"{record_uuid}:{version}")[:CODE_LENGTH]
 
 
 def _common_name(certificate):
@@ -123,7 +114,7 @@ def xml_signatures(xml_bytes):
         return []
     found = []
     for signature in root.iter(f"{{{DS_NS}}}Signature"):
-        role, subject_code = _role_of_signature_id(signature.get("Id"))
+        role, subject_code = parse_signature_id(signature.get("Id"))
         der, name = None, ""
         cert_el = next(signature.iter(f"{{{DS_NS}}}X509Certificate"), None)
         if cert_el is not None and (cert_el.text or "").strip():
@@ -139,16 +130,6 @@ def xml_signatures(xml_bytes):
             "signing_time": _parse_time(time_el.text if time_el is not None else ""),
         })
     return found
-
-
-def qr_data_uri(value):
-    """A PNG QR code as a data: URI (wkhtmltopdf needs no network access to show it)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=2)
-    code.add_data(value)
-    code.make(fit=True)
-    buffer = io.BytesIO()
-    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 def embed_record_xml(pdf, records):
@@ -210,21 +191,11 @@ class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
 
     # --- verification code and URL ---------------------------------------------------------
-    def _verification_secret(self):
-        params = self.env["ir.config_parameter"].sudo()
-        secret = params.get_param(SECRET_PARAM)
-        if not secret:
-            secret = secrets.token_hex(32)
-            params.set_param(SECRET_PARAM, secret)
-        return secret
-
     def _verification_code(self):
         """Short code printed with the QR code: who has it may see the record's full identity
         on the public verification page. Stable per (record, version), secret per database."""
         self.ensure_one()
-        message = f"{self.record_uuid}:{self.version}".encode()
-        digest = hmac.new(self._verification_secret().encode(), message, hashlib.sha256)
-        return digest.hexdigest()[:CODE_LENGTH]
+        return _code(self.env, self.record_uuid, self.version)
 
     @api.model
     def _hocbaso_find_by_code(self, code):
@@ -234,13 +205,10 @@ class HocbasoRecord(models.Model):
         code = re.sub(r"[\s-]+", "", code or "").lower()
         if not CODE_RE.fullmatch(code):
             return self.browse()
-        secret = self._verification_secret().encode()
         records = self.sudo().with_context(active_test=False).search_fetch(
             [("state", "in", PUBLISHED_STATES)], ["record_uuid", "version"])
         for record in records:
-            message = f"{record.record_uuid}:{record.version}".encode()
-            digest = hmac.new(secret, message, hashlib.sha256).hexdigest()[:CODE_LENGTH]
-            if hmac.compare_digest(digest, code):
+            if hmac.compare_digest(_code(self.env, record.record_uuid, record.version), code):
                 return self.browse(record.id)
         return self.browse()
 
@@ -249,10 +217,6 @@ class HocbasoRecord(models.Model):
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
         query = urlencode({"v": self.version, "c": self._verification_code()})
         return f"{base}/hocbaso/verify/{self.record_uuid}?{query}"
-
-    def _report_qr_data_uri(self):
-        self.ensure_one()
-        return qr_data_uri(self._verification_url())
 
     # --- what the PDF prints -----------------------------------------------------------------
     def _report_level_title(self):
@@ -281,36 +245,24 @@ class HocbasoRecord(models.Model):
 
     @staticmethod
     def _format_vn_time(moment):
+        """Vietnam time as the record prints it (naive datetimes are Odoo's UTC)."""
         if not moment:
             return ""
         if isinstance(moment, dt.datetime):
-            if moment.tzinfo is None:  # Odoo datetimes are naive UTC
-                moment = moment.replace(tzinfo=dt.timezone.utc)
-            return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
-        return moment.strftime("%d/%m/%Y")
+            return timeutil.vn_datetime(moment, seconds=False)
+        return timeutil.vn_date(moment)
 
     def _issuance_signatures(self):
         """What really happened at issuance: {role: {'name', 'user', 'time'}} for the school
-        leadership's and the issuance signatures placed on this version. The signed XML's
-        signing time is the truth (the signing log's when the XML has none); the signer's name
-        is the user's in the signing log, else the certificate's."""
+        leadership's and the issuance signatures placed on this version, as the signed XML
+        states them (the certificate holder's name, the signing time). The sign addon adds
+        who signed from its signature log."""
         self.ensure_one()
         found = {}
-        if "hocbaso.record.signature" in self.env:
-            Signature = self.env["hocbaso.record.signature"].sudo()
-            domain = [("record_id", "=", self.id), ("role", "in", [ROLE_CBQL, ROLE_ISSUER])]
-            if "withdrawn_on" in Signature._fields:
-                domain.append(("withdrawn_on", "=", False))
-            for entry in Signature.search(domain, order="signing_time, id"):
-                found[entry.role] = {"name": entry.user_id.name or "", "user": entry.user_id,
-                                     "time": _parse_time(fields.Datetime.to_string(entry.signing_time))}
         for sig in xml_signatures(self.sudo()._get_xml()):
-            role = sig["role"]
-            if role not in (ROLE_CBQL, ROLE_ISSUER):
-                continue
-            slot = found.setdefault(role, {"name": "", "user": None, "time": None})
-            slot["name"] = slot["name"] or sig["signer_name"]
-            slot["time"] = sig["signing_time"] or slot["time"]
+            if sig["role"] in (ROLE_CBQL, ROLE_ISSUER):
+                found[sig["role"]] = {"name": sig["signer_name"], "user": None,
+                                      "time": sig["signing_time"]}
         return found
 
     def _report_issuance(self):
@@ -327,13 +279,13 @@ class HocbasoRecord(models.Model):
         else:  # the record's leader: the title the signed XML states
             title = self.leader_title or self.leader_id.hocbaso_title or ""
             user = user or self.leader_id
-        title = (title or "Hiệu trưởng").strip()
+        title = (title or BY_CODE[ROLE_CBQL].printed_title).strip()
         lines, display = [title.upper()], title
         if title.lower().startswith("phó"):  # a vice-principal signs for the principal
             lines, display = ["KT. HIỆU TRƯỞNG", title.upper()], f"KT. Hiệu trưởng – {title}"
         issuer = found.get(ROLE_ISSUER) or {}
         issue_moment = issuer.get("time")
-        issue_date = issue_moment.astimezone(VN_TZ).date() if issue_moment else self.issue_date
+        issue_date = timeutil.to_vn(issue_moment).date() if issue_moment else self.issue_date
         place = self.issue_place or self.company_id.hocbaso_province_name or ""
         return {
             "signer_name": leader.get("name") or (user.name if user else ""),
@@ -395,12 +347,13 @@ class HocbasoRecord(models.Model):
         The signing log first, then the signatures in the stored XML, then the record's fields."""
         self.ensure_one()
         signers = {
-            ROLE_GVCN: {"name": self.homeroom_teacher_id.name or "", "title": "Giáo viên chủ nhiệm",
+            ROLE_GVCN: {"name": self.homeroom_teacher_id.name or "", "title": BY_CODE[ROLE_GVCN].printed_title,
                         "time": "", "signed": False},
             ROLE_CBQL: {"name": self.leader_id.name or "",
-                        "title": self.leader_title or self.leader_id.hocbaso_title or "Hiệu trưởng",
+                        "title": self.leader_title or self.leader_id.hocbaso_title
+                        or BY_CODE[ROLE_CBQL].printed_title,
                         "time": "", "signed": False},
-            ROLE_ISSUER: {"name": self.company_id.name, "title": "Đơn vị phát hành", "time": "",
+            ROLE_ISSUER: {"name": self.company_id.name, "title": BY_CODE[ROLE_ISSUER].printed_title, "time": "",
                           "signed": False},
             ROLE_GVBM: {},
         }

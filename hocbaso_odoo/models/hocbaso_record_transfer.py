@@ -5,22 +5,20 @@ kept, read-only, as a hocbaso.record.transfer holding the signed XML exactly as 
 """
 
 import base64
-import binascii
 import datetime as dt
-import hashlib
 import hmac
 import io
 import json
+import re
 import zipfile
 from zoneinfo import ZoneInfo
 
-from cryptography import x509
 
 from odoo import _, _lt, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from hocbaso import roles
 from hocbaso import verify as hb_verify
-from hocbaso.signing import xmldsig as X
 
 from ..tools import lib_text
 
@@ -30,48 +28,6 @@ SCAN_SIGNATURES = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", 
 MAX_SCAN_BYTES = 20 * 1024 * 1024
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TRANSFER_BUNDLE_FORMAT = "hocbaso-transfer-1"
-# field names the trusted CA model may use for the certificate / CRL (read defensively)
-_CA_CERT_FIELDS = ("pem", "certificate_pem", "cert_pem", "certificate", "pem_file", "datas")
-_CA_CRL_FIELDS = ("crl", "crl_file", "crl_pem", "crl_data")
-
-
-def _as_bytes(value):
-    if not value:
-        return b""
-    if isinstance(value, str):
-        value = value.encode()
-    if b"-----BEGIN" in value:
-        return value
-    try:  # Binary fields come base64-encoded
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return value
-
-
-def _load_certificates(blob):
-    blob = _as_bytes(blob)
-    if not blob:
-        return []
-    try:
-        if b"-----BEGIN" in blob:
-            return x509.load_pem_x509_certificates(blob)
-        return [x509.load_der_x509_certificate(blob)]
-    except ValueError:
-        return []
-
-
-def _load_crl(blob):
-    blob = _as_bytes(blob)
-    if not blob:
-        return None
-    try:
-        if b"-----BEGIN" in blob:
-            return x509.load_pem_x509_crl(blob)
-        return x509.load_der_x509_crl(blob)
-    except ValueError:
-        return None
-
-
 def _vn_time(moment):
     """An aware (or naive UTC) datetime on the school's clock: dd/mm/yyyy HH:MM."""
     if not moment:
@@ -138,12 +94,11 @@ def signature_rows(report, trusted, env=None, subject_names=None):
 
 def missing_labels(report, env=None, subject_names=None):
     """The signatures a report still misses, in words (subject names, no slot codes)."""
-    by_template = {getattr(label, "template", label): role
-                   for role, label in getattr(X, "ROLE_LABELS", {}).items()}
+    by_template = {role.label.template: role.code for role in roles.ROLES}
     labels = []
     for label in report.missing:
-        params = getattr(label, "params", None) or {}
-        role = "gvbm" if "subject" in params else by_template.get(getattr(label, "template", label))
+        params = label.params
+        role = roles.ROLE_GVBM if "subject" in params else by_template.get(label.template)
         if role:
             labels.append(signature_role_label(env, role, params.get("subject", ""), subject_names))
         else:
@@ -246,38 +201,21 @@ class HocbasoRecordTransfer(models.Model):
 
     # --- trust: the CAs signatures must chain to --------------------------------------------
     @api.model
-    def _hocbaso_trust_anchors(self):
-        """(roots, intermediates, crls) from hocbaso.trusted.ca; None when that model is absent.
+    def _hocbaso_trust_anchors(self, company=None):
+        """(roots, intermediates, crls) signatures must chain to, those of ``company`` (of
+        every school when None), or None when this database keeps no trust list. The core
+        keeps none: the sign addon, which holds the trusted CAs, overrides this hook.
 
-        None means "no trust list in this database": signatures can then be read but not
-        confirmed, and imports are refused.
+        None means signatures can be read but not confirmed, and imports are refused.
         """
-        if "hocbaso.trusted.ca" not in self.env:
-            return None
-        Ca = self.env["hocbaso.trusted.ca"].sudo()
-        for method in ("_verification_material", "_trust_anchors"):
-            if hasattr(Ca, method):
-                return getattr(Ca, method)()
-        roots, intermediates, crls = [], [], []
-        cert_field = next((f for f in _CA_CERT_FIELDS if f in Ca._fields), None)
-        crl_field = next((f for f in _CA_CRL_FIELDS if f in Ca._fields), None)
-        if not cert_field:
-            return roots, intermediates, crls
-        for ca in Ca.search([]):
-            certificates = _load_certificates(ca[cert_field])
-            is_root = ca.is_root if "is_root" in ca._fields else True
-            (roots if is_root else intermediates).extend(certificates)
-            if crl_field:
-                crl = _load_crl(ca[crl_field])
-                if crl is not None:
-                    crls.append(crl)
-        return roots, intermediates, crls
+        return None
 
     @api.model
-    def _hocbaso_verify(self, data, is_package=False):
-        """Verify a record XML or a package: (report, trusted) where trusted says whether a
-        trust list was available (without one, no signature can be confirmed)."""
-        anchors = self._hocbaso_trust_anchors()
+    def _hocbaso_verify(self, data, is_package=False, company=None):
+        """Verify a record XML or a package against the trust list of ``company`` (every
+        school's when None): (report, trusted) where trusted says whether a trust list was
+        available (without one, no signature can be confirmed)."""
+        anchors = self._hocbaso_trust_anchors(company)
         roots, intermediates, crls = anchors if anchors is not None else ([], [], [])
         func = hb_verify.verify_package if is_package else hb_verify.verify_document
         return func(data, list(roots), list(intermediates), list(crls)), anchors is not None
@@ -318,21 +256,10 @@ class HocbasoRecord(models.Model):
                     "%(name)s is not one. Scan the paper record again and upload that file.",
                     name=record.paper_scan_filename or _("the uploaded file")))
 
-    def _hocbaso_verification_code(self):
-        """The short code printed on the PDF; the report's own method when it exists."""
-        self.ensure_one()
-        if hasattr(self, "_verification_code"):
-            return self._verification_code()
-        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret", "")
-        digest = hmac.new(secret.encode(), f"{self.record_uuid}:{self.version}".encode(),
-                          hashlib.sha256).hexdigest()
-        return digest[:8].upper()
-
     def _hocbaso_check_code(self, code):
         self.ensure_one()
-        expected = (self._hocbaso_verification_code() or "").strip().upper()
-        given = (code or "").strip().upper()
-        return bool(expected and given) and hmac.compare_digest(expected, given)
+        given = re.sub(r"[\s-]+", "", code or "").lower()
+        return bool(given) and hmac.compare_digest(self._verification_code(), given)
 
     def _hocbaso_signature_report(self):
         """(report, trusted) for the stored XML."""
@@ -340,22 +267,12 @@ class HocbasoRecord(models.Model):
         xml = self.sudo()._get_xml()
         if not xml:
             return None, False
-        return self.env["hocbaso.record.transfer"]._hocbaso_verify(xml)
+        return self.env["hocbaso.record.transfer"]._hocbaso_verify(xml, company=self.company_id)
 
     def _hocbaso_package_bytes(self):
-        """The signed package (zip): the package builder's when it exists, else the XML zipped."""
+        """The signed package (zip) of this record."""
         self.ensure_one()
-        if hasattr(self, "_build_package"):
-            package = self._build_package()
-            if isinstance(package, tuple):
-                package = package[-1]
-            if isinstance(package, str):
-                package = base64.b64decode(package)
-            return package
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(self.sudo().xml_filename, self.sudo()._get_xml())
-        return buffer.getvalue()
+        return self._build_package()
 
     def _hocbaso_package_filename(self):
         self.ensure_one()

@@ -17,7 +17,7 @@ class PortalCase(HocbasoCase, HttpCase):
         super().setUpClass()
         cls.pki = TestPki()
         make_issued(cls, cls.record, cls.pki)
-        cls.code = cls.record._hocbaso_verification_code()
+        cls.code = cls.record._verification_code()
 
     def setUp(self):
         super().setUp()
