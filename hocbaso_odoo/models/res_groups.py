@@ -1,4 +1,5 @@
-"""The roles' headers on Odoo's own user form, in the user's language.
+"""Học bạ số roles as users read them: named alone, and under translated headers on Odoo's own
+user form.
 
 Odoo rebuilds the user form's group section (base.user_groups_view) in English whenever groups
 change, and while modules install it is a placeholder: the headers' translations are lost, so a
@@ -6,11 +7,21 @@ Vietnamese Odoo admin reads "DIGITAL SCHOOL RECORDS", "USER TYPE", "EXTRA RIGHTS
 rebuild, the headers get back the translations of the category names (each module's .po) and of
 the few fixed headers (this module's .po)."""
 
-from odoo import models
+from odoo import api, models
 
 
 class ResGroups(models.Model):
     _inherit = "res.groups"
+
+    @api.depends("full_name", "name", "category_id")
+    def _compute_display_name(self):
+        """A Học bạ số role is named alone ("Homeroom Teacher"), not after its category: the
+        school admin ticks it under "Roles" and reads it in the staff list."""
+        super()._compute_display_name()
+        category = self.env.ref("hocbaso_odoo.module_category_hocbaso", raise_if_not_found=False)
+        for group in self:
+            if category and group.sudo().category_id == category:
+                group.display_name = group.name
 
     def _update_user_groups_view(self):
         super()._update_user_groups_view()

@@ -80,6 +80,7 @@ class TestStaffAndRolesScreen(HocbasoCase):
         allowed |= ref("base.group_user").trans_implied_ids
         self.assertFalse(hoa.groups_id - allowed, "only Học bạ số roles and internal user")
         self.assertEqual(hoa.hocbaso_role_ids, homeroom, "the role given, not the one implied")
+        self.assertEqual(homeroom.with_user(self.school_admin).display_name, homeroom.name)
         self.assertEqual(self.other_class.homeroom_teacher_id, hoa)
         assignment = self.env["hocbaso.teaching.assignment"].search([
             ("class_id", "=", self.other_class.id), ("subject_id", "=", self.subj_math.id)])

@@ -24,7 +24,7 @@ function staffSteps(labels) {
         },
         {
             content: "the roles are checkboxes named in the user's language",
-            trigger: `.modal div[name=role_ids] .form-check:contains(${labels.homeroom}) input`,
+            trigger: `.modal div[name=role_ids] .form-check:contains(${labels.homeroom}):not(:contains(/)) input`,
             run: "click",
         },
         {
