@@ -132,13 +132,16 @@ class ResUsers(models.Model):
                 raise AccessError(_(
                     "%(user)s is a portal user (a parent or a student), not a staff member.",
                     user=user.name))
-            if company not in user.company_ids or user.company_ids - caller_companies:
-                raise AccessError(_(
-                    "%(user)s is not a staff member of %(school)s only: the Odoo administrator "
-                    "manages them.", user=user.name, school=company.name))
             if user.has_group("base.group_erp_manager"):
                 raise AccessError(_(
                     "%(user)s is an Odoo administrator: only an Odoo administrator changes "
+                    "their access.", user=user.name))
+            if company not in user.company_ids:
+                raise AccessError(_("%(user)s is not a staff member of %(school)s.",
+                                    user=user.name, school=company.name))
+            if user.company_ids - caller_companies:
+                raise AccessError(_(
+                    "%(user)s also works at other schools: only the Odoo administrator changes "
                     "their access.", user=user.name))
 
     @api.model

@@ -137,6 +137,13 @@ class TestStaffAndRolesScreen(HocbasoCase):
             self.gvbm_math.with_user(self.other_school_admin)._hocbaso_archive_staff(
                 self.other_school)
         self.assertTrue(self.gvbm_math.active)
+        # a teacher of both schools: only the Odoo administrator changes her access
+        self.gvbm_lit.company_ids = self.school | self.other_school
+        with self.assertRaisesRegex(AccessError, "other schools"):
+            self._wizard(edit=self.gvbm_lit)
+        with self.assertRaisesRegex(AccessError, "other schools"):
+            self.gvbm_lit.with_user(self.school_admin)._hocbaso_archive_staff(self.school)
+        self.assertTrue(self.gvbm_lit.active)
 
     def test_refused_to_grant_other_groups(self):
         ref = self.env.ref
