@@ -18,6 +18,8 @@ from . import hocbaso_record_xml
 from . import hocbaso_record_send_back
 from . import hocbaso_record_my_work
 from . import res_users
+from . import res_groups
+from . import mail_thread
 from . import hocbaso_record_transfer
 from . import hocbaso_access_log
 from . import hocbaso_verify_throttle

@@ -19,3 +19,4 @@ from . import test_tt22_adjustment
 from . import test_verify_code
 from . import test_score_entry
 from . import test_score_entry_tour
+from . import test_staff_roles_tour

@@ -6,3 +6,4 @@ from . import hocbaso_record_send_back
 from . import hocbaso_extract_import
 from . import hocbaso_score_entry
 from . import hocbaso_score_entry_excel
+from . import hocbaso_staff_edit
