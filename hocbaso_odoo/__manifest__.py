@@ -8,7 +8,7 @@
     "website": "https://example.invalid/hocbaso-odoo",
     "license": "LGPL-3",
     "depends": ["base", "mail", "portal"],
-    "external_dependencies": {"python": ["hocbaso", "lxml", "xmlschema"]},
+    "external_dependencies": {"python": ["hocbaso", "lxml", "xmlschema", "xlsxwriter"]},
     "data": [
         "security/hocbaso_security.xml",
         "security/ir.model.access.csv",
@@ -36,6 +36,7 @@
         "views/login_templates.xml",
         "report/hocbaso_record_report.xml",
         "report/hocbaso_progress_views.xml",
+        "report/hocbaso_progress_pending_views.xml",
         "wizards/hocbaso_record_export_views.xml",
         "views/hocbaso_record_document_views.xml",
     ],

@@ -21,3 +21,4 @@ from . import hocbaso_record_transfer
 from . import hocbaso_access_log
 from . import hocbaso_record_package
 from . import ir_attachment
+from . import mail_activity

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class HocbasoProgress(models.Model):
@@ -15,3 +15,7 @@ class HocbasoProgress(models.Model):
                                  AND e.event IN ('NEW', 'UPDATE'))
                  THEN 100.0 ELSE 0.0 END AS sent_pct
         """
+
+    @api.model
+    def _rate_fields(self):
+        return [*super()._rate_fields(), "sent_pct"]
