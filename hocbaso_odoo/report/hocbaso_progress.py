@@ -33,10 +33,10 @@ class HocbasoProgress(models.Model):
     state = fields.Selection(STATES, string="Step", readonly=True, group_expand="_expand_states")
     record_count = fields.Integer(string="Records", readonly=True)
     # 100 or 0 per record: their average over a group is the group's percentage
-    signed_pct = fields.Float(string="Signed (%)", aggregator="avg", readonly=True,
+    signed_pct = fields.Float(string="Signed (%)", aggregator="avg", readonly=True, digits=(16, 1),
                               help="Share of the records signed by every subject teacher, the "
                                    "homeroom teacher and the school leadership.")
-    issued_pct = fields.Float(string="Issued (%)", aggregator="avg", readonly=True)
+    issued_pct = fields.Float(string="Issued (%)", aggregator="avg", readonly=True, digits=(16, 1))
     without_personal_id_count = fields.Integer(
         string="Without Personal ID", readonly=True,
         help="Records of students without a personal ID (foreign students, or students whose "

@@ -77,14 +77,15 @@ class HocbasoProgressPending(models.Model):
 
     # --- reminders ----------------------------------------------------------------------------
     def _check_may_remind(self):
-        """Only the school's leadership or administrator reminds its teachers."""
+        """Only the school's leadership or administrator reminds its teachers, whatever the
+        RPC caller sends: the group first, then the rows' schools."""
         user = self.env.user
         if not (user.has_group("hocbaso_odoo.group_leadership")
                 or user.has_group("hocbaso_odoo.group_school_admin")):
             raise AccessError(_("Only the principal or the school administrator can send "
                                 "reminders."))
         self.check_access("read")
-        if self.company_id - user.company_ids:
+        if self.sudo().company_id - user.company_ids:
             raise AccessError(_("You can only remind the teachers of your own school."))
 
     def _reminder_summary(self):
@@ -101,11 +102,11 @@ class HocbasoProgressPending(models.Model):
                                    "count": self.record_count})
 
     def action_send_reminders(self):
-        """A to-do for each person behind (the selected rows, or every row the user sees),
-        due after the to-do type's delay; none if one is still open for the same class,
+        """A to-do for each person behind (the selected rows, or with none selected every row
+        of the schools the user has switched on), due after the to-do type's delay; none if one is still open for the same class,
         subject and step."""
+        self._check_may_remind()
         rows = self or self.search([])
-        rows._check_may_remind()
         todo = self.env.ref("mail.mail_activity_data_todo")
         class_model = self.env["ir.model"]._get_id("hocbaso.class")
         Activity = self.env["mail.activity"].sudo()

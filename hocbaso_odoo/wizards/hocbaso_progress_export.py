@@ -45,7 +45,7 @@ class HocbasoProgressExport(models.TransientModel):
         sheet.write_row(3, 0, headers, formats["header"])
         row_index = 4
         for row in Progress._progress_figures(self._domain(), groupby):
-            names = [row[name].display_name for name in groupby]
+            names = [row[name].display_name or "" for name in groupby]
             sheet.write_row(row_index, 0, names)
             sheet.write_row(row_index, len(groupby), [row[name] for name in measures])
             sheet.write_row(row_index, len(groupby) + len(measures),

@@ -5,7 +5,7 @@ class HocbasoProgress(models.Model):
     _inherit = "hocbaso.progress"
 
     sent_pct = fields.Float(
-        string="Received by the CSDL (%)", aggregator="avg", readonly=True,
+        string="Received by the CSDL (%)", aggregator="avg", readonly=True, digits=(16, 1),
         help="Share of the records whose issued version the sector database acknowledged.")
 
     def _select(self):
