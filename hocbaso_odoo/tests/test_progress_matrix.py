@@ -221,3 +221,14 @@ class TestDistrictProgress(HocbasoCase):
         with self.assertRaises(AccessError):
             self.record.with_user(district).with_context(
                 allowed_company_ids=schools).write({"homeroom_comment": "x"})
+
+        # a principal cannot remind another school's teachers, even naming its rows by id;
+        # that school's administrator can
+        [row_b] = Pending.search([("company_id", "=", self.other_school.id)])
+        with self.assertRaises(AccessError):
+            self.env["hocbaso.progress.pending"].with_user(self.principal).browse(
+                row_b.id).action_send_reminders()
+        self.env["hocbaso.progress.pending"].with_user(self.other_school_admin).browse(
+            row_b.id).action_send_reminders()
+        reminder = self.env["mail.activity"].search([("hocbaso_step", "!=", False)])
+        self.assertEqual((reminder.user_id.login, reminder.res_id), ("gv_6B", row_b.class_id.id))
