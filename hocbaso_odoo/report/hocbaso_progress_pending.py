@@ -2,7 +2,9 @@
 it is, class and subject, with the number of records waiting; and one click that reminds each
 of them with a to-do activity (one open reminder per person, class, subject and step)."""
 
-from odoo import api, fields, models, tools, _
+import itertools
+
+from odoo import _, api, fields, models, tools
 from odoo.exceptions import AccessError
 
 from ..models.hocbaso_record import LIVE_STATES, STATES
@@ -40,7 +42,7 @@ class HocbasoProgressPending(models.Model):
     @api.model
     def _steps(self):
         """(state a record waits in, the step it waits for), in workflow order."""
-        return list(zip(LIVE_STATES, LIVE_STATES[1:]))
+        return list(itertools.pairwise(LIVE_STATES))
 
     def _subject_select(self, waiting_in):
         return f"""

@@ -10,8 +10,8 @@ import openpyxl
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import HocbasoCase
 from ..models.hocbaso_record import LIVE_STATES
+from .common import HocbasoCase
 
 
 @tagged("post_install", "-at_install")
@@ -107,8 +107,8 @@ class TestProgressMatrix(HocbasoCase):
                                      ("hocbaso_step", "!=", False)])
         self.assertEqual(sorted((r.user_id.login, r.summary) for r in reminders), [
             ("gvbm_math", "Sign Mathematics in 7A1 (2024-2025): 2 records"),
-            ("gvcn_other", "6A2 (2024-2025) waits for you at step \u201cResults Locked\u201d: "
-                           "1 records"),
+            ("gvcn_other", ("6A2 (2024-2025) waits for you at step \u201cResults Locked\u201d: "
+                            "1 records")),
         ])
         todo = self.env.ref("mail.mail_activity_data_todo")
         self.assertEqual(reminders.activity_type_id, todo)

@@ -9,7 +9,7 @@ import io
 
 import xlsxwriter
 
-from odoo import api, fields, models, _
+from odoo import _, api, fields, models
 
 from ..models.hocbaso_record_package import VN_TZ
 
@@ -75,7 +75,7 @@ class HocbasoProgressExport(models.TransientModel):
     @api.model
     def _now(self):
         """Now on Vietnam's clock (the figures are dated as the school reads them)."""
-        return fields.Datetime.now().replace(tzinfo=dt.timezone.utc).astimezone(VN_TZ)
+        return fields.Datetime.now().replace(tzinfo=dt.UTC).astimezone(VN_TZ)
 
     def _exported_on(self):
         return _("Exported on %(date)s", date=self._now().strftime("%d/%m/%Y %H:%M"))
