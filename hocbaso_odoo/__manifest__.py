@@ -43,6 +43,7 @@
         "views/login_templates.xml",
         "report/hocbaso_record_report.xml",
         "report/hocbaso_progress_views.xml",
+        "report/hocbaso_progress_pending_views.xml",
         "wizards/hocbaso_record_export_views.xml",
         "views/hocbaso_record_document_views.xml",
     ],

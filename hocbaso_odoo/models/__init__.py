@@ -25,3 +25,4 @@ from . import hocbaso_access_log
 from . import hocbaso_verify_throttle
 from . import hocbaso_record_package
 from . import ir_attachment
+from . import mail_activity

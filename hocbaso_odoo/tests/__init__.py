@@ -20,3 +20,5 @@ from . import test_verify_code
 from . import test_score_entry
 from . import test_score_entry_tour
 from . import test_staff_roles_tour
+from . import test_progress_matrix
+from . import test_progress_tour

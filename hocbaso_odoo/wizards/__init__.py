@@ -7,3 +7,4 @@ from . import hocbaso_extract_import
 from . import hocbaso_score_entry
 from . import hocbaso_score_entry_excel
 from . import hocbaso_staff_edit
+from . import hocbaso_progress_export
