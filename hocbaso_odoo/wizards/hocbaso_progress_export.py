@@ -11,7 +11,7 @@ import xlsxwriter
 
 from odoo import _, api, fields, models
 
-from ..models.hocbaso_record_package import VN_TZ
+from hocbaso.timeutil import VN_TZ
 
 
 class HocbasoProgressExport(models.TransientModel):
