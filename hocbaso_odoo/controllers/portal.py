@@ -83,7 +83,9 @@ class HocbasoPortal(CustomerPortal):
         domain = _own_records_domain(request.env.user)
         total = Record.search_count(domain) if Record.has_access("read") else 0
         pager = portal_pager(url="/my/hocba", total=total, page=page, step=PAGE_SIZE)
-        records = Record.search(domain, limit=PAGE_SIZE, offset=pager["offset"]) if total else Record
+        records = (
+            Record.search(domain, limit=PAGE_SIZE, offset=pager["offset"]) if total else Record
+        )
         values = self._prepare_portal_layout_values()
         values.update({
             # found with the user's rights above; read for display (class names) as superuser

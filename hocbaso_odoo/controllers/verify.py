@@ -20,7 +20,9 @@ _logger = logging.getLogger(__name__)
 
 MAX_UPLOAD = 5 * 1024 * 1024
 RATE_LIMIT_PER_MINUTE = 20
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 DOCUMENT_LANG = "vi_VN"
 
 
@@ -46,8 +48,11 @@ def _document_lang_redirect():
         return None
     url_code = Lang._get_data(code=DOCUMENT_LANG).url_code
     query = request.httprequest.query_string.decode()
-    return request.redirect(f"/{url_code}{request.httprequest.path}" + (f"?{query}" if query else ""),
-                            code=303, local=True)
+    return request.redirect(
+        f"/{url_code}{request.httprequest.path}" + (f"?{query}" if query else ""),
+        code=303,
+        local=True,
+    )
 
 
 def _set_page_lang():

@@ -61,7 +61,7 @@ class HocbasoRecordLine(models.Model):
     record_state = fields.Selection(related="record_id.state")
     circular = fields.Selection(related="record_id.circular")
     sequence = fields.Integer(default=10)
-    subject_id = fields.Many2one("hocbaso.subject", string="Subject", required=True)
+    subject_id = fields.Many2one("hocbaso.subject", required=True)
     subject_code = fields.Char(related="subject_id.code")
     assessment = fields.Selection(related="subject_id.assessment")
     teacher_id = fields.Many2one("res.users", string="Subject Teacher", index=True)
@@ -75,12 +75,32 @@ class HocbasoRecordLine(models.Model):
     s2_regular = fields.Char(string="Sem. 2 Regular Scores")
     s2_midterm = fields.Char(string="Sem. 2 Mid-term", size=4)
     s2_final = fields.Char(string="Sem. 2 Final", size=4)
-    semester1 = fields.Char(string="Semester 1", size=4, compute="_compute_semesters", store=True, copy=True,
-                            readonly=False, help="ĐTBmhkI, or Đ/CĐ for comment-only subjects")
-    semester2 = fields.Char(string="Semester 2", size=4, compute="_compute_semesters", store=True, copy=True,
-                            readonly=False)
-    year_result = fields.Char(string="Year", size=4, compute="_compute_year_result", store=True, copy=True,
-                              readonly=False, help="ĐTBmcn; for Đ/CĐ subjects the semester 2 result")
+    semester1 = fields.Char(
+        string="Semester 1",
+        size=4,
+        compute="_compute_semesters",
+        store=True,
+        copy=True,
+        readonly=False,
+        help="ĐTBmhkI, or Đ/CĐ for comment-only subjects",
+    )
+    semester2 = fields.Char(
+        string="Semester 2",
+        size=4,
+        compute="_compute_semesters",
+        store=True,
+        copy=True,
+        readonly=False,
+    )
+    year_result = fields.Char(
+        string="Year",
+        size=4,
+        compute="_compute_year_result",
+        store=True,
+        copy=True,
+        readonly=False,
+        help="ĐTBmcn; for Đ/CĐ subjects the semester 2 result",
+    )
     retest = fields.Char(string="Re-test", size=4)
     # The score entry grid: one column per regular assessment. s1_regular / s2_regular stay
     # the one store of the ĐĐGtx (what is signed, tracked, averaged and exported): these
@@ -100,7 +120,7 @@ class HocbasoRecordLine(models.Model):
     s2_tx4 = fields.Char(string="Sem. 2 TX4", size=4, compute="_compute_tx", inverse="_inverse_tx")
     student_id = fields.Many2one(related="record_id.student_id", string="Student")
     student_code = fields.Char(related="record_id.student_id.student_code")
-    comment = fields.Text(string="Comment")
+    comment = fields.Text()
     gvbm_signed = fields.Boolean(string="Signed by Subject Teacher", readonly=True, copy=False)
     gvbm_signed_date = fields.Datetime(string="Subject Teacher Signed On", readonly=True,
                                        copy=False)
@@ -122,7 +142,9 @@ class HocbasoRecordLine(models.Model):
             for sem in ("s1", "s2"):
                 average = line._semester_average(sem)
                 if average is not None:
-                    line[{"s1": "semester1", "s2": "semester2"}[sem]] = validation.format_score(average)
+                    line[{"s1": "semester1", "s2": "semester2"}[sem]] = validation.format_score(
+                        average
+                    )
 
     @api.depends("s1_regular", "s2_regular")
     def _compute_tx(self):
@@ -295,7 +317,9 @@ class HocbasoRecordLine(models.Model):
             vals[name] = _normalise_result(vals[name])
         for name in ("s1_regular", "s2_regular"):
             if vals.get(name):
-                vals[name] = " ".join(_normalise_result(v) for v in vals[name].replace(";", " ").split())
+                vals[name] = " ".join(
+                    _normalise_result(v) for v in vals[name].replace(";", " ").split()
+                )
         if vals.get("test_score"):
             vals["test_score"] = validation.normalize_code(vals["test_score"])
         return vals

@@ -347,14 +347,26 @@ class HocbasoRecord(models.Model):
         The signing log first, then the signatures in the stored XML, then the record's fields."""
         self.ensure_one()
         signers = {
-            ROLE_GVCN: {"name": self.homeroom_teacher_id.name or "", "title": BY_CODE[ROLE_GVCN].printed_title,
-                        "time": "", "signed": False},
-            ROLE_CBQL: {"name": self.leader_id.name or "",
-                        "title": self.leader_title or self.leader_id.hocbaso_title
-                        or BY_CODE[ROLE_CBQL].printed_title,
-                        "time": "", "signed": False},
-            ROLE_ISSUER: {"name": self.company_id.name, "title": BY_CODE[ROLE_ISSUER].printed_title, "time": "",
-                          "signed": False},
+            ROLE_GVCN: {
+                "name": self.homeroom_teacher_id.name or "",
+                "title": BY_CODE[ROLE_GVCN].printed_title,
+                "time": "",
+                "signed": False,
+            },
+            ROLE_CBQL: {
+                "name": self.leader_id.name or "",
+                "title": self.leader_title
+                or self.leader_id.hocbaso_title
+                or BY_CODE[ROLE_CBQL].printed_title,
+                "time": "",
+                "signed": False,
+            },
+            ROLE_ISSUER: {
+                "name": self.company_id.name,
+                "title": BY_CODE[ROLE_ISSUER].printed_title,
+                "time": "",
+                "signed": False,
+            },
             ROLE_GVBM: {},
         }
         issuance = self._report_issuance()
@@ -433,15 +445,28 @@ class HocbasoRecord(models.Model):
             raise UserError(_("The record of %(student)s has no document yet: lock its results "
                               "first.", student=record.student_id.name))
         base = record._report_filename()
-        files = [(f"{base}.xml", xml, "record-xml", {}), (f"{base}.pdf", self._render_pdf(), "pdf", {})]
+        files = [
+            (f"{base}.xml", xml, "record-xml", {}),
+            (f"{base}.pdf", self._render_pdf(), "pdf", {}),
+        ]
         signer_ders = []
         for name, der, found in record._package_certificates(xml):
             signer_ders.append(der)
-            files.append((name, der, "certificate", {
-                "role": found["role"], "subject_code": found["subject_code"],
-                "signer": found["signer_name"],
-                "signing_time": found["signing_time"].isoformat() if found["signing_time"] else None,
-            }))
+            files.append(
+                (
+                    name,
+                    der,
+                    "certificate",
+                    {
+                        "role": found["role"],
+                        "subject_code": found["subject_code"],
+                        "signer": found["signer_name"],
+                        "signing_time": found["signing_time"].isoformat()
+                        if found["signing_time"]
+                        else None,
+                    },
+                )
+            )
         for name, der, subject in record._package_chain_certificates(signer_ders):
             files.append((name, der, "ca-certificate", {"subject": subject}))
         manifest = {
@@ -461,11 +486,19 @@ class HocbasoRecord(models.Model):
     def _package_record_info(self):
         self.ensure_one()
         return {
-            "id": self.id, "record_uuid": self.record_uuid, "version": self.version,
-            "state": self.state, "circular": self.circular, "is_extract": self.is_extract,
+            "id": self.id,
+            "record_uuid": self.record_uuid,
+            "version": self.version,
+            "state": self.state,
+            "circular": self.circular,
+            "is_extract": self.is_extract,
             "student": {"name": self.student_id.name, "personal_id": self.student_id.personal_id},
-            "school": {"name": self.company_id.name, "code": self.company_id.hocbaso_school_code or ""},
-            "school_year": self.school_year_id.name, "class": self.class_id.name,
+            "school": {
+                "name": self.company_id.name,
+                "code": self.company_id.hocbaso_school_code or "",
+            },
+            "school_year": self.school_year_id.name,
+            "class": self.class_id.name,
             "issue_date": fields.Date.to_string(self.issue_date) if self.issue_date else None,
             "xml_sha256": self.xml_sha256 or _sha256(self._get_xml()),
         }

@@ -79,16 +79,20 @@ def signature_rows(report, trusted, env=None, subject_names=None):
             status = "valid" if sig.valid else "invalid"
         else:
             status = "not_checked"
-        rows.append({
-            "role": signature_role_label(env, sig.role, sig.subject_code, subject_names),
-            "signer": sig.signer_name or sig.certificate_subject,
-            "time": _vn_time(sig.signing_time),
-            "certificate_subject": sig.certificate_subject,
-            "chain": lib_text(env, sig.chain_result) if env is not None else str(sig.chain_result or ""),
-            "status": status,
-            "valid": bool(trusted and sig.valid),
-            "reasons": reasons if trusted else [],
-        })
+        rows.append(
+            {
+                "role": signature_role_label(env, sig.role, sig.subject_code, subject_names),
+                "signer": sig.signer_name or sig.certificate_subject,
+                "time": _vn_time(sig.signing_time),
+                "certificate_subject": sig.certificate_subject,
+                "chain": lib_text(env, sig.chain_result)
+                if env is not None
+                else str(sig.chain_result or ""),
+                "status": status,
+                "valid": bool(trusted and sig.valid),
+                "reasons": reasons if trusted else [],
+            }
+        )
     return rows
 
 
@@ -147,12 +151,12 @@ class HocbasoRecordTransfer(models.Model):
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one("res.company", string="School", required=True, readonly=True,
                                  default=lambda self: self.env.company, index=True)
-    student_id = fields.Many2one("hocbaso.student", string="Student", required=True, readonly=True,
+    student_id = fields.Many2one("hocbaso.student", required=True, readonly=True,
                                  check_company=True, index=True, ondelete="restrict")
-    school_year = fields.Char(string="School Year", required=True, readonly=True)
+    school_year = fields.Char(required=True, readonly=True)
     class_name = fields.Char(string="Class", readonly=True)
     source_school_name = fields.Char(string="Source School", readonly=True)
-    source_school_code = fields.Char(string="Source School Code", readonly=True)
+    source_school_code = fields.Char(readonly=True)
     record_uuid = fields.Char(string="Record ID", required=True, readonly=True, index=True)
     version = fields.Integer(required=True, readonly=True)
     document_status = fields.Selection([("valid", "Valid"), ("revoked", "Revoked")],
@@ -174,8 +178,12 @@ class HocbasoRecordTransfer(models.Model):
     @api.depends("student_id.name", "school_year", "version", "source_school_name")
     def _compute_name(self):
         for transfer in self:
-            transfer.name = "%s – %s v%s (%s)" % (transfer.student_id.name or "", transfer.school_year or "",
-                                                 transfer.version, transfer.source_school_name or "")
+            transfer.name = "%s – %s v%s (%s)" % (
+                transfer.student_id.name or "",
+                transfer.school_year or "",
+                transfer.version,
+                transfer.source_school_name or "",
+            )
 
     def write(self, vals):
         if not self.env.su:
@@ -183,7 +191,8 @@ class HocbasoRecordTransfer(models.Model):
                               "cannot be changed."))
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise UserError(_("A record received from another school is kept for good and cannot be "
                           "deleted."))
 
@@ -196,7 +205,8 @@ class HocbasoRecordTransfer(models.Model):
         self.env["hocbaso.access.log"]._log("download_xml", transfers=self)
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/xml_document/{self.xml_filename}?download=true",
+            "url": f"/web/content/{self._name}/{self.id}/xml_document/{self.xml_filename}"
+                   "?download=true",
         }
 
     # --- trust: the CAs signatures must chain to --------------------------------------------
@@ -232,9 +242,13 @@ class HocbasoRecord(models.Model):
         if {"paper_scan", "paper_scan_filename"}.intersection(vals) and not self.env.su:
             for record in self:
                 if record._is_signed():
-                    raise UserError(_("The scan of the paper record of %(student)s is kept with the "
-                                      "signed record and cannot be replaced.",
-                                      student=record.student_id.name))
+                    raise UserError(
+                        _(
+                            "The scan of the paper record of %(student)s is kept with the "
+                            "signed record and cannot be replaced.",
+                            student=record.student_id.name,
+                        )
+                    )
         return super().write(vals)
 
     @api.constrains("paper_scan")
@@ -306,14 +320,30 @@ class HocbasoStudent(models.Model):
             for record in records:
                 name = "packages/" + record._hocbaso_package_filename()
                 archive.writestr(name, record._hocbaso_package_bytes())
-                packages.append({"file": name, "record_uuid": record.record_uuid,
-                                 "version": record.version, "school_year": record.school_year_id.name,
-                                 "state": record.state})
-            history = [{"school_year": h.school_year, "class_name": h.class_name or "",
-                        "school_name": h.school_name or "", "province_name": h.province_name or "",
-                        "transfer_in_date": fields.Date.to_string(h.transfer_in_date) if h.transfer_in_date else ""}
-                       for h in self.history_ids]
-            archive.writestr("study_history.json", json.dumps(history, ensure_ascii=False, indent=1))
+                packages.append(
+                    {
+                        "file": name,
+                        "record_uuid": record.record_uuid,
+                        "version": record.version,
+                        "school_year": record.school_year_id.name,
+                        "state": record.state,
+                    }
+                )
+            history = [
+                {
+                    "school_year": h.school_year,
+                    "class_name": h.class_name or "",
+                    "school_name": h.school_name or "",
+                    "province_name": h.province_name or "",
+                    "transfer_in_date": fields.Date.to_string(h.transfer_in_date)
+                    if h.transfer_in_date
+                    else "",
+                }
+                for h in self.history_ids
+            ]
+            archive.writestr(
+                "study_history.json", json.dumps(history, ensure_ascii=False, indent=1)
+            )
             archive.writestr("manifest.json", json.dumps({
                 "format": TRANSFER_BUNDLE_FORMAT, "student": self.name,
                 "personal_id": self.personal_id, "school": self.company_id.name,
@@ -329,8 +359,12 @@ class HocbasoStudent(models.Model):
         self.check_access("read")
         if not (self.env.user.has_group("hocbaso_odoo.group_school_admin")
                 or self.env.user.has_group("hocbaso_odoo.group_issuer")):
-            raise UserError(_("Only the school administrator or the issuer can transfer a student's "
-                              "records out."))
+            raise UserError(
+                _(
+                    "Only the school administrator or the issuer can transfer a student's "
+                    "records out."
+                )
+            )
         data, records = self._build_transfer_bundle()
         filename = "chuyen_truong_%s.zip" % self.personal_id
         attachment = self.env["ir.attachment"].sudo().create({

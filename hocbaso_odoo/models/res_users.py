@@ -15,7 +15,8 @@ class ResUsers(models.Model):
         help="The 12-digit personal ID printed on the teacher's signing certificate.",
     )
     hocbaso_title = fields.Char(
-        string="Title on Records", help="Printed under the signature, e.g. Hiệu trưởng, Phó hiệu trưởng."
+        string="Title on Records",
+        help="Printed under the signature, e.g. Hiệu trưởng, Phó hiệu trưởng.",
     )
 
     @api.constrains("hocbaso_personal_id")

@@ -25,11 +25,11 @@ class HocbasoProgress(models.Model):
     _order = "school_year_id desc, class_id"
     _expand_states = expand_states
 
-    record_id = fields.Many2one("hocbaso.record", string="Record", readonly=True)
+    record_id = fields.Many2one("hocbaso.record", readonly=True)
     company_id = fields.Many2one("res.company", string="School", readonly=True)
-    school_year_id = fields.Many2one("hocbaso.school.year", string="School Year", readonly=True)
-    grade_id = fields.Many2one("hocbaso.grade", string="Grade", readonly=True)
-    class_id = fields.Many2one("hocbaso.class", string="Class", readonly=True)
+    school_year_id = fields.Many2one("hocbaso.school.year", readonly=True)
+    grade_id = fields.Many2one("hocbaso.grade", readonly=True)
+    class_id = fields.Many2one("hocbaso.class", readonly=True)
     state = fields.Selection(STATES, string="Step", readonly=True, group_expand="_expand_states")
     record_count = fields.Integer(string="Records", readonly=True)
     # 100 or 0 per record: their average over a group is the group's percentage

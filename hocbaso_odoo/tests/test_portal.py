@@ -52,7 +52,9 @@ class TestPortal(PortalCase):
         self.assertIn("<td>Good</td>", response.text, "results in words, not codes")
         self.assertNotIn("T – Good", response.text)
         self.assertIn(f"/my/hocba/{self.record.id}/package", response.text)
-        log = self.env["hocbaso.access.log"].search([("record_id", "=", self.record.id), ("action", "=", "view")])
+        log = self.env["hocbaso.access.log"].search(
+            [("record_id", "=", self.record.id), ("action", "=", "view")]
+        )
         self.assertEqual(log.user_id, self.parent)
 
         package = self.url_open(f"/my/hocba/{self.record.id}/package")
@@ -114,7 +116,9 @@ class TestPublicVerify(PortalCase):
         self.assertIn("2024-2025", response.text)
         self.assertIn("Hợp lệ", response.text)
         self.assertIn(self.gvcn.name, response.text)  # who signed
-        log = self.env["hocbaso.access.log"].search([("record_id", "=", self.record.id), ("action", "=", "verify")])
+        log = self.env["hocbaso.access.log"].search(
+            [("record_id", "=", self.record.id), ("action", "=", "verify")]
+        )
         self.assertTrue(log.is_public)
         self.assertTrue(log.ip_hash)
 
@@ -132,11 +136,15 @@ class TestPublicVerify(PortalCase):
         form = self.url_open("/hocbaso/verify")
         self.assertEqual(form.status_code, 200)
         self.assertIn("Xác thực học bạ số", form.text)
-        response = self.url_open(f"/hocbaso/verify?record_id={self.record.record_uuid}&code={self.code}")
+        response = self.url_open(
+            f"/hocbaso/verify?record_id={self.record.record_uuid}&code={self.code}"
+        )
         self.assertIn("Nguyễn Văn An", response.text)
         self.record.sudo()._write({"state": "revoked"})
         self.assertIn("Đã thu hồi", self._verify().text)
-        self.assertEqual(self.url_open("/hocbaso/verify/00000000-0000-0000-0000-000000000000").status_code, 404)
+        self.assertEqual(
+            self.url_open("/hocbaso/verify/00000000-0000-0000-0000-000000000000").status_code, 404
+        )
         draft = self.records.filtered(lambda r: r.student_id == self.student2)
         self.assertEqual(self.url_open(f"/hocbaso/verify/{draft.record_uuid}").status_code, 404)
 

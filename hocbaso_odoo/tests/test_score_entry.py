@@ -25,10 +25,10 @@ class TestScoreEntry(HocbasoCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.line_an = cls.record.line_ids.filtered(lambda l: l.subject_code == "TOAN")
+        cls.line_an = cls.record.line_ids.filtered(lambda line: line.subject_code == "TOAN")
         cls.line_binh = cls.records.filtered(
             lambda r: r.student_id == cls.student2).line_ids.filtered(
-            lambda l: l.subject_code == "TOAN")
+            lambda line: line.subject_code == "TOAN")
 
     def entry(self, user=None, subject=None, term="s1", klass=None):
         Entry = self.env["hocbaso.score.entry"].with_user(user or self.gvbm_math)

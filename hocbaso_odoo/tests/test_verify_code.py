@@ -174,12 +174,16 @@ class TestIssuanceFromSignatures(PortalCase):
         self.assertEqual(issuance["title_lines"], ["HIỆU TRƯỞNG"])
         self.assertEqual(issuance["leader_time"],
                          times["cbql"].astimezone(VN).strftime("%d/%m/%Y %H:%M"))
-        self.assertEqual(record._report_date_line(),
-                         f"{record.issue_place or record.company_id.hocbaso_province_name}, "
-                         f"ngày {issued_on.day:02d} tháng {issued_on.month:02d} năm {issued_on.year}")
+        self.assertEqual(
+            record._report_date_line(),
+            f"{record.issue_place or record.company_id.hocbaso_province_name}, "
+            f"ngày {issued_on.day:02d} tháng {issued_on.month:02d} năm {issued_on.year}",
+        )
         # the printed record: the same signer, title and date
         html = str(self.env["ir.qweb"]._render(STANDALONE_TEMPLATE, {"docs": record}))
-        self.assertIn(f"ngày {issued_on.day:02d} tháng {issued_on.month:02d} năm {issued_on.year}", html)
+        self.assertIn(
+            f"ngày {issued_on.day:02d} tháng {issued_on.month:02d} năm {issued_on.year}", html
+        )
         self.assertNotIn("ngày 31 tháng 05 năm 2025", html)
         self.assertIn(cbql["signer_name"], html)
         # a vice-principal signs for the principal: KT. Hiệu trưởng above her own title

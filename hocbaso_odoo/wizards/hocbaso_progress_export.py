@@ -20,7 +20,7 @@ class HocbasoProgressExport(models.TransientModel):
 
     company_id = fields.Many2one("res.company", string="School", required=True,
                                  default=lambda self: self.env.company)
-    school_year_id = fields.Many2one("hocbaso.school.year", string="School Year",
+    school_year_id = fields.Many2one("hocbaso.school.year",
                                      help="Only this school year; empty for all.")
     export_file = fields.Binary(string="Excel File", readonly=True, attachment=True)
     export_filename = fields.Char(readonly=True)

@@ -25,19 +25,19 @@ class HocbasoScoreEntry(models.TransientModel):
     _description = "Score Entry"
 
     school_year_id = fields.Many2one(
-        "hocbaso.school.year", string="School Year", required=True,
+        "hocbaso.school.year", required=True,
         default=lambda self: self.env["hocbaso.school.year"].search([], limit=1))
     allowed_class_ids = fields.Many2many("hocbaso.class", compute="_compute_allowed")
-    class_id = fields.Many2one("hocbaso.class", string="Class",
+    class_id = fields.Many2one("hocbaso.class",
                                domain="[('id', 'in', allowed_class_ids)]")
     allowed_subject_ids = fields.Many2many("hocbaso.subject", compute="_compute_allowed")
-    subject_id = fields.Many2one("hocbaso.subject", string="Subject",
+    subject_id = fields.Many2one("hocbaso.subject",
                                  domain="[('id', 'in', allowed_subject_ids)]")
     circular = fields.Selection(related="class_id.level_id.circular")
     assessment = fields.Selection(related="subject_id.assessment")
     term = fields.Selection(
         [("s1", "Semester 1"), ("s2", "Semester 2"), ("year", "End of Year")],
-        string="Term", compute="_compute_term", store=True, readonly=False,
+        compute="_compute_term", store=True, readonly=False,
         help="Secondary schools (TT22) enter the scores of each semester; primary schools "
              "(TT27) the rating and the periodic test at the end of the year.")
     tx_count = fields.Integer(related="subject_id.regular_count")

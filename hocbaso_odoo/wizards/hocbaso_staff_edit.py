@@ -15,12 +15,11 @@ class HocbasoStaffEdit(models.TransientModel):
     user_id = fields.Many2one("res.users", string="Staff Member", readonly=True)
     user_active = fields.Boolean(compute="_compute_user_active")
     name = fields.Char(string="Full Name", required=True)
-    login = fields.Char(string="Login", required=True,
+    login = fields.Char(required=True,
                         help="What the staff member types to log in, e.g. their e-mail address.")
-    email = fields.Char(string="Email",
+    email = fields.Char(
                         help="Optional: an invitation to choose a password is sent to it.")
     password = fields.Char(
-        string="Password",
         help="Optional: a first password to hand to the staff member (without an e-mail "
              "address, they cannot set it themselves).")
     role_ids = fields.Many2many(
@@ -140,8 +139,8 @@ class HocbasoStaffEditAssignment(models.TransientModel):
 
     wizard_id = fields.Many2one("hocbaso.staff.edit", required=True, ondelete="cascade")
     company_id = fields.Many2one(related="wizard_id.company_id")
-    class_id = fields.Many2one("hocbaso.class", string="Class", required=True,
+    class_id = fields.Many2one("hocbaso.class", required=True,
                                domain="[('company_id', '=', company_id)]")
     level_id = fields.Many2one(related="class_id.level_id")
-    subject_id = fields.Many2one("hocbaso.subject", string="Subject", required=True,
+    subject_id = fields.Many2one("hocbaso.subject", required=True,
                                  domain="[('level_id', '=', level_id)]")
