@@ -61,10 +61,12 @@ TT27_YEAR_LEVEL = [("HTXS", "Completed excellently"), ("HTT", "Completed well"),
                    ("HT", "Completed"), ("CHT", "Not completed")]
 
 # TT27 competencies and qualities: one rating field each, declared on the record below.
-COMPETENCY_FIELDS = (
-    "nangluctuhoc", "nanglucgiaotiep", "nanglucgiaiquyet", "nanglucngonngu", "nangluctinhtoan",
-    "nangluckhoahoc", "nangluccongnghe", "nangluctinhoc", "nanglucthammi", "nanglucthechat",
+GENERAL_COMPETENCY_FIELDS = ("nangluctuhoc", "nanglucgiaotiep", "nanglucgiaiquyet")
+SPECIFIC_COMPETENCY_FIELDS = (
+    "nanglucngonngu", "nangluctinhtoan", "nangluckhoahoc", "nangluccongnghe", "nangluctinhoc",
+    "nanglucthammi", "nanglucthechat",
 )
+COMPETENCY_FIELDS = GENERAL_COMPETENCY_FIELDS + SPECIFIC_COMPETENCY_FIELDS
 QUALITY_FIELDS = (
     "phamchatyeunuoc", "phamchatnhanai", "phamchatchamchi", "phamchattrungthuc",
     "phamchattrachnhiem",

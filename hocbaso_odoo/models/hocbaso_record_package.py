@@ -28,6 +28,8 @@ from hocbaso.roles import BY_CODE, ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER,
 from hocbaso.safexml import DEFAULT_MAX_BYTES, parse_untrusted
 from hocbaso.signing.dsig_primitives import DS_NS, XADES_NS
 
+from .hocbaso_record import (COMPETENCY_FIELDS, GENERAL_COMPETENCY_FIELDS, QUALITY_FIELDS,
+                             SPECIFIC_COMPETENCY_FIELDS)
 from .hocbaso_record_transfer import PUBLISHED_STATES
 
 _logger = logging.getLogger(__name__)
@@ -44,26 +46,8 @@ MAX_EMBEDDED_FILES = 20
 
 
 # What is printed on the record: the document is Vietnamese by law.
-VI_SUBJECT_LEVEL = {"T": "Hoàn thành tốt", "H": "Hoàn thành", "C": "Chưa hoàn thành", "M": "Miễn"}
-VI_RATING = {"T": "Tốt", "Đ": "Đạt", "C": "Cần cố gắng"}
-VI_YEAR_LEVEL = {"HTXS": "Hoàn thành xuất sắc", "HTT": "Hoàn thành tốt", "HT": "Hoàn thành",
-                 "CHT": "Chưa hoàn thành"}
-VI_RESULT = {"T": "Tốt", "K": "Khá", "Đ": "Đạt", "CĐ": "Chưa đạt"}
-VI_GENERAL_COMPETENCIES = [("nangluctuhoc", "Tự chủ và tự học"),
-                           ("nanglucgiaotiep", "Giao tiếp và hợp tác"),
-                           ("nanglucgiaiquyet", "Giải quyết vấn đề và sáng tạo")]
-VI_SPECIFIC_COMPETENCIES = [("nanglucngonngu", "Ngôn ngữ"), ("nangluctinhtoan", "Tính toán"),
-                            ("nangluckhoahoc", "Khoa học"), ("nangluccongnghe", "Công nghệ"),
-                            ("nangluctinhoc", "Tin học"), ("nanglucthammi", "Thẩm mĩ"),
-                            ("nanglucthechat", "Thể chất")]
-VI_QUALITIES = [("phamchatyeunuoc", "Yêu nước"), ("phamchatnhanai", "Nhân ái"),
-                ("phamchatchamchi", "Chăm chỉ"), ("phamchattrungthuc", "Trung thực"),
-                ("phamchattrachnhiem", "Trách nhiệm")]
 VI_LEVEL_TITLE = {"02": "TIỂU HỌC", "03": "TRUNG HỌC CƠ SỞ", "04": "TRUNG HỌC PHỔ THÔNG",
                   "05": "GIÁO DỤC THƯỜNG XUYÊN"}
-VI_SEX = {"1": "Nam", "2": "Nữ"}
-VI_ID_DOCUMENT = {"HO_CHIEU": "Hộ chiếu", "GIAY_KHAI_SINH": "Giấy khai sinh",
-                  "KHAC": "Giấy tờ tùy thân"}
 
 
 def _sha256(data):
@@ -238,10 +222,29 @@ class HocbasoRecord(models.Model):
         return "/".join(reversed((self.student_id.birth_date or "").split("-")))
 
     def _report_labels(self):
-        return {"subject_level": VI_SUBJECT_LEVEL, "rating": VI_RATING, "year_level": VI_YEAR_LEVEL,
-                "result": VI_RESULT, "general": VI_GENERAL_COMPETENCIES,
-                "specific": VI_SPECIFIC_COMPETENCIES, "qualities": VI_QUALITIES, "sex": VI_SEX,
-                "id_document": VI_ID_DOCUMENT}
+        """The words the printed record uses: the fields' own labels and choices read in
+        Vietnamese (the legal form's language, whatever the reader's; vi_VN is loaded when the
+        addon is installed), without the code the screens show beside a choice ("T – Tốt"
+        prints "Tốt")."""
+        env = self.with_context(lang="vi_VN").env
+
+        def words(model, name, skip=()):
+            field = env[model]._fields[name]
+            return {value: label.split(" – ", 1)[-1]
+                    for value, label in field._description_selection(env) if value not in skip}
+
+        def named(names):
+            fields_ = env["hocbaso.record"]._fields
+            return [(name, fields_[name]._description_string(env)) for name in names]
+
+        return {"rating": words("hocbaso.record", COMPETENCY_FIELDS[0]),
+                "year_level": words("hocbaso.record", "year_level"),
+                "result": words("hocbaso.record", "learning_year"),
+                "general": named(GENERAL_COMPETENCY_FIELDS),
+                "specific": named(SPECIFIC_COMPETENCY_FIELDS),
+                "qualities": named(QUALITY_FIELDS),
+                "sex": words("hocbaso.student", "sex", skip=("0",)),
+                "id_document": words("hocbaso.student", "id_document_type")}
 
     @staticmethod
     def _format_vn_time(moment):
