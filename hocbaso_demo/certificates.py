@@ -56,7 +56,7 @@ class Certificates:
         spec = m.LeafSpec("generated", common_name, uid, "generated school",
                           organisation=organisation)
         certificate = (
-            m._builder(m._name(common_name, uid, organisation), pki.intermediate.subject,
+            m._builder(m.vn_name(common_name, uid, organisation), pki.intermediate.subject,
                        key.public_key(), pki.now - dt.timedelta(days=30),
                        pki.now + dt.timedelta(days=730), pki.intermediate_key.public_key())
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
