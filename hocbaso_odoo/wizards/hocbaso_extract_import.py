@@ -23,7 +23,7 @@ from hocbaso.xmlprofile.v1_1 import DOCUMENT_TYPES
 from ..models.hocbaso_record import COMPETENCY_FIELDS, LIVE_STATES, QUALITY_FIELDS
 from ..models.hocbaso_record_transfer import MAX_SCAN_BYTES
 from ..tools import extract_sheet as sheet_tools  # limits read at call time (tests lower them)
-from ..tools import lib_message
+from ..tools import download_action, lib_message
 from ..tools.extract_messages import sheet_message
 from ..tools.extract_sheet import (
     FIXED_KEYS,
@@ -199,16 +199,8 @@ class HocbasoExtractImport(models.TransientModel):
         slug = re.sub(r"[^A-Za-z0-9-]+", "_", klass.name)
         filename = f"trich_luc_{slug}_{klass.school_year_id.name}.xlsx"
         self.write({"template_file": base64.b64encode(data), "template_filename": filename})
-        return self._download_action("template_file", "template_filename")
+        return download_action(self, "template_file", "template_filename")
 
-    def _download_action(self, field_name, filename_field):
-        return {
-            "type": "ir.actions.act_url", "target": "self",
-            "url": f"/web/content?model={self._name}&id={self.id}&field={field_name}"
-                   f"&filename_field={filename_field}&download=true",
-        }
-
-    # --- messages ----------------------------------------------------------------------------
     def _sheet_message(self, err):
         return sheet_message(self.env, err, self.sheet_filename)
 

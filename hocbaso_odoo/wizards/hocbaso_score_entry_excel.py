@@ -19,7 +19,7 @@ from hocbaso import validation
 from hocbaso.errors import HocbasoError
 
 from ..tools import extract_sheet as sheet_tools
-from ..tools import lib_message
+from ..tools import download_action, lib_message
 from ..tools.extract_messages import sheet_message
 
 SHEET = "NHAPDIEM"  # the template's sheet, whatever the language of its labels
@@ -139,14 +139,7 @@ class HocbasoScoreEntry(models.TransientModel):
                         + [line[name] or "" for _key, _label, name in self._input_columns()])
         self.write({"template_file": base64.b64encode(self._workbook(rows)),
                     "template_filename": f"nhap_diem_{self._file_slug()}.xlsx"})
-        return self._download("template_file", "template_filename")
-
-    def _download(self, field_name, filename_field):
-        return {
-            "type": "ir.actions.act_url", "target": "self",
-            "url": f"/web/content?model={self._name}&id={self.id}&field={field_name}"
-                   f"&filename_field={filename_field}&download=true",
-        }
+        return download_action(self, "template_file", "template_filename")
 
     def _check_ready(self):
         self._check_entry_access()
