@@ -331,9 +331,10 @@ class HocbasoRecord(models.Model):
         receiver can build the chains offline; the signing addon knows the CAs."""
         return []
 
-    def _build_package(self):
+    def _build_package(self, pdf=None):
         """The record package (zip bytes): the signed XML at the top level (where any
-        verifier looks for it), the PDF, the signers' certificates and manifest.json."""
+        verifier looks for it), the PDF, the signers' certificates and manifest.json.
+        `pdf`: the printed record already rendered (a batch print), else it is printed here."""
         self.ensure_one()
         record = self.sudo()
         xml = record._get_xml()
@@ -341,7 +342,8 @@ class HocbasoRecord(models.Model):
             raise UserError(_("The record of %(student)s has no document yet: lock its results "
                               "first.", student=record.student_id.name))
         base = record._report_filename()
-        files = [(f"{base}.xml", xml, "record-xml", {}), (f"{base}.pdf", self._render_pdf(), "pdf", {})]
+        files = [(f"{base}.xml", xml, "record-xml", {}),
+                 (f"{base}.pdf", pdf or self._render_pdf(), "pdf", {})]
         signer_ders = []
         for name, der, found in record._package_certificates(xml):
             signer_ders.append(der)
