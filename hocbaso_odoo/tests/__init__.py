@@ -17,3 +17,4 @@ from . import test_no_builders
 from . import test_extract_import
 from . import test_tt22_adjustment
 from . import test_export_job
+from . import test_export_job_tour
