@@ -18,3 +18,4 @@ from . import test_extract_import
 from . import test_tt22_adjustment
 from . import test_export_job
 from . import test_export_job_tour
+from . import test_export_job_bench
