@@ -27,6 +27,7 @@ _logger = logging.getLogger(__name__)
 
 EXPORT_FORMAT = "hocbaso-export-1.0"
 MAX_ATTEMPTS = 3  # a chunk started this often without finishing: the job is failed
+KEEP_DAYS = 30  # a finished export (and its file) is removed after this many days
 COPY_BUFFER = 1024 * 1024
 
 
@@ -47,9 +48,7 @@ class HocbasoExportJob(models.Model):
                               index=True, default=lambda self: self.env.user)
     company_id = fields.Many2one("res.company", string="School", required=True, readonly=True,
                                  index=True, default=lambda self: self.env.company)
-    scope = fields.Selection(
-        selection=lambda self: self.env["hocbaso.record.export"]._fields["scope"].selection,
-        required=True, readonly=True)
+    scope = fields.Selection(selection="_scope_selection", required=True, readonly=True)
     class_id = fields.Many2one("hocbaso.class", string="Class", readonly=True, check_company=True)
     state = fields.Selection(
         [("queued", "Queued"), ("running", "In Progress"), ("done", "Done"),
@@ -63,6 +62,12 @@ class HocbasoExportJob(models.Model):
     date_done = fields.Datetime(string="Finished on", readonly=True)
     attachment_id = fields.Many2one("ir.attachment", string="Export File", readonly=True)
     export_filename = fields.Char(related="attachment_id.name", string="File Name")
+
+    @api.model
+    def _scope_selection(self):
+        """The wizard's scopes, translated as the wizard's (one list, one translation)."""
+        Wizard = self.env["hocbaso.record.export"]
+        return Wizard._fields["scope"]._description_selection(self.env)
 
     # --- creation (from the wizard) -----------------------------------------------------------
     @api.model
@@ -101,8 +106,10 @@ class HocbasoExportJob(models.Model):
             job._process_step()
             done += 1
             self._commit()
-        remaining = self.env["hocbaso.export.job.chunk"].sudo().search_count(
-            [("state", "=", "todo"), ("job_id.state", "in", ("queued", "running"))])
+        # what is left: the chunks to do, and the zip of each unfinished job
+        pending = [("state", "in", ("queued", "running"))]
+        remaining = Job.search_count(pending) + self.env["hocbaso.export.job.chunk"].sudo(
+        ).search_count([("state", "=", "todo"), ("job_id.state", "in", pending[0][2])])
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
 
     def _commit(self):
@@ -251,6 +258,16 @@ class HocbasoExportJob(models.Model):
             "WHERE id = %s", (fname, size, checksum, attachment.id))
         attachment.invalidate_recordset(["store_fname", "file_size", "checksum", "raw", "datas"])
         return attachment
+
+    @api.autovacuum
+    def _gc_old_exports(self):
+        """An export is a file to take away, not an archive: finished jobs and their files
+        go after KEEP_DAYS days."""
+        limit = fields.Datetime.now() - dt.timedelta(days=KEEP_DAYS)
+        old = self.sudo().search([("state", "in", ("done", "failed")),
+                                  ("create_date", "<", limit)])
+        (old.attachment_id | old.chunk_ids.attachment_id).unlink()
+        old.unlink()
 
     # --- buttons --------------------------------------------------------------------------------
     def _check_owner(self):

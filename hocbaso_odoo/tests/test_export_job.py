@@ -246,3 +246,16 @@ class TestExportJob(HocbasoCase):
             Job.with_user(self.issuer).create({"name": "x", "scope": "school"})
         with self.assertRaises(AccessError):
             job.chunk_ids.with_user(self.gvcn).read(["entries"])
+
+    def test_old_exports_are_removed(self):
+        _wizard, job = self._queue(user=self.issuer)
+        self.Job._cron_process()
+        attachment = job.attachment_id
+        self.Job._gc_old_exports()
+        self.assertTrue(job.exists(), "a recent export stays")
+        self.env.cr.execute("UPDATE hocbaso_export_job SET create_date = now() - interval '31 days'"
+                            " WHERE id = %s", [job.id])
+        job.invalidate_recordset(["create_date"])
+        self.Job._gc_old_exports()
+        self.assertFalse(job.exists())
+        self.assertFalse(attachment.exists())

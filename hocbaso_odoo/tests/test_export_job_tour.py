@@ -30,6 +30,9 @@ class TestExportJobTour(HocbasoCase, HttpCase):
         job = Job.search([("user_id", "=", self.issuer.id)])
         self.assertEqual((len(job), job.state, job.total_count), (1, "queued", 2))
         self.assertEqual(job.class_id, self.klass)
+        scopes = dict(job.with_context(lang="vi_VN")._fields["scope"]._description_selection(
+            job.with_context(lang="vi_VN").env))
+        self.assertEqual(scopes["class"], "Học bạ đã phát hành của một lớp")
         # the scheduled action builds it (no cron thread runs under tests)
         Job._cron_process()
         self.assertEqual(job.state, "done")
