@@ -117,6 +117,7 @@ class TestExportJob(HocbasoCase):
         # the owner is told: a message in the inbox, on the job
         message = job.message_ids.filtered(lambda m: self.gvcn.partner_id in m.partner_ids)
         self.assertEqual(len(message), 1)
+        self.assertEqual(job.message_ids, message, "only the outcome, in the owner's language")
         self.assertIn(job.name, str(message.body))
         self.assertIn(self.gvcn.partner_id, message.notification_ids.res_partner_id)
         # and downloads it
@@ -176,7 +177,7 @@ class TestExportJob(HocbasoCase):
 
         def build(record, pdf=None):
             if record == self.record2:
-                raise UserError("Chữ ký không đọc được")
+                raise UserError("Chữ ký không đọc được")  # pylint: disable=translation-required
             return original(record, pdf=pdf)
 
         _wizard, job = self._queue(user=self.school_admin, **action["context"])

@@ -83,6 +83,7 @@ class TestExportJobBench(HocbasoCase):
         start = time.perf_counter()
         for record in cls.bench_records:
             make_issued(cls, record, cls.pki)
+        # pylint: disable-next=print-used
         print(f"\nEXPORT BENCH: {len(cls.bench_records)} issued records in "
               f"{len(students.class_id)} classes (set up in {time.perf_counter() - start:.0f} s)")
 
@@ -150,4 +151,4 @@ class TestExportJobBench(HocbasoCase):
             f"  wkhtmltopdf alone, one class ({len(first_class)} records) in one call: "
             f"{wk_s:5.2f} s {len(first_class) / wk_s:6.2f} records/s",
         ]
-        print("\n".join(lines))
+        print("\n".join(lines))  # pylint: disable=print-used

@@ -6,7 +6,7 @@ The wizard chooses the records (with the user's rights) and queues an export job
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.hocbaso_record_package import _safe_name
+from ..models.hocbaso_record_package import VN_TZ, _safe_name
 
 
 class HocbasoRecordExport(models.TransientModel):
@@ -21,9 +21,9 @@ class HocbasoRecordExport(models.TransientModel):
     company_id = fields.Many2one("res.company", string="School", required=True,
                                  compute="_compute_company_id", store=True, readonly=False,
                                  precompute=True)
-    record_ids = fields.Many2many("hocbaso.record", string="Records", check_company=True)
-    class_id = fields.Many2one("hocbaso.class", string="Class", check_company=True)
-    school_year_id = fields.Many2one("hocbaso.school.year", string="School Year",
+    record_ids = fields.Many2many("hocbaso.record", check_company=True)
+    class_id = fields.Many2one("hocbaso.class", check_company=True)
+    school_year_id = fields.Many2one("hocbaso.school.year",
                                      help="Only this school year (school scope); empty for all.")
     state = fields.Selection([("draft", "Draft"), ("queued", "Queued")], default="draft",
                              required=True)
@@ -76,7 +76,9 @@ class HocbasoRecordExport(models.TransientModel):
             label = self.company_id.hocbaso_school_code or self.company_id.name
         else:
             label = "records"
-        now = fields.Datetime.context_timestamp(self, fields.Datetime.now())
+        # the school's time when the user has no time zone set (never UTC in a file name)
+        local = self.with_context(tz=self.env.user.tz or VN_TZ.key)
+        now = fields.Datetime.context_timestamp(local, fields.Datetime.now())
         stamp = now.strftime("%Y%m%d_%H%M")
         return f"hocba_export_{_safe_name(label)}_{stamp}.zip"
 
