@@ -14,18 +14,17 @@ import sys
 
 from cryptography import x509
 
+from .errors import CertificateError
+from .roles import ROLES
+from .signing import certs
+from .timeutil import parse_iso, vn_datetime
 from .verify import VerificationReport, verify_document, verify_package
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 
-ROLE_NAMES = {
-    "gvbm": "Giáo viên bộ môn",
-    "gvcn": "Giáo viên chủ nhiệm",
-    "cbql": "Cán bộ quản lý (giám hiệu)",
-    "phathanh": "Ký phát hành (nhà trường)",
-}
+ROLE_NAMES = {role.code: role.label_vi for role in ROLES}
 
 
 class UsageError(Exception):
@@ -62,7 +61,7 @@ def main(argv=None) -> int:
         data = _read(args.file)
         trusted = [c for path in args.trusted for c in _load_certificates(path)]
         intermediates = [c for path in args.intermediate for c in _load_certificates(path)]
-        crls = [_load_crl(path) for path in args.crl]
+        crls = [crl for path in args.crl for crl in _load_crls(path)]
         at = _parse_at(args.at) if args.at else None
     except UsageError as exc:
         print("Lỗi (error): %s" % exc, file=sys.stderr)
@@ -97,7 +96,7 @@ def format_report(report: VerificationReport, name: str,
         lines.append("  Người ký (signer): %s%s"
                      % (signer, ", " + ", ".join(ident) if ident else ""))
         lines.append("  Thời điểm ký (signing time): %s" % (
-            sig.signing_time.strftime("%Y-%m-%d %H:%M:%S UTC") if sig.signing_time
+            vn_datetime(sig.signing_time) + " (giờ Việt Nam)" if sig.signing_time
             else "không có (none)"))
         lines.append("  Chứng thư số (certificate chain): %s — %s"
                      % (_yes_no(sig.chain_ok, "HỢP LỆ (valid)", "KHÔNG HỢP LỆ (invalid)"),
@@ -138,31 +137,24 @@ def _read(path: str) -> bytes:
 
 
 def _load_certificates(path: str) -> list[x509.Certificate]:
-    data = _read(path)
     try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificates(data)
-        return [x509.load_der_x509_certificate(data)]
-    except ValueError:
+        return certs.load_certificates(_read(path))
+    except CertificateError:
         raise UsageError("%s is not a PEM or DER certificate" % path) from None
 
 
-def _load_crl(path: str) -> x509.CertificateRevocationList:
-    data = _read(path)
+def _load_crls(path: str) -> list[x509.CertificateRevocationList]:
     try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_crl(data)
-        return x509.load_der_x509_crl(data)
-    except ValueError:
+        return certs.load_crls(_read(path))
+    except CertificateError:
         raise UsageError("%s is not a PEM or DER certificate revocation list" % path) from None
 
 
 def _parse_at(text: str) -> dt.datetime:
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_iso(text)
     except ValueError:
         raise UsageError("--at %s is not an ISO 8601 date and time" % text) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ class HocbasoError(Exception):
     """Base class. ``template`` is the untranslated message, ``params`` fill it in."""
 
     template = "%(detail)s"
+    # the clerk-readable lines of a document's problems, when there are several (XsdError)
+    errors = ()
 
     def __init__(self, template=None, **params):
         if template is not None:
@@ -91,9 +93,15 @@ class VerificationError(HocbasoError):
 
 
 class CsdlError(HocbasoError):
-    """The sector database refused or could not be reached. ``transient`` says if a retry may help."""
+    """The sector database refused or could not be reached. ``transient`` says if a retry may
+    help."""
 
     transient = False
+    # what the exchange told us, when it got that far (hocbaso.csdl.client fills them): the
+    # receipts of the records stored before the refusal, the record refused, the wait asked for
+    receipts = ()
+    id_ban_ghi = None
+    retry_after = None
 
     def __init__(self, template=None, transient=None, **params):
         if transient is not None:

@@ -18,14 +18,24 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from lxml import etree
 
 from .errors import HocbasoError, Problem
+from .roles import ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, role_label, role_rank
 from .safexml import DEFAULT_MAX_BYTES, parse_untrusted
-from .signing import xmldsig as X
+from .signing import certs
+from .signing.certs import PURPOSE_ORGANISATION, PURPOSE_PERSONAL
+from .signing.dsig_check import reference_checks, signature_certificates, signature_value_ok
+from .signing.dsig_layout import DATA_ID, Layout, plan_signature
+from .signing.dsig_primitives import (
+    DIGEST_METHODS,
+    b64decode,
+    ds,
+    id_index,
+    parse_signing_time,
+    xades,
+)
+from .timeutil import as_utc, now_utc, vn_datetime
 
-PURPOSE_ORGANISATION = "organisation"
-PURPOSE_PERSONAL = "personal"
 # Clocks of different school machines drift; signing times closer than this are not reordered.
 CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 MAX_ZIP_ENTRIES = 1000
@@ -61,7 +71,7 @@ class SignatureReport:
 
     @property
     def role_label(self) -> str:
-        return X.role_label(self.role, self.subject_code)
+        return role_label(self.role, self.subject_code)
 
     def to_dict(self) -> dict:
         data = {k: v for k, v in self.__dict__.items()}
@@ -111,7 +121,7 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
     report = VerificationReport()
     try:
         root = parse_untrusted(xml_bytes)
-        layout = X.Layout.of(root)
+        layout = Layout.of(root)
     except HocbasoError as exc:
         report.errors.append(Problem(exc))
         return report
@@ -120,8 +130,8 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
                                      detail=str(exc)))
         return report
 
-    at = _aware(at) if at else dt.datetime.now(dt.timezone.utc)
-    index = X.id_index(root)
+    at = as_utc(at) if at else now_utc()
+    index = id_index(root)
     _check_format(root, report)
     _check_document(layout, index, report)
     all_digests_ok = True
@@ -132,7 +142,7 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
             report.missing.append(slot.label)
             continue
         report.signed_roles.append(
-            "%s:%s" % (slot.role, slot.subject_code) if slot.role == X.ROLE_GVBM else slot.role)
+            "%s:%s" % (slot.role, slot.subject_code) if slot.role == ROLE_GVBM else slot.role)
         if len(signatures) > 1:
             report.errors.append(Problem(
                 "The slot of the %(slot)s holds %(count)s signatures instead of one.",
@@ -147,7 +157,7 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
     order_ok = _check_role_sequence(layout, report) and order_ok
     _check_named_signers(layout, report)
     _check_time_sequence(report)
-    outside = [sig for sig in root.iter(X.ds("Signature"))
+    outside = [sig for sig in root.iter(ds("Signature"))
                if sig.getparent() not in [slot.element for slot in layout.slots()]]
     if outside:
         report.errors.append(Problem("%(count)s signature(s) sit outside the signature slots "
@@ -191,11 +201,8 @@ def package_certificates(zip_bytes: bytes) -> list[x509.Certificate]:
         try:
             with archive.open(member) as handle:
                 data = handle.read(65537)
-            if data.lstrip().startswith(b"-----BEGIN"):
-                found.extend(x509.load_pem_x509_certificates(data))
-            else:
-                found.append(x509.load_der_x509_certificate(data))
-        except (ValueError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+            found.extend(certs.load_certificates(data))
+        except (HocbasoError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
             continue
     return found
 
@@ -251,13 +258,13 @@ def _verify_signature(layout, slot, signature, index, trusted_roots, intermediat
             "\"%(expected)s\".", found=entry.signature_id, slot=slot.label,
             expected=slot.signature_id))
 
-    checks = X.reference_checks(signature, index)
+    checks = reference_checks(signature, index)
     entry.references = [check.uri for check in checks]
     entry.digests_ok = all(check.digest_ok for check in checks)
     entry.errors.extend(check.error for check in checks if not check.digest_ok)
 
     try:
-        certificates = X.signature_certificates(signature)
+        certificates = signature_certificates(signature)
     except (ValueError, binascii.Error):
         certificates = []
     if not certificates:
@@ -267,7 +274,7 @@ def _verify_signature(layout, slot, signature, index, trusted_roots, intermediat
     leaf = certificates[0]
     _describe_certificate(entry, leaf)
 
-    entry.signature_ok, problem = X.signature_value_ok(signature, leaf)
+    entry.signature_ok, problem = signature_value_ok(signature, leaf)
     if problem:
         entry.errors.append(problem)
     _check_xades(entry, signature, leaf, checks)
@@ -277,8 +284,8 @@ def _verify_signature(layout, slot, signature, index, trusted_roots, intermediat
     if entry.signing_time and entry.signing_time > at + CLOCK_TOLERANCE:
         entry.errors.append(Problem(
             "The signing time %(signed)s is later than the verification time %(at)s.",
-            signed=entry.signing_time.isoformat(), at=at.isoformat()))
-    purpose = PURPOSE_ORGANISATION if slot.role == X.ROLE_ISSUER else PURPOSE_PERSONAL
+            signed=vn_datetime(entry.signing_time), at=vn_datetime(at)))
+    purpose = PURPOSE_ORGANISATION if slot.role == ROLE_ISSUER else PURPOSE_PERSONAL
     entry.chain_ok, entry.chain_result = _check_chain(
         leaf, list(trusted_roots), [*intermediates, *certificates[1:]], list(crls), moment, purpose)
     if not entry.chain_ok:
@@ -299,31 +306,15 @@ def _describe_certificate(entry: SignatureReport, certificate: x509.Certificate)
 def signer_identity(certificate: x509.Certificate) -> dict[str, str]:
     """Name, personal ID and tax code as Vietnamese CAs write them (UID "CCCD:...", "MST:...")."""
     try:
-        from .signing import certs  # written alongside; preferred when present
-
         info = certs.CertificateInfo.from_certificate(certificate)
-        return {"name": info.name or "", "personal_id": info.personal_id or "",
-                "tax_code": info.tax_code or ""}
-    except Exception:  # noqa: BLE001 - fall back to reading the subject here
-        pass
-    from cryptography.x509.oid import NameOID
-
-    def values(oid):
-        return [str(a.value) for a in certificate.subject.get_attributes_for_oid(oid)]
-
-    result = {"name": (values(NameOID.COMMON_NAME) or [""])[0], "personal_id": "", "tax_code": ""}
-    for value in values(NameOID.USER_ID) + values(NameOID.SERIAL_NUMBER):
-        prefix, _, number = value.partition(":")
-        prefix = prefix.strip().upper()
-        if prefix in ("CCCD", "CMND", "HC", "DDCN") and not result["personal_id"]:
-            result["personal_id"] = number.strip()
-        elif prefix in ("MST", "MNS") and not result["tax_code"]:
-            result["tax_code"] = number.strip()
-    return result
+    except Exception:  # noqa: BLE001 - a malformed extension: the checks below report it
+        return {"name": "", "personal_id": "", "tax_code": ""}
+    return {"name": info.name or "", "personal_id": info.personal_id or "",
+            "tax_code": info.tax_code or ""}
 
 
 def _check_xades(entry, signature, leaf, checks) -> None:
-    props = signature.findall(".//" + X.xades("SignedProperties"))
+    props = signature.findall(".//" + xades("SignedProperties"))
     if not props:
         entry.xades_ok = True  # plain XML-DSig is allowed; it just has no signing time
         return
@@ -334,22 +325,22 @@ def _check_xades(entry, signature, leaf, checks) -> None:
         entry.errors.append(Problem(
             "The XAdES signed properties (%(id)s) are not covered by the signature.",
             id=prop_id or "-"))
-    time_text = signed_props.findtext(".//" + X.xades("SigningTime"))
+    time_text = signed_props.findtext(".//" + xades("SigningTime"))
     if time_text:
         try:
-            entry.signing_time = X.parse_signing_time(time_text)
+            entry.signing_time = parse_signing_time(time_text)
         except ValueError:
             entry.errors.append(Problem(
                 "The XAdES signing time \"%(time)s\" is not a date and time.", time=time_text))
     cert_ok = False
-    for cert in signed_props.findall(".//" + X.xades("Cert")):
-        method = cert.find(X.xades("CertDigest") + "/" + X.ds("DigestMethod"))
-        hasher = X.DIGEST_METHODS.get(method.get("Algorithm") if method is not None else None)
-        digest_text = cert.findtext(X.xades("CertDigest") + "/" + X.ds("DigestValue"))
+    for cert in signed_props.findall(".//" + xades("Cert")):
+        method = cert.find(xades("CertDigest") + "/" + ds("DigestMethod"))
+        hasher = DIGEST_METHODS.get(method.get("Algorithm") if method is not None else None)
+        digest_text = cert.findtext(xades("CertDigest") + "/" + ds("DigestValue"))
         if hasher is None or not digest_text:
             continue
         try:
-            expected = X.b64decode(digest_text)
+            expected = b64decode(digest_text)
         except (binascii.Error, ValueError):
             continue
         if expected == hasher(leaf.public_bytes(serialization.Encoding.DER)).digest():
@@ -365,7 +356,7 @@ def _check_coverage(entry, layout, slot, signature, checks) -> None:
     own = {id(el) for el in signature.iter()}
     actual = [c.uri for c in checks if c.target is None or id(c.target) not in own]
     try:
-        expected = X.plan_signature(layout, slot.role, slot.subject_code).reference_uris
+        expected = plan_signature(layout, slot.role, slot.subject_code).reference_uris
     except HocbasoError as exc:
         entry.errors.append(Problem(exc))
         return
@@ -385,50 +376,13 @@ def _check_chain(leaf, trusted, intermediates, crls, moment, purpose) -> tuple[b
     if not trusted:
         return False, Problem("not checked: no trusted root certificate was given")
     try:
-        from .signing import certs
-    except ImportError:
-        certs = None
-    try:
-        if certs is not None:
-            certs.check_certificate(leaf, trusted=trusted, intermediates=intermediates, crls=crls,
-                                    at=moment, purpose=purpose)
-        else:
-            _basic_chain_check(leaf, trusted, intermediates, moment)
+        certs.check_certificate(leaf, trusted=trusted, intermediates=intermediates, crls=crls,
+                                at=moment, purpose=purpose)
     except HocbasoError as exc:
         return False, Problem(exc)
     except Exception as exc:  # noqa: BLE001 - report, never crash
         return False, Problem("could not be checked (%(detail)s)", detail=str(exc))
-    return True, Problem("trusted, valid at %(moment)s",
-                         moment=moment.strftime("%Y-%m-%d %H:%M:%S UTC"))
-
-
-def _basic_chain_check(leaf, trusted, intermediates, moment) -> None:
-    """Fallback until hocbaso.signing.certs exists: path to a trusted root, validity dates."""
-    from .errors import CertificateError
-
-    current = leaf
-    for _ in range(8):
-        if not current.not_valid_before_utc <= moment <= current.not_valid_after_utc:
-            raise CertificateError("certificate %(subject)s is not valid at the signing time",
-                                   subject=current.subject.rfc4514_string())
-        for root in trusted:
-            if root.subject == current.issuer and _issued_by(current, root):
-                return
-        issuers = [c for c in intermediates
-                   if c.subject == current.issuer and _issued_by(current, c)]
-        if not issuers:
-            break
-        current = issuers[0]
-    raise CertificateError("certificate %(subject)s does not chain to a trusted root",
-                           subject=leaf.subject.rfc4514_string())
-
-
-def _issued_by(cert, issuer) -> bool:
-    try:
-        cert.verify_directly_issued_by(issuer)
-        return True
-    except Exception:  # noqa: BLE001
-        return False
+    return True, Problem("trusted, valid at %(moment)s", moment=vn_datetime(moment))
 
 
 # --- document-level checks ---------------------------------------------------------------------
@@ -455,7 +409,7 @@ def _check_format(root, report) -> None:
 def _check_document(layout, index, report) -> None:
     for slot in layout.slots():
         strangers = [child.tag for child in slot.element
-                     if isinstance(child.tag, str) and child.tag != X.ds("Signature")]
+                     if isinstance(child.tag, str) and child.tag != ds("Signature")]
         if strangers:
             report.errors.append(Problem(
                 "The slot of the %(slot)s holds elements other than a signature.",
@@ -464,7 +418,7 @@ def _check_document(layout, index, report) -> None:
     if duplicates:
         report.errors.append(Problem("Several elements share the Id %(ids)s; a record must "
                                      "not repeat an Id.", ids=", ".join(duplicates)))
-    data = index.get(X.DATA_ID, [])
+    data = index.get(DATA_ID, [])
     if len(data) == 1 and data[0] is not layout.data:
         report.errors.append(Problem(
             "The element with Id \"data\" is not the record's DU_LIEU_HOC_BA."))
@@ -502,11 +456,11 @@ def _check_named_signers(layout, report) -> None:
     """Warn when a certificate's personal ID is not the one the record names for that role."""
     info = layout.data.find("THONG_TIN_HOC_BA")
     for sig in report.signatures:
-        if sig.role == X.ROLE_GVBM and sig.subject_code in layout.subjects:
+        if sig.role == ROLE_GVBM and sig.subject_code in layout.subjects:
             named = layout.subjects[sig.subject_code].findtext("GVBM/SO_DDCN")
-        elif sig.role == X.ROLE_GVCN and info is not None:
+        elif sig.role == ROLE_GVCN and info is not None:
             named = info.findtext("GVCN/SO_DDCN")
-        elif sig.role == X.ROLE_CBQL and info is not None:
+        elif sig.role == ROLE_CBQL and info is not None:
             named = info.findtext("GIAM_HIEU/SO_DDCN")
         else:
             continue
@@ -520,21 +474,16 @@ def _check_named_signers(layout, report) -> None:
 
 def _check_time_sequence(report) -> None:
     """Claimed signing times should follow the order; only a warning (clocks differ)."""
-    rank = {role: i for i, role in enumerate(X.SIGNING_ORDER)}
     timed = [s for s in report.signatures if s.signing_time]
     for earlier in timed:
         for later in timed:
-            if rank[later.role] > rank[earlier.role] and \
+            if role_rank(later.role) > role_rank(earlier.role) and \
                     later.signing_time + CLOCK_TOLERANCE < earlier.signing_time:
                 report.warnings.append(Problem(
                     "The %(later)s's signing time (%(later_time)s) is before the "
                     "%(earlier)s's (%(earlier_time)s).", later=later.role_label,
-                    later_time=later.signing_time.isoformat(), earlier=earlier.role_label,
-                    earlier_time=earlier.signing_time.isoformat()))
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+                    later_time=vn_datetime(later.signing_time), earlier=earlier.role_label,
+                    earlier_time=vn_datetime(earlier.signing_time)))
 
 
 def certificate_fingerprint(certificate: x509.Certificate) -> str:

@@ -1,7 +1,7 @@
 {
     "name": "Học bạ số: demo school builder",
-    "summary": "Builds a deterministic demo school for bin/demo, tests and benchmarks "
-    "(plain Python, no models)",
+    "summary": "Builds deterministic demo and benchmark schools for bin/demo, tests and "
+    "bench/ (plain Python, no models)",
     "version": "18.0.1.0.0",
     "category": "Education",
     "author": "Học bạ số for Odoo",

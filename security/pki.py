@@ -147,7 +147,8 @@ def _pem(cert) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _name(common_name: str, uid: str = "", organisation: str = "") -> x509.Name:
+def vn_name(common_name: str, uid: str = "", organisation: str = "") -> x509.Name:
+    """A subject as Vietnamese CAs write it: C=VN, O, CN, UID ("CCCD:<12 digits>", "MST:...")."""
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
     if organisation:
         attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation))
@@ -184,7 +185,7 @@ def _builder(subject, issuer_name, public_key, not_before, not_after, issuer_pub
 
 
 def _ca(common_name, key, issuer_name, issuer_key, not_before, not_after, path_length=None):
-    subject = _name(common_name, organisation="Hocbaso Test PKI")
+    subject = vn_name(common_name, organisation="Hocbaso Test PKI")
     builder = (
         _builder(subject, issuer_name or subject, key.public_key(), not_before, not_after,
                  issuer_key.public_key())
@@ -201,7 +202,7 @@ def _leaf(spec: LeafSpec, now, issuer_cert, issuer_key) -> tuple[x509.Certificat
         not_before, not_after = now - dt.timedelta(days=730), now - dt.timedelta(days=30)
     elif spec.validity == "not_yet_valid":
         not_before, not_after = now + dt.timedelta(days=30), now + dt.timedelta(days=760)
-    subject = _name(spec.common_name, spec.uid, spec.organisation)
+    subject = vn_name(spec.common_name, spec.uid, spec.organisation)
     builder = (
         _builder(subject, issuer_cert.subject, key.public_key(), not_before, not_after,
                  issuer_key.public_key())

@@ -16,8 +16,8 @@ TARGET = ROOT / "hocbaso_odoo" / "tools" / "lib_messages.py"
 
 
 def templates():
-    """First arguments of *Error(...) and Problem(...) calls, and every other literal with %(name)s fields
-    (templates kept in tables, e.g. the personal-ID problems)."""
+    """First arguments of *Error(...) and Problem(...) calls, and every other literal with
+    %(name)s fields (templates kept in tables, e.g. the personal-ID problems)."""
     found = set()
     for path in sorted((ROOT / "hocbaso").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))

@@ -84,12 +84,12 @@ class SamplePki:
         self.keys = pathlib.Path(keys) if keys else None
         self.used = {}
         self.root_key = self._key("root-ca")
-        root_name = test_pki._name(ROOT_NAME, organisation=PKI_ORGANISATION)
+        root_name = test_pki.vn_name(ROOT_NAME, organisation=PKI_ORGANISATION)
         self.root = _certificate(root_name, self.root_key, root_name, self.root_key,
                                  CA_NOT_BEFORE, ROOT_NOT_AFTER, ca=True)
         self.intermediate_key = self._key("intermediate-ca")
         self.intermediate = _certificate(
-            test_pki._name(INTERMEDIATE_NAME, organisation=PKI_ORGANISATION),
+            test_pki.vn_name(INTERMEDIATE_NAME, organisation=PKI_ORGANISATION),
             self.intermediate_key, root_name, self.root_key, CA_NOT_BEFORE,
             INTERMEDIATE_NOT_AFTER, ca=True, path_length=0)
         self._signers = {}
@@ -113,7 +113,7 @@ class SamplePki:
         if uid not in self._signers:
             key = self._key(uid.replace(":", "-"))
             certificate = _certificate(
-                test_pki._name(name, uid, organisation), key, self.intermediate.subject,
+                test_pki.vn_name(name, uid, organisation), key, self.intermediate.subject,
                 self.intermediate_key, LEAF_NOT_BEFORE, LEAF_NOT_AFTER)
             self._signers[uid] = KeySigner(key, certificate)
         return self._signers[uid]

@@ -54,8 +54,6 @@ class CsdlHttpError(CsdlError):
                  error_code=None, **params):
         super().__init__(template, transient=transient, **params)
         self.status_code, self.retry_after, self.error_code = status_code, retry_after, error_code
-        self.id_ban_ghi = None
-        self.receipts = []
 
 
 def _retry_after(response) -> float | None:

@@ -42,6 +42,17 @@ def round_one_decimal(value: Decimal) -> Decimal:
     return value.quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
 
 
+def regular_assessment_count(periods_per_year) -> int:
+    """Number of regular assessments (ĐĐGtx) per semester of a subject scored on 10 points
+    (Art. 7(1)(b)): 2 for at most 35 periods a year, 3 for more than 35 up to 70, 4 above 70.
+    Unknown periods (0 or None) give the largest count, so that no assessment is left out."""
+    if not periods_per_year:
+        return 4
+    if periods_per_year <= 35:
+        return 2
+    return 3 if periods_per_year <= 70 else 4
+
+
 def semester_average(regular_scores, midterm, final) -> Decimal:
     """ĐTBmhk = (TĐĐGtx + 2·ĐĐGgk + 3·ĐĐGck) / (number of ĐĐGtx + 5), one decimal, half-up.
 

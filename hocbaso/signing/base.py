@@ -28,7 +28,11 @@ class Signer(abc.ABC):
         """XML-DSig SignatureMethod URI for this key: RSA_SHA256 or ECDSA_SHA256."""
         from cryptography.hazmat.primitives.asymmetric import ec
 
-        return ECDSA_SHA256 if isinstance(self.certificate.public_key(), ec.EllipticCurvePublicKey) else RSA_SHA256
+        return (
+            ECDSA_SHA256
+            if isinstance(self.certificate.public_key(), ec.EllipticCurvePublicKey)
+            else RSA_SHA256
+        )
 
     @abc.abstractmethod
     def sign(self, data: bytes) -> bytes:

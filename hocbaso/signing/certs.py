@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from ..errors import CertificateError, CertificatePurposeError
+from ..timeutil import as_utc, now_utc, vn_datetime
 
 PURPOSE_PERSONAL = "personal"
 PURPOSE_ORGANISATION = "organisation"
@@ -130,7 +131,7 @@ def _values(name: x509.Name, oid) -> list[str]:
 
 
 def _when(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return vn_datetime(moment)
 
 
 def _label(certificate: x509.Certificate) -> str:
@@ -149,7 +150,7 @@ def check_certificate(certificate: x509.Certificate, trusted, intermediates=(), 
     signature. A certificate revoked after ``at`` is still good for signatures made before the
     revocation, unless the reason is key compromise.
     """
-    at = _aware(at or dt.datetime.now(dt.timezone.utc))
+    at = as_utc(at or now_utc())
     info = CertificateInfo.from_certificate(certificate)
     _check_dates(certificate, at, "")
     _check_purpose(certificate, info, purpose)
@@ -158,10 +159,6 @@ def check_certificate(certificate: x509.Certificate, trusted, intermediates=(), 
         _check_dates(cert, at, "the certificate authority ")
     _check_revocation(path, list(crls), at)
     return info
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment.replace(tzinfo=dt.timezone.utc) if moment.tzinfo is None else moment
 
 
 def _check_dates(certificate, at, who) -> None:

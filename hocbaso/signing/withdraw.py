@@ -11,17 +11,19 @@ from __future__ import annotations
 
 from ..errors import SigningError
 from ..safexml import parse_untrusted
-from . import xmldsig as X
+from .dsig_check import signature_crypto_errors
+from .dsig_layout import ROLE_GVBM, Layout
+from .dsig_primitives import id_index, serialize
 
 
 def signature_ids_after(xml_bytes: bytes, subject_codes=()) -> list[str]:
     """Ids of the signatures a correction of ``subject_codes`` (none: the homeroom teacher's
     part) withdraws: those subjects' own and every signature past the subject teachers'."""
-    layout = X.Layout.of(parse_untrusted(xml_bytes))
+    layout = Layout.of(parse_untrusted(xml_bytes))
     wanted = set(subject_codes)
     ids = []
     for slot in layout.slots():
-        if slot.role == X.ROLE_GVBM and slot.subject_code not in wanted:
+        if slot.role == ROLE_GVBM and slot.subject_code not in wanted:
             continue
         ids.extend(signature.get("Id") for signature in slot.signatures)
     return ids
@@ -30,7 +32,7 @@ def signature_ids_after(xml_bytes: bytes, subject_codes=()) -> list[str]:
 def withdraw(xml_bytes: bytes, signature_ids) -> bytes:
     """The document without the signatures ``signature_ids``; refuses an Id it lacks."""
     root = parse_untrusted(xml_bytes)
-    layout = X.Layout.of(root)
+    layout = Layout.of(root)
     remaining = set(signature_ids)
     for slot in layout.slots():
         for signature in slot.signatures:
@@ -40,7 +42,7 @@ def withdraw(xml_bytes: bytes, signature_ids) -> bytes:
     if remaining:
         raise SigningError("The record has no signature %(ids)s to withdraw.",
                            ids=", ".join(sorted(remaining)))
-    return X._serialize(root)
+    return serialize(root)
 
 
 def carry_over(signed_xml: bytes, rebuilt_xml: bytes) -> bytes:
@@ -49,9 +51,9 @@ def carry_over(signed_xml: bytes, rebuilt_xml: bytes) -> bytes:
     Each carried signature is checked again on the new document (its references' digests and
     its value): one whose content changed is refused, naming who must sign again, so a
     signature never stands over content it did not sign."""
-    old = X.Layout.of(parse_untrusted(signed_xml))
+    old = Layout.of(parse_untrusted(signed_xml))
     root = parse_untrusted(rebuilt_xml)
-    new = X.Layout.of(root)
+    new = Layout.of(root)
     carried = []
     for slot in old.slots():
         if not slot.signatures:
@@ -63,12 +65,12 @@ def carry_over(signed_xml: bytes, rebuilt_xml: bytes) -> bytes:
         for signature in slot.signatures:
             target.element.append(signature)
             carried.append((target, signature))
-    index = X.id_index(root)
+    index = id_index(root)
     digests = {}
     for target, signature in carried:
-        problems = X.signature_crypto_errors(signature, index, digests)
+        problems = signature_crypto_errors(signature, index, digests)
         if problems:
             raise SigningError(
                 "The correction changes what the %(who)s signed (%(detail)s): send that part "
                 "back for correction too.", who=target.label, detail=problems[0])
-    return X._serialize(root)
+    return serialize(root)

@@ -13,16 +13,17 @@ import threading
 
 from lxml import etree
 
+from .. import roles
 from ..errors import SchemaValidationError
 from ..record import Record
 from ..safexml import parse_untrusted
 
-# Roles of the signature slots, in signing order.
-ROLE_SUBJECT_TEACHER = "gvbm"
-ROLE_HOMEROOM_TEACHER = "gvcn"
-ROLE_LEADER = "cbql"
-ROLE_ISSUANCE = "phathanh"
-SIGNING_ORDER = (ROLE_SUBJECT_TEACHER, ROLE_HOMEROOM_TEACHER, ROLE_LEADER, ROLE_ISSUANCE)
+# Roles of the signature slots, under the names the profiles use (table: hocbaso.roles).
+ROLE_SUBJECT_TEACHER = roles.ROLE_GVBM
+ROLE_HOMEROOM_TEACHER = roles.ROLE_GVCN
+ROLE_LEADER = roles.ROLE_CBQL
+ROLE_ISSUANCE = roles.ROLE_ISSUER
+SIGNING_ORDER = roles.SIGNING_ORDER
 
 
 class Profile(abc.ABC):

@@ -1,15 +1,33 @@
-"""Turn libxml2's XSD messages into lines a school clerk can act on.
+"""Turn XSD validation errors into lines a school clerk can act on.
 
-"Element 'SO_DINH_DANH': [facet 'pattern'] The value '12345' is not accepted by the pattern
-'[0-9]{12}'." becomes "Student › personal ID (SO_DINH_DANH): '12345' must be 12 digits".
-The field names come from the profile's labels; what a value must look like comes from the
-descriptions below, keyed by the XSD pattern or enumeration that rejected it.
+A personal ID of 11 digits becomes "Student › personal ID (SO_DINH_DANH): '12345678901' must
+be 12 digits". libxml2 (lxml) decides whether a document is valid; when it is not, xmlschema
+validates it again and its errors say, as data, which facet, type, content model or attribute
+rejected which value where; no validator's English message is read. The identity constraints
+(keys, unique, keyref) are evaluated here from their definitions in the XSD. The field names
+come from the profile's labels; what a value must look like comes from the descriptions below,
+keyed by the XSD pattern, enumeration or type that rejected it.
 """
 
 from __future__ import annotations
 
-import re
+import pathlib
+import threading
 from typing import Callable
+
+import xmlschema
+from xmlschema.validators import (
+    XsdAnyElement,
+    XsdAttributeGroup,
+    XsdElement,
+    XsdEnumerationFacets,
+    XsdKeyref,
+    XsdLengthFacet,
+    XsdMaxInclusiveFacet,
+    XsdMaxLengthFacet,
+    XsdMinLengthFacet,
+    XsdPatternFacets,
+)
 
 SEPARATOR = " › "
 
@@ -60,32 +78,6 @@ TYPE_HINTS = {
     "xs:nonNegativeInteger": "a whole number, 0 or more",
 }
 
-_ELEMENT = re.compile(r"^Element '([^']+)'(?:, attribute '([^']+)')?: (.*)$", re.S)
-_PATTERN = re.compile(
-    r"\[facet 'pattern'\] The value '(.*)' is not accepted by the pattern '(.*)'\.$", re.S)
-_ENUM = re.compile(
-    r"\[facet 'enumeration'\] The value '(.*)' is not an element of the set \{(.*)\}\.$", re.S)
-_MAX_LEN = re.compile(
-    r"\[facet 'maxLength'\] The value has a length of '(\d+)'; .* length of '(\d+)'\.$")
-_MIN_LEN = re.compile(
-    r"\[facet 'minLength'\] The value has a length of '(\d+)'; .* length of '(\d+)'\.$")
-_MAX_INCL = re.compile(
-    r"\[facet 'maxInclusive'\] The value '(.*)' is greater than .*\('(.*)'\)\.$")
-_ATOMIC = re.compile(
-    r"^'(.*)' is not a valid value of the (local )?(?:atomic|union|list) type '?([^']*)'?\.$",
-    re.S)
-_MISSING = re.compile(r"Missing child element\(s\)\. Expected is (?:one of )?\( (.*) \)\.$")
-_UNEXPECTED = re.compile(
-    r"This element is not expected\.(?: Expected is (?:one of )?\( (.*) \)\.)?$")
-_DUPLICATE = re.compile(
-    r"Duplicate key-sequence \[(.*)\] in (?:unique|key) identity-constraint '(.*)'\.$")
-_NO_MATCH = re.compile(r"No match found for key-sequence \[(.*)\] of keyref '(.*)'\.$")
-# libxml2 follow-ups of an error already reported on the same value
-_CONSEQUENCES = ("No precomputed value available", "Not all fields of key identity-constraint")
-_ATTR_MISSING = re.compile(r"The attribute '(.*)' is required but missing\.$")
-_ATTR_NOT_ALLOWED = re.compile(r"The attribute '(.*)' is not allowed\.$")
-
-
 class Explainer:
     """Readable XSD errors for one profile.
 
@@ -93,86 +85,150 @@ class Explainer:
     ``item_label(element)`` names one entry of a repeated element ("Subject TOAN"), or None.
     """
 
-    def __init__(self, labels: dict[str, str | None], item_label: Callable, constraints: dict):
+    def __init__(self, labels: dict[str, str | None], item_label: Callable, constraints: dict,
+                 xsd_path: str | pathlib.Path | None = None):
         self.labels = labels
         self.item_label = item_label
         self.constraints = constraints  # identity-constraint name -> template with %(value)s
+        self.xsd_path = xsd_path
+        self._schema = None
+        self._lock = threading.Lock()
+
+    def schema(self) -> xmlschema.XMLSchema:
+        with self._lock:
+            if self._schema is None:
+                self._schema = xmlschema.XMLSchema(str(self.xsd_path))
+            return self._schema
 
     def explain(self, error_log, root) -> list[str]:
+        """Lines for a document libxml2 found invalid (``error_log``: its entries, of which only
+        the structured ``path`` is used, when xmlschema finds nothing to say)."""
         lines: list[str] = []
-        rejected_paths = set()
-        for entry in error_log:
-            line = self._line(entry, root, rejected_paths)
-            if line and line not in lines:
-                lines.append(line)
+        identity_lines = None
+        errors = list(self.schema().iter_errors(root))
+        # A value that is not even of its built-in type (e.g. "abc" for a number) also breaks
+        # the facets of its named type: one line, with the named type's hint when there is one.
+        not_typed = {error.path for error in errors
+                     if isinstance(error, xmlschema.XMLSchemaDecodeError)}
+        named_types = {error.path: error.validator.parent.local_name for error in errors
+                       if error.path in not_typed and getattr(error.validator, "parent", None)
+                       is not None and error.validator.parent.local_name in TYPE_HINTS}
+        for error in errors:
+            if self._is_identity_error(error):
+                if identity_lines is None:  # every broken constraint, once, where the first is
+                    identity_lines = self.identity_problems(root)
+                    new = identity_lines
+                else:
+                    new = []
+            elif error.path in not_typed:
+                new = [self._type_line(error, root, named_types.get(error.path))]
+            else:
+                new = self._lines(error, root)
+            lines.extend(line for line in new if line and line not in lines)
+        if not lines:
+            for entry in error_log:
+                line = "%s: does not follow the record format" % self.place(entry.path, root)
+                if line not in lines:
+                    lines.append(line)
         return lines
 
     # --- one error ---------------------------------------------------------------------
-    def _line(self, entry, root, rejected_paths) -> str | None:
-        match = _ELEMENT.match(entry.message.strip())
-        if not match:
-            return "%s (line %s)" % (entry.message.strip(), entry.line)
-        tag, attribute, text = match.groups()
-        if any(noise in text for noise in _CONSEQUENCES):
-            return None
-        where = self.place(entry.path, root, attribute)
-        key = (entry.path, attribute)
-        found = _PATTERN.search(text)
-        if found:
-            rejected_paths.add(key)
-            value, pattern = found.groups()
-            hint = PATTERN_HINTS.get(pattern, "text matching %s" % pattern)
+    @staticmethod
+    def _is_identity_error(error) -> bool:
+        # a broken key, unique or keyref is reported against an element declaration, without
+        # a facet, type or content model (the record's XSD uses no fixed, nil or abstract
+        # elements, the other errors of that kind)
+        return isinstance(error.validator, XsdElement) and \
+            type(error) is xmlschema.XMLSchemaValidationError
+
+    def _type_line(self, error, root, named_type: str | None) -> str | None:
+        if not isinstance(error, xmlschema.XMLSchemaDecodeError):
+            return None  # the decode error of the same value says it
+        type_name = named_type or getattr(error.validator, "prefixed_name", None) or \
+            getattr(error.validator, "local_name", None) or "?"
+        return "%s: '%s' must be %s" % (self.place(error.path, root), error.obj,
+                                         TYPE_HINTS.get(type_name, type_name))
+
+    def _lines(self, error, root) -> list[str]:
+        if isinstance(error.validator, XsdAttributeGroup):
+            return self._attribute_lines(error.validator, error.elem,
+                                         self.place(error.path, root))
+        return [self._line(error, root)]
+
+    def _line(self, error, root) -> str:
+        validator, value = error.validator, error.obj
+        where = self.place(error.path, root)
+        if isinstance(error, xmlschema.XMLSchemaChildrenValidationError):
+            return self._content_line(error, root, where)
+        if isinstance(validator, XsdPatternFacets):
+            pattern = validator.regexps[0] if validator.regexps else ""
+            hint = next((PATTERN_HINTS[p] for p in validator.regexps if p in PATTERN_HINTS),
+                        "text matching %s" % pattern)
             return "%s: '%s' must be %s" % (where, value, hint)
-        found = _ENUM.search(text)
-        if found:
-            rejected_paths.add(key)
-            value, allowed = found.groups()
-            codes = re.findall(r"'([^']*)'", allowed)
+        if isinstance(validator, XsdEnumerationFacets):
+            codes = [str(code) for code in validator.enumeration]
             hint = ENUMERATION_HINTS.get(frozenset(codes), ", ".join(codes))
             return "%s: '%s' is not allowed; use %s" % (where, value, hint)
-        found = _MAX_LEN.search(text)
-        if found:
-            rejected_paths.add(key)
-            return "%s: %s characters, at most %s allowed; shorten it" % ((where,) + found.groups())
-        found = _MIN_LEN.search(text)
-        if found:
-            rejected_paths.add(key)
+        if isinstance(validator, (XsdMaxLengthFacet, XsdLengthFacet)) and \
+                len(str(value)) > validator.value:
+            return "%s: %s characters, at most %s allowed; shorten it" % (
+                where, len(str(value)), validator.value)
+        if isinstance(validator, XsdMinLengthFacet):
             return "%s: must not be empty" % where
-        found = _MAX_INCL.search(text)
-        if found:
-            rejected_paths.add(key)
-            return "%s: '%s' is too large; at most %s" % ((where,) + found.groups())
-        found = _ATOMIC.search(text)
-        if found:
-            if key in rejected_paths:  # libxml2 repeats a facet error as a type error
-                return None
-            value, _local, type_name = found.groups()
-            return "%s: '%s' must be %s" % (where, value, TYPE_HINTS.get(type_name, type_name))
-        found = _MISSING.search(text)
-        if found:
-            return "%s: %s missing" % (where, self._expected(found.group(1), "is"))
-        found = _UNEXPECTED.search(text)
-        if found:
-            if found.group(1) and "}*" in found.group(1):
-                return "%s: not allowed here; only digital signatures (ds:Signature) go in a " \
-                       "signature slot" % where
-            if found.group(1):
-                return "%s: %s is expected before this field (missing or out of order)" % (
-                    where, self._expected(found.group(1), ""))
-            return "%s: not allowed here in this record format" % where
-        found = _DUPLICATE.search(text) or _NO_MATCH.search(text)
-        if found:
-            value = ", ".join(re.findall(r"'([^']*)'", found.group(1)))
-            template = self.constraints.get(found.group(2),
-                                            "%(value)s breaks rule " + found.group(2))
-            return template % {"value": value}
-        found = _ATTR_MISSING.search(text)
-        if found:
-            return "%s: attribute %s is missing" % (where, found.group(1))
-        found = _ATTR_NOT_ALLOWED.search(text)
-        if found:
-            return "%s: attribute %s is not allowed" % (where, found.group(1))
-        return "%s: %s" % (where, text)
+        if isinstance(validator, XsdMaxInclusiveFacet):
+            return "%s: '%s' is too large; at most %s" % (where, value, validator.value)
+        return "%s: %s" % (where, error.reason or "does not follow the record format")
+
+    def _content_line(self, error, root, where) -> str:
+        """A child missing (``invalid_tag`` None) or one that may not stand where it is."""
+        expected = [e for e in (error.expected or []) if isinstance(e, XsdElement)]
+        if error.invalid_tag is None:
+            return "%s: %s missing" % (where, self._expected([e.name for e in expected], "is"))
+        child = error.invalid_child
+        if child is not None:
+            where = self.place(root.getroottree().getpath(child), root)
+        if any(isinstance(part, XsdAnyElement) for part in error.validator.iter_elements()):
+            return "%s: not allowed here; only digital signatures (ds:Signature) go in a " \
+                   "signature slot" % where
+        if expected:
+            return "%s: %s is expected before this field (missing or out of order)" % (
+                where, self._expected([e.name for e in expected], ""))
+        return "%s: not allowed here in this record format" % where
+
+    @staticmethod
+    def _attribute_lines(attributes: XsdAttributeGroup, element, where) -> list[str]:
+        present = element.attrib if element is not None else {}
+        lines = ["%s: attribute %s is missing" % (where, name)
+                 for name, attribute in attributes.items()
+                 if attribute.use == "required" and name not in present]
+        lines += ["%s: attribute %s is not allowed" % (where, name)
+                  for name in present if name not in attributes]
+        return lines or ["%s: its attributes do not follow the record format" % where]
+
+    def identity_problems(self, root) -> list[str]:
+        """The XSD's keys, unique and keyref constraints broken in ``root``, from their
+        selector and field paths (the record's constraints sit on its root element)."""
+        declaration = self.schema().elements.get(root.tag)
+        if declaration is None:
+            return []
+        values = {}
+        lines = []
+        for identity in declaration.identities:
+            found = []
+            for selected in root.xpath(identity.selector.path):
+                found.append(tuple(_field_value(selected, field.path)
+                                   for field in identity.fields))
+            values[identity.name] = found
+            template = self.constraints.get(identity.name,
+                                            "%(value)s breaks rule " + identity.name)
+            if isinstance(identity, XsdKeyref):
+                refer = values.get(identity.refer.name) if identity.refer is not None else None
+                wrong = [v for v in found if refer is not None and v not in refer]
+            else:
+                wrong = [v for i, v in enumerate(found) if v in found[:i]]
+            for value in dict.fromkeys(wrong):
+                lines.append(template % {"value": ", ".join(value)})
+        return lines
 
     # --- naming places -----------------------------------------------------------------
     def place(self, path: str | None, root, attribute: str | None = None) -> str:
@@ -206,9 +262,17 @@ class Explainer:
             return None
         return self.item_label(found[0]) if found else None
 
-    def _expected(self, names: str, verb: str) -> str:
-        tags = [n.strip() for n in names.split(",") if n.strip() and not n.strip().startswith("##")]
+    def _expected(self, tags: list[str], verb: str) -> str:
         described = ["%s (%s)" % (self.labels.get(t) or t, t) for t in tags]
         if len(described) == 1:
             return (described[0] + " " + verb).strip()
         return ("one of " + ", ".join(described) + " " + verb).strip()
+
+
+def _field_value(element, path: str) -> str:
+    """The text of a constraint field (an element or an ``@attribute`` below ``element``)."""
+    found = element.xpath(path)
+    if not found:
+        return ""
+    first = found[0]
+    return str(first if isinstance(first, str) else (first.text or "")).strip()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .. import record as rec
+from .. import roles
 from ..errors import InvalidValueError, SchemaValidationError
 from .base import (
     ROLE_HOMEROOM_TEACHER,
@@ -353,7 +354,7 @@ KEY_MESSAGES = {
     "subjectSlotRefersToSubject":
         "The subject-teacher signature slot for %(value)s has no matching subject line",
 }
-EXPLAINER = Explainer(_collect_labels(), _item_label, KEY_MESSAGES)
+EXPLAINER = Explainer(_collect_labels(), _item_label, KEY_MESSAGES, XSD_PATH)
 
 _SLOT_PATHS = {
     ROLE_HOMEROOM_TEACHER: "DANH_SACH_THONG_TIN_KY/GVCN",
@@ -522,8 +523,7 @@ class HocbasoV1(Profile):
     @staticmethod
     def signature_id(role: str, subject_code: str = "") -> str:
         """The Id the signature of ``role`` gets: sig-gvbm-TOAN, sig-gvcn, sig-cbql..."""
-        return "sig-%s-%s" % (role, subject_code) if role == ROLE_SUBJECT_TEACHER else \
-            "sig-%s" % role
+        return roles.signature_id(role, subject_code)
 
     def signature_slot(self, xml, role: str, subject_code: str = "") -> etree._Element:
         root = self.root(xml)

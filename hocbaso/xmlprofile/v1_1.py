@@ -101,7 +101,7 @@ class HocbasoV1_1(HocbasoV1):
     explainer = Explainer(
         dict(_collect_labels(INFO_HEAD_1_1),
              **{LOWER_SECONDARY_COMPLETION.tag: LOWER_SECONDARY_COMPLETION.label}),
-        _item_label, KEY_MESSAGES)
+        _item_label, KEY_MESSAGES, XSD_PATH)
 
     # hocbaso-1.0 writes and reads its own secondary table; the completion is added here so
     # that a 1.0 document stays byte for byte what it was

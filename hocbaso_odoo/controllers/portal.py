@@ -8,8 +8,7 @@ from odoo.http import content_disposition, request
 
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
-from ..models.hocbaso_record_transfer import PUBLISHED_STATES
-from ..tools import lib_text
+from ..models.hocbaso_record_transfer import PUBLISHED_STATES, signature_rows
 
 PAGE_SIZE = 20
 
@@ -25,25 +24,33 @@ def _own_records_domain(user):
             ("student_id.user_id", "=", user.id)]
 
 
-def signature_rows(record):
-    """Rows for the template: each signature of the stored XML, and its status."""
+def record_signature_rows(record):
+    """(rows, report, trusted) of the record's stored XML, rows from the shared builder."""
     report, trusted = record._hocbaso_signature_report()
     if report is None:
         return [], None, trusted
-    rows = []
-    for sig in report.signatures:
-        if not trusted:
-            status = "not_checked"
-        else:
-            status = "valid" if sig.valid else "invalid"
-        rows.append({
-            "role": lib_text(request.env, sig.role_label), "signer": sig.signer_name,
-            # the reader's clock (Asia/Ho_Chi_Minh), as the printed record shows it
-            "time": request.env["hocbaso.record"]._format_vn_time(sig.signing_time),
-            "status": status,
-            "errors": [lib_text(request.env, e) for e in sig.errors] if trusted else [],
-        })
-    return rows, report, trusted
+    env = request.env
+    subject_names = {line.subject_id.code: line.subject_id.with_context(lang=env.lang).name
+                     for line in record.sudo().line_ids}
+    return signature_rows(report, trusted, env, subject_names), report, trusted
+
+
+def selection_word(record, fname):
+    """A selection value as a reader says it: its label in the reader's language without the
+    code some labels start with ("K – Khá" -> "Khá")."""
+    value = record[fname]
+    if not value:
+        return ""
+    field = record._fields[fname]
+    label = dict(field._description_selection(request.env)).get(value, value)
+    code, sep, word = label.partition(" – ")
+    return word if sep and code == value else label
+
+
+def plain_label(label):
+    """A rating label without its leading code ("T – Tốt" -> "Tốt")."""
+    code, sep, word = (label or "").partition(" – ")
+    return word if sep and len(code) <= 3 and " " not in code else label
 
 
 class HocbasoPortal(CustomerPortal):
@@ -76,7 +83,9 @@ class HocbasoPortal(CustomerPortal):
         domain = _own_records_domain(request.env.user)
         total = Record.search_count(domain) if Record.has_access("read") else 0
         pager = portal_pager(url="/my/hocba", total=total, page=page, step=PAGE_SIZE)
-        records = Record.search(domain, limit=PAGE_SIZE, offset=pager["offset"]) if total else Record
+        records = (
+            Record.search(domain, limit=PAGE_SIZE, offset=pager["offset"]) if total else Record
+        )
         values = self._prepare_portal_layout_values()
         values.update({
             # found with the user's rights above; read for display (class names) as superuser
@@ -88,11 +97,13 @@ class HocbasoPortal(CustomerPortal):
     @http.route("/my/hocba/<int:record_id>", type="http", auth="user", website=True)
     def portal_hocba_page(self, record_id, **kw):
         record = self._hocba_get_record(record_id)
-        rows, report, trusted = signature_rows(record)
+        rows, report, trusted = record_signature_rows(record)
         record._log_access("view")
         values = self._prepare_portal_layout_values()
         values.update({
             "record": record.sudo(), "signatures": rows, "report": report, "trusted": trusted,
+            "issuance": record.sudo()._report_issuance(), "word": selection_word,
+            "plain": plain_label,
             "has_pdf": bool(record._hocbaso_pdf_report()), "page_name": "hocba_record",
         })
         return request.render("hocbaso_odoo.portal_hocba_page", values)

@@ -3,6 +3,7 @@ from . import hocbaso_school_level
 from . import hocbaso_school_year
 from . import hocbaso_grade
 from . import hocbaso_subject
+from . import hocbaso_subject_periods
 from . import hocbaso_rollout
 from . import hocbaso_class
 from . import hocbaso_teaching_assignment
@@ -17,11 +18,14 @@ from . import hocbaso_record_xml
 from . import hocbaso_record_send_back
 from . import hocbaso_record_my_work
 from . import res_users
+from . import res_groups
+from . import mail_thread
 from . import hocbaso_record_transfer
 from . import hocbaso_access_log
 from . import hocbaso_verify_throttle
 from . import hocbaso_record_package
 from . import ir_attachment
+from . import mail_activity
 from . import hocbaso_record_batch_pdf
 from . import hocbaso_export_job
 from . import hocbaso_export_job_chunk

@@ -4,6 +4,8 @@ import uuid
 from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from hocbaso import roles
+
 
 from ..tools import workflow
 
@@ -39,10 +41,8 @@ TRANSITIONS = {
 TRANSITION_GROUPS = {
     "draft": "hocbaso_odoo.group_homeroom_teacher",
     "locked": "hocbaso_odoo.group_homeroom_teacher",
-    "gvbm_signed": "hocbaso_odoo.group_subject_teacher",
-    "gvcn_signed": "hocbaso_odoo.group_homeroom_teacher",
-    "leader_signed": "hocbaso_odoo.group_leadership",
-    "issued": "hocbaso_odoo.group_issuer",
+    # each signing step: the group that signs it (the library's roles table)
+    **{role.state_after: role.group for role in roles.ROLES},
     "revoked": "hocbaso_odoo.group_issuer",
     "superseded": "hocbaso_odoo.group_issuer",
 }
@@ -61,10 +61,12 @@ TT27_YEAR_LEVEL = [("HTXS", "Completed excellently"), ("HTT", "Completed well"),
                    ("HT", "Completed"), ("CHT", "Not completed")]
 
 # TT27 competencies and qualities: one rating field each, declared on the record below.
-COMPETENCY_FIELDS = (
-    "nangluctuhoc", "nanglucgiaotiep", "nanglucgiaiquyet", "nanglucngonngu", "nangluctinhtoan",
-    "nangluckhoahoc", "nangluccongnghe", "nangluctinhoc", "nanglucthammi", "nanglucthechat",
+GENERAL_COMPETENCY_FIELDS = ("nangluctuhoc", "nanglucgiaotiep", "nanglucgiaiquyet")
+SPECIFIC_COMPETENCY_FIELDS = (
+    "nanglucngonngu", "nangluctinhtoan", "nangluckhoahoc", "nangluccongnghe", "nangluctinhoc",
+    "nanglucthammi", "nanglucthechat",
 )
+COMPETENCY_FIELDS = GENERAL_COMPETENCY_FIELDS + SPECIFIC_COMPETENCY_FIELDS
 QUALITY_FIELDS = (
     "phamchatyeunuoc", "phamchatnhanai", "phamchatchamchi", "phamchattrungthuc",
     "phamchattrachnhiem",

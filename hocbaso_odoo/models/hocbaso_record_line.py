@@ -27,6 +27,10 @@ RESULT_FIELDS = (
     "s2_midterm", "s2_final", "semester2", "year_result", "retest", "comment",
 )
 
+MAX_REGULAR = 4  # regular assessments a semester at most (TT22 Art. 7: 2, 3 or 4)
+
+TX_FIELDS = [f"{sem}_tx{number}" for sem in ("s1", "s2") for number in range(1, MAX_REGULAR + 1)]
+
 SCORE_FIELDS = frozenset({"s1_midterm", "s1_final", "s2_midterm", "s2_final", "semester1",
                           "semester2", "year_result", "retest"})
 
@@ -57,7 +61,7 @@ class HocbasoRecordLine(models.Model):
     record_state = fields.Selection(related="record_id.state")
     circular = fields.Selection(related="record_id.circular")
     sequence = fields.Integer(default=10)
-    subject_id = fields.Many2one("hocbaso.subject", string="Subject", required=True)
+    subject_id = fields.Many2one("hocbaso.subject", required=True)
     subject_code = fields.Char(related="subject_id.code")
     assessment = fields.Selection(related="subject_id.assessment")
     teacher_id = fields.Many2one("res.users", string="Subject Teacher", index=True)
@@ -71,14 +75,52 @@ class HocbasoRecordLine(models.Model):
     s2_regular = fields.Char(string="Sem. 2 Regular Scores")
     s2_midterm = fields.Char(string="Sem. 2 Mid-term", size=4)
     s2_final = fields.Char(string="Sem. 2 Final", size=4)
-    semester1 = fields.Char(string="Semester 1", size=4, compute="_compute_semesters", store=True, copy=True,
-                            readonly=False, help="ĐTBmhkI, or Đ/CĐ for comment-only subjects")
-    semester2 = fields.Char(string="Semester 2", size=4, compute="_compute_semesters", store=True, copy=True,
-                            readonly=False)
-    year_result = fields.Char(string="Year", size=4, compute="_compute_year_result", store=True, copy=True,
-                              readonly=False, help="ĐTBmcn; for Đ/CĐ subjects the semester 2 result")
+    semester1 = fields.Char(
+        string="Semester 1",
+        size=4,
+        compute="_compute_semesters",
+        store=True,
+        copy=True,
+        readonly=False,
+        help="ĐTBmhkI, or Đ/CĐ for comment-only subjects",
+    )
+    semester2 = fields.Char(
+        string="Semester 2",
+        size=4,
+        compute="_compute_semesters",
+        store=True,
+        copy=True,
+        readonly=False,
+    )
+    year_result = fields.Char(
+        string="Year",
+        size=4,
+        compute="_compute_year_result",
+        store=True,
+        copy=True,
+        readonly=False,
+        help="ĐTBmcn; for Đ/CĐ subjects the semester 2 result",
+    )
     retest = fields.Char(string="Re-test", size=4)
-    comment = fields.Text(string="Comment")
+    # The score entry grid: one column per regular assessment. s1_regular / s2_regular stay
+    # the one store of the ĐĐGtx (what is signed, tracked, averaged and exported): these
+    # columns only show and edit their parts. Not stored, so there is no second copy to keep
+    # in step and no migration; write() turns the columns written into that text (merged with
+    # the parts not written, read from the stored text itself), so every change takes the
+    # same write path (sealing, tracking, normalisation, constraints). The count is what
+    # matters for the average, not the position: a column left empty between two scores
+    # closes up.
+    s1_tx1 = fields.Char(string="Sem. 1 TX1", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s1_tx2 = fields.Char(string="Sem. 1 TX2", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s1_tx3 = fields.Char(string="Sem. 1 TX3", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s1_tx4 = fields.Char(string="Sem. 1 TX4", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s2_tx1 = fields.Char(string="Sem. 2 TX1", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s2_tx2 = fields.Char(string="Sem. 2 TX2", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s2_tx3 = fields.Char(string="Sem. 2 TX3", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    s2_tx4 = fields.Char(string="Sem. 2 TX4", size=4, compute="_compute_tx", inverse="_inverse_tx")
+    student_id = fields.Many2one(related="record_id.student_id", string="Student")
+    student_code = fields.Char(related="record_id.student_id.student_code")
+    comment = fields.Text()
     gvbm_signed = fields.Boolean(string="Signed by Subject Teacher", readonly=True, copy=False)
     gvbm_signed_date = fields.Datetime(string="Subject Teacher Signed On", readonly=True,
                                        copy=False)
@@ -100,7 +142,70 @@ class HocbasoRecordLine(models.Model):
             for sem in ("s1", "s2"):
                 average = line._semester_average(sem)
                 if average is not None:
-                    line[{"s1": "semester1", "s2": "semester2"}[sem]] = validation.format_score(average)
+                    line[{"s1": "semester1", "s2": "semester2"}[sem]] = validation.format_score(
+                        average
+                    )
+
+    @api.depends("s1_regular", "s2_regular")
+    def _compute_tx(self):
+        for line in self:
+            for sem in ("s1", "s2"):
+                parts = (line[f"{sem}_regular"] or "").split()
+                for number in range(1, MAX_REGULAR + 1):
+                    line[f"{sem}_tx{number}"] = parts[number - 1] if len(parts) >= number else False
+                # more assessments than columns (typed before the grid existed): the last
+                # column shows them all, so saving the grid loses none
+                if len(parts) > MAX_REGULAR:
+                    line[f"{sem}_tx{MAX_REGULAR}"] = " ".join(parts[MAX_REGULAR - 1:])
+
+    def _inverse_tx(self):
+        """Nothing left to do: write() has turned the columns into s1_regular / s2_regular
+        (an inverse must exist for the columns to be editable)."""
+
+    def _merge_tx(self, vals):
+        """``vals`` with the TX columns it writes (one line) merged into the stored text of
+        their semester: the other columns come from that text, never from a cache that may not
+        hold them."""
+        self.ensure_one()
+        for sem in ("s1", "s2"):
+            names = [f"{sem}_tx{number}" for number in range(1, MAX_REGULAR + 1)]
+            if not set(names).intersection(vals):
+                continue
+            parts = (self[f"{sem}_regular"] or "").split()
+            # more assessments than columns: the last column holds the rest (see _compute_tx)
+            parts = parts[:MAX_REGULAR - 1] + [" ".join(parts[MAX_REGULAR - 1:])]
+            parts += [""] * (MAX_REGULAR - len(parts))
+            for number, name in enumerate(names):
+                if name in vals:
+                    parts[number] = (vals.pop(name) or "").strip()
+            checked = [self._checked_regular(part, f"TX{number}")
+                       for number, part in enumerate(parts, start=1) if part]
+            vals[f"{sem}_regular"] = " ".join(checked) or False
+        return vals
+
+    @api.model
+    def _tx_on_create(self, vals):
+        """A new line given TX columns: their scores become its text, in column order."""
+        for sem in ("s1", "s2"):
+            names = [f"{sem}_tx{number}" for number in range(1, MAX_REGULAR + 1)]
+            if set(names).intersection(vals):
+                typed = [(number, (vals.pop(name) or "").strip())
+                         for number, name in enumerate(names, start=1) if name in vals]
+                checked = [self._checked_regular(part, f"TX{number}")
+                           for number, part in typed if part]
+                vals[f"{sem}_regular"] = " ".join(checked) or vals.get(f"{sem}_regular", False)
+        return vals
+
+    def _checked_regular(self, value, column):
+        """One regular assessment typed in the grid: a score 0–10 with one decimal."""
+        try:
+            return " ".join(validation.format_score(validation.parse_score(part))
+                            for part in value.replace(";", " ").split())
+        except HocbasoError as err:
+            raise ValidationError(_(
+                "%(student)s, %(subject)s, %(column)s: %(problem)s",
+                student=self.record_id.student_id.name, subject=self.subject_id.name,
+                column=column, problem=lib_message(self.env, err))) from err
 
     def _semester_average(self, sem):
         midterm, final = self[f"{sem}_midterm"], self[f"{sem}_final"]
@@ -212,14 +317,17 @@ class HocbasoRecordLine(models.Model):
             vals[name] = _normalise_result(vals[name])
         for name in ("s1_regular", "s2_regular"):
             if vals.get(name):
-                vals[name] = " ".join(_normalise_result(v) for v in vals[name].replace(";", " ").split())
+                vals[name] = " ".join(
+                    _normalise_result(v) for v in vals[name].replace(";", " ").split()
+                )
         if vals.get("test_score"):
             vals["test_score"] = validation.normalize_code(vals["test_score"])
         return vals
 
     @api.model_create_multi
     def create(self, vals_list):
-        vals_list = [self._normalise_vals(dict(vals)) for vals in vals_list]
+        vals_list = [self._tx_on_create(dict(vals)) for vals in vals_list]
+        vals_list = [self._normalise_vals(vals) for vals in vals_list]
         records = self.env["hocbaso.record"].browse(
             [vals["record_id"] for vals in vals_list if vals.get("record_id")])
         for record in records:
@@ -228,6 +336,13 @@ class HocbasoRecordLine(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        if set(TX_FIELDS).intersection(vals):
+            if len(self) > 1:  # each line merges the columns into its own text
+                for line in self:
+                    line.write(vals)
+                return True
+            self.check_access("write")  # who may not write hears that before a score check
+            vals = self._merge_tx(dict(vals))
         vals = self._normalise_vals(dict(vals))
         self._check_content_writable(vals)
         before = self._results_before(vals)

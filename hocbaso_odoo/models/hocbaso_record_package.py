@@ -9,57 +9,45 @@ import io
 import json
 import logging
 import re
-import secrets
 import zipfile
+import zlib
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-import qrcode
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from odoo import _, fields, models
+from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import hmac as odoo_hmac
+from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter
 
 from hocbaso import subjects as hb_subjects
+from hocbaso import timeutil
 from hocbaso.errors import HocbasoError
-from hocbaso.safexml import parse_untrusted
+from hocbaso.roles import BY_CODE, ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, parse_signature_id
+from hocbaso.safexml import DEFAULT_MAX_BYTES, parse_untrusted
+from hocbaso.signing.dsig_primitives import DS_NS, XADES_NS
+
+from .hocbaso_record import (COMPETENCY_FIELDS, GENERAL_COMPETENCY_FIELDS, QUALITY_FIELDS,
+                             SPECIFIC_COMPETENCY_FIELDS)
+from .hocbaso_record_transfer import PUBLISHED_STATES
 
 _logger = logging.getLogger(__name__)
 
 PACKAGE_FORMAT = "hocbaso-package-1.0"
 REPORT_NAME = "hocbaso_odoo.report_hocbaso_record_template"
 STANDALONE_TEMPLATE = "hocbaso_odoo.report_hocbaso_record_standalone"
-SECRET_PARAM = "hocbaso.verification_secret"
-DS_NS = "http://www.w3.org/2000/09/xmldsig#"
-XADES_NS = "http://uri.etsi.org/01903/v1.3.2#"
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# the scope of the printed code's keyed hash (tools.misc.hmac, keyed by database.secret)
+CODE_SCOPE = "hocbaso-verification-code"
+CODE_LENGTH = 10
+CODE_RE = re.compile(r"[0-9a-f]{%d}" % CODE_LENGTH)
+RECORD_XML_SUBTYPE = "application/xml"
+MAX_EMBEDDED_FILES = 20
 
-# Roles of the signature slots (same strings as hocbaso.signing.xmldsig, read tolerantly).
-ROLE_GVBM, ROLE_GVCN, ROLE_CBQL, ROLE_ISSUER = "gvbm", "gvcn", "cbql", "phathanh"
-ROLE_ORDER = {ROLE_GVBM: 0, ROLE_GVCN: 1, ROLE_CBQL: 2, ROLE_ISSUER: 3}
 
 # What is printed on the record: the document is Vietnamese by law.
-VI_SUBJECT_LEVEL = {"T": "Hoàn thành tốt", "H": "Hoàn thành", "C": "Chưa hoàn thành", "M": "Miễn"}
-VI_RATING = {"T": "Tốt", "Đ": "Đạt", "C": "Cần cố gắng"}
-VI_YEAR_LEVEL = {"HTXS": "Hoàn thành xuất sắc", "HTT": "Hoàn thành tốt", "HT": "Hoàn thành",
-                 "CHT": "Chưa hoàn thành"}
-VI_RESULT = {"T": "Tốt", "K": "Khá", "Đ": "Đạt", "CĐ": "Chưa đạt"}
-VI_GENERAL_COMPETENCIES = [("nangluctuhoc", "Tự chủ và tự học"),
-                           ("nanglucgiaotiep", "Giao tiếp và hợp tác"),
-                           ("nanglucgiaiquyet", "Giải quyết vấn đề và sáng tạo")]
-VI_SPECIFIC_COMPETENCIES = [("nanglucngonngu", "Ngôn ngữ"), ("nangluctinhtoan", "Tính toán"),
-                            ("nangluckhoahoc", "Khoa học"), ("nangluccongnghe", "Công nghệ"),
-                            ("nangluctinhoc", "Tin học"), ("nanglucthammi", "Thẩm mĩ"),
-                            ("nanglucthechat", "Thể chất")]
-VI_QUALITIES = [("phamchatyeunuoc", "Yêu nước"), ("phamchatnhanai", "Nhân ái"),
-                ("phamchatchamchi", "Chăm chỉ"), ("phamchattrungthuc", "Trung thực"),
-                ("phamchattrachnhiem", "Trách nhiệm")]
 VI_LEVEL_TITLE = {"02": "TIỂU HỌC", "03": "TRUNG HỌC CƠ SỞ", "04": "TRUNG HỌC PHỔ THÔNG",
                   "05": "GIÁO DỤC THƯỜNG XUYÊN"}
-VI_SEX = {"1": "Nam", "2": "Nữ"}
-VI_ID_DOCUMENT = {"HO_CHIEU": "Hộ chiếu", "GIAY_KHAI_SINH": "Giấy khai sinh",
-                  "KHAC": "Giấy tờ tùy thân"}
 
 
 def _sha256(data):
@@ -70,15 +58,10 @@ def _safe_name(text):
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text or "").strip("_") or "file"
 
 
-def _role_of_signature_id(sig_id):
-    """(role, subject code) from a ds:Signature Id: sig-gvbm-<code>, sig-gvcn, sig-cbql, ..."""
-    sig_id = sig_id or ""
-    if sig_id.startswith("sig-gvbm-"):
-        return ROLE_GVBM, sig_id[len("sig-gvbm-"):]
-    for role in (ROLE_GVCN, ROLE_CBQL, ROLE_ISSUER):
-        if sig_id == f"sig-{role}":
-            return role, ""
-    return "", ""
+def _code(env, record_uuid, version):
+    """The short code printed with the QR code: a keyed hash of the record's id and version,
+    stable per version and secret per database."""
+    return odoo_hmac(env(su=True), CODE_SCOPE, f"{record_uuid}:{version}")[:CODE_LENGTH]
 
 
 def _common_name(certificate):
@@ -115,7 +98,7 @@ def xml_signatures(xml_bytes):
         return []
     found = []
     for signature in root.iter(f"{{{DS_NS}}}Signature"):
-        role, subject_code = _role_of_signature_id(signature.get("Id"))
+        role, subject_code = parse_signature_id(signature.get("Id"))
         der, name = None, ""
         cert_el = next(signature.iter(f"{{{DS_NS}}}X509Certificate"), None)
         if cert_el is not None and (cert_el.text or "").strip():
@@ -133,45 +116,91 @@ def xml_signatures(xml_bytes):
     return found
 
 
-def qr_data_uri(value):
-    """A PNG QR code as a data: URI (wkhtmltopdf needs no network access to show it)."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=6, border=2)
-    code.add_data(value)
-    code.make(fit=True)
-    buffer = io.BytesIO()
-    code.make_image(fill_color="black", back_color="white").save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+def embed_record_xml(pdf, records):
+    """The PDF with each record's signed XML embedded as a file (as Factur-X does): whoever
+    holds the school's PDF holds the document its signatures cover, and the verification page
+    checks that. A PDF that cannot be rewritten is returned as it is."""
+    documents = [(record.sudo().xml_filename or "hocba.xml", record.sudo()._get_xml())
+                 for record in records]
+    documents = [(name, xml) for name, xml in documents if xml]
+    if not documents:
+        return pdf
+    try:
+        reader = OdooPdfFileReader(io.BytesIO(pdf), strict=False)
+        writer = OdooPdfFileWriter()
+        writer.cloneReaderDocumentRoot(reader)
+        for name, xml in documents:
+            writer.addAttachment(name, xml, subtype=RECORD_XML_SUBTYPE)
+        buffer = io.BytesIO()
+        writer.write(buffer)
+        return buffer.getvalue()
+    except Exception as err:  # noqa: BLE001 - the printed record must still come out
+        _logger.warning("Could not embed the record XML in its PDF: %s", err)
+        return pdf
+
+
+def _bounded_stream_bytes(stream, limit):
+    """The bytes of a PDF stream, decompressed to at most ``limit`` bytes (a flate bomb in an
+    uploaded PDF is refused, not inflated); None for a filter other than Flate."""
+    raw = stream._data
+    filters = stream.get("/Filter")
+    filters = list(filters) if isinstance(filters, list) else [filters] if filters else []
+    if not filters:
+        return bytes(raw) if len(raw) <= limit else None
+    if filters != ["/FlateDecode"] or stream.get("/DecodeParms"):
+        return None
+    inflater = zlib.decompressobj()
+    data = inflater.decompress(bytes(raw), limit + 1)
+    return data if len(data) <= limit else None
+
+
+def pdf_record_xml(data, limit=DEFAULT_MAX_BYTES):
+    """The record XML embedded in a PDF (the first embedded .xml file), or None: an uploaded
+    PDF is untrusted, so anything unreadable or oversized is simply 'no XML inside'."""
+    try:
+        reader = OdooPdfFileReader(io.BytesIO(data), strict=False)
+        root = reader.trailer["/Root"]
+        names = root.get("/Names", {}).get("/EmbeddedFiles", {}).get("/Names") or []
+        for spec in list(names)[1::2][:MAX_EMBEDDED_FILES]:
+            spec = spec.getObject()
+            if not str(spec.get("/F") or "").lower().endswith(".xml"):
+                continue
+            return _bounded_stream_bytes(spec["/EF"]["/F"].getObject(), limit)
+    except Exception as err:  # noqa: BLE001 - hostile or broken PDFs
+        _logger.info("No record XML readable in an uploaded PDF: %s", err)
+    return None
 
 
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
 
     # --- verification code and URL ---------------------------------------------------------
-    def _verification_secret(self):
-        params = self.env["ir.config_parameter"].sudo()
-        secret = params.get_param(SECRET_PARAM)
-        if not secret:
-            secret = secrets.token_hex(32)
-            params.set_param(SECRET_PARAM, secret)
-        return secret
-
     def _verification_code(self):
         """Short code printed with the QR code: who has it may see the record's full identity
         on the public verification page. Stable per (record, version), secret per database."""
         self.ensure_one()
-        message = f"{self.record_uuid}:{self.version}".encode()
-        digest = hmac.new(self._verification_secret().encode(), message, hashlib.sha256)
-        return digest.hexdigest()[:10]
+        return _code(self.env, self.record_uuid, self.version)
+
+    @api.model
+    def _hocbaso_find_by_code(self, code):
+        """The published record whose printed verification code is ``code`` (spaces, dashes
+        and case ignored), or an empty recordset. The code is a keyed hash, so each published
+        record is hashed once: no column to probe, nothing told about near misses."""
+        code = re.sub(r"[\s-]+", "", code or "").lower()
+        if not CODE_RE.fullmatch(code):
+            return self.browse()
+        records = self.sudo().with_context(active_test=False).search_fetch(
+            [("state", "in", PUBLISHED_STATES)], ["record_uuid", "version"])
+        for record in records:
+            if hmac.compare_digest(_code(self.env, record.record_uuid, record.version), code):
+                return self.browse(record.id)
+        return self.browse()
 
     def _verification_url(self):
         self.ensure_one()
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "").rstrip("/")
         query = urlencode({"v": self.version, "c": self._verification_code()})
         return f"{base}/hocbaso/verify/{self.record_uuid}?{query}"
-
-    def _report_qr_data_uri(self):
-        self.ensure_one()
-        return qr_data_uri(self._verification_url())
 
     # --- what the PDF prints -----------------------------------------------------------------
     def _report_level_title(self):
@@ -193,28 +222,91 @@ class HocbasoRecord(models.Model):
         return "/".join(reversed((self.student_id.birth_date or "").split("-")))
 
     def _report_labels(self):
-        return {"subject_level": VI_SUBJECT_LEVEL, "rating": VI_RATING, "year_level": VI_YEAR_LEVEL,
-                "result": VI_RESULT, "general": VI_GENERAL_COMPETENCIES,
-                "specific": VI_SPECIFIC_COMPETENCIES, "qualities": VI_QUALITIES, "sex": VI_SEX,
-                "id_document": VI_ID_DOCUMENT}
+        """The words the printed record uses: the fields' own labels and choices read in
+        Vietnamese (the legal form's language, whatever the reader's; vi_VN is loaded when the
+        addon is installed), without the code the screens show beside a choice ("T – Tốt"
+        prints "Tốt")."""
+        env = self.with_context(lang="vi_VN").env
+
+        def words(model, name, skip=()):
+            field = env[model]._fields[name]
+            return {value: label.split(" – ", 1)[-1]
+                    for value, label in field._description_selection(env) if value not in skip}
+
+        def named(names):
+            fields_ = env["hocbaso.record"]._fields
+            return [(name, fields_[name]._description_string(env)) for name in names]
+
+        return {"rating": words("hocbaso.record", COMPETENCY_FIELDS[0]),
+                "year_level": words("hocbaso.record", "year_level"),
+                "result": words("hocbaso.record", "learning_year"),
+                "general": named(GENERAL_COMPETENCY_FIELDS),
+                "specific": named(SPECIFIC_COMPETENCY_FIELDS),
+                "qualities": named(QUALITY_FIELDS),
+                "sex": words("hocbaso.student", "sex", skip=("0",)),
+                "id_document": words("hocbaso.student", "id_document_type")}
 
     @staticmethod
     def _format_vn_time(moment):
+        """Vietnam time as the record prints it (naive datetimes are Odoo's UTC)."""
         if not moment:
             return ""
         if isinstance(moment, dt.datetime):
-            if moment.tzinfo is None:  # Odoo datetimes are naive UTC
-                moment = moment.replace(tzinfo=dt.timezone.utc)
-            return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
-        return moment.strftime("%d/%m/%Y")
+            return timeutil.vn_datetime(moment, seconds=False)
+        return timeutil.vn_date(moment)
+
+    def _issuance_signatures(self):
+        """What really happened at issuance: {role: {'name', 'user', 'time'}} for the school
+        leadership's and the issuance signatures placed on this version, as the signed XML
+        states them (the certificate holder's name, the signing time). The sign addon adds
+        who signed from its signature log."""
+        self.ensure_one()
+        found = {}
+        for sig in xml_signatures(self.sudo()._get_xml()):
+            if sig["role"] in (ROLE_CBQL, ROLE_ISSUER):
+                found[sig["role"]] = {"name": sig["signer_name"], "user": None,
+                                      "time": sig["signing_time"]}
+        return found
+
+    def _report_issuance(self):
+        """The signer/date block of the issued record, filled from the signatures themselves:
+        the leadership signer's name and title (Hiệu trưởng, or KT. Hiệu trưởng above Phó hiệu
+        trưởng when a vice-principal signs), the place, and the date of the issuance signature
+        on the school's clock (the record's planned date of issue until it is signed)."""
+        self.ensure_one()
+        found = self._issuance_signatures()
+        leader = found.get(ROLE_CBQL) or {}
+        user = leader.get("user")
+        if user and user != self.leader_id:  # another leader than planned signed
+            title = user.hocbaso_title or ""
+        else:  # the record's leader: the title the signed XML states
+            title = self.leader_title or self.leader_id.hocbaso_title or ""
+            user = user or self.leader_id
+        title = (title or BY_CODE[ROLE_CBQL].printed_title).strip()
+        lines, display = [title.upper()], title
+        if title.lower().startswith("phó"):  # a vice-principal signs for the principal
+            lines, display = ["KT. HIỆU TRƯỞNG", title.upper()], f"KT. Hiệu trưởng – {title}"
+        issuer = found.get(ROLE_ISSUER) or {}
+        issue_moment = issuer.get("time")
+        issue_date = timeutil.to_vn(issue_moment).date() if issue_moment else self.issue_date
+        place = self.issue_place or self.company_id.hocbaso_province_name or ""
+        return {
+            "signer_name": leader.get("name") or (user.name if user else ""),
+            "title": title, "title_lines": lines, "title_display": display,
+            "leader_signed": bool(leader), "leader_time": self._format_vn_time(leader.get("time")),
+            "issued": bool(issuer), "issued_time": self._format_vn_time(issue_moment),
+            "place": place, "issue_date": issue_date,
+            "issue_date_text": issue_date.strftime("%d/%m/%Y") if issue_date else "",
+        }
 
     def _report_date_line(self):
-        """'Hà Nội, ngày 20 tháng 5 năm 2025' as written above the signatures."""
+        """'Hà Nội, ngày 20 tháng 05 năm 2025' as written above the signatures: the day the
+        record was issued (signed for issuance), on the school's clock."""
         self.ensure_one()
-        place = self.issue_place or self.company_id.hocbaso_province_name or ""
-        if not self.issue_date:
+        issuance = self._report_issuance()
+        place, day = issuance["place"], issuance["issue_date"]
+        if not day:
             return f"{place}, ngày ... tháng ... năm ......" if place else ""
-        day = self.issue_date
         text = f"ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
         return f"{place}, {text}" if place else text.capitalize()
 
@@ -258,15 +350,30 @@ class HocbasoRecord(models.Model):
         The signing log first, then the signatures in the stored XML, then the record's fields."""
         self.ensure_one()
         signers = {
-            ROLE_GVCN: {"name": self.homeroom_teacher_id.name or "", "title": "Giáo viên chủ nhiệm",
-                        "time": "", "signed": False},
-            ROLE_CBQL: {"name": self.leader_id.name or "",
-                        "title": self.leader_title or self.leader_id.hocbaso_title or "Hiệu trưởng",
-                        "time": "", "signed": False},
-            ROLE_ISSUER: {"name": self.company_id.name, "title": "Đơn vị phát hành", "time": "",
-                          "signed": False},
+            ROLE_GVCN: {
+                "name": self.homeroom_teacher_id.name or "",
+                "title": BY_CODE[ROLE_GVCN].printed_title,
+                "time": "",
+                "signed": False,
+            },
+            ROLE_CBQL: {
+                "name": self.leader_id.name or "",
+                "title": self.leader_title
+                or self.leader_id.hocbaso_title
+                or BY_CODE[ROLE_CBQL].printed_title,
+                "time": "",
+                "signed": False,
+            },
+            ROLE_ISSUER: {
+                "name": self.company_id.name,
+                "title": BY_CODE[ROLE_ISSUER].printed_title,
+                "time": "",
+                "signed": False,
+            },
             ROLE_GVBM: {},
         }
+        issuance = self._report_issuance()
+        signers[ROLE_CBQL].update(name=issuance["signer_name"], title=issuance["title"])
         for line in self.line_ids:
             signers[ROLE_GVBM][line.subject_id.code] = {
                 "name": line.teacher_id.name or "", "title": "Giáo viên bộ môn",
@@ -284,7 +391,7 @@ class HocbasoRecord(models.Model):
             slot["signed"] = True
             if found.get("signer_name") and not slot["name"]:
                 slot["name"] = found["signer_name"]
-            if found.get("title") and role != ROLE_ISSUER:
+            if found.get("title") and role not in (ROLE_ISSUER, ROLE_CBQL):
                 slot["title"] = found["title"]
             if found.get("signing_time"):
                 slot["time"] = self._format_vn_time(found["signing_time"])
@@ -342,16 +449,28 @@ class HocbasoRecord(models.Model):
             raise UserError(_("The record of %(student)s has no document yet: lock its results "
                               "first.", student=record.student_id.name))
         base = record._report_filename()
-        files = [(f"{base}.xml", xml, "record-xml", {}),
-                 (f"{base}.pdf", pdf or self._render_pdf(), "pdf", {})]
+        files = [
+            (f"{base}.xml", xml, "record-xml", {}),
+            (f"{base}.pdf", pdf or self._render_pdf(), "pdf", {}),
+        ]
         signer_ders = []
         for name, der, found in record._package_certificates(xml):
             signer_ders.append(der)
-            files.append((name, der, "certificate", {
-                "role": found["role"], "subject_code": found["subject_code"],
-                "signer": found["signer_name"],
-                "signing_time": found["signing_time"].isoformat() if found["signing_time"] else None,
-            }))
+            files.append(
+                (
+                    name,
+                    der,
+                    "certificate",
+                    {
+                        "role": found["role"],
+                        "subject_code": found["subject_code"],
+                        "signer": found["signer_name"],
+                        "signing_time": found["signing_time"].isoformat()
+                        if found["signing_time"]
+                        else None,
+                    },
+                )
+            )
         for name, der, subject in record._package_chain_certificates(signer_ders):
             files.append((name, der, "ca-certificate", {"subject": subject}))
         manifest = {
@@ -371,11 +490,19 @@ class HocbasoRecord(models.Model):
     def _package_record_info(self):
         self.ensure_one()
         return {
-            "id": self.id, "record_uuid": self.record_uuid, "version": self.version,
-            "state": self.state, "circular": self.circular, "is_extract": self.is_extract,
+            "id": self.id,
+            "record_uuid": self.record_uuid,
+            "version": self.version,
+            "state": self.state,
+            "circular": self.circular,
+            "is_extract": self.is_extract,
             "student": {"name": self.student_id.name, "personal_id": self.student_id.personal_id},
-            "school": {"name": self.company_id.name, "code": self.company_id.hocbaso_school_code or ""},
-            "school_year": self.school_year_id.name, "class": self.class_id.name,
+            "school": {
+                "name": self.company_id.name,
+                "code": self.company_id.hocbaso_school_code or "",
+            },
+            "school_year": self.school_year_id.name,
+            "class": self.class_id.name,
             "issue_date": fields.Date.to_string(self.issue_date) if self.issue_date else None,
             "xml_sha256": self.xml_sha256 or _sha256(self._get_xml()),
         }
@@ -429,4 +556,5 @@ class IrActionsReport(models.Model):
         # one HTML document for every record, each starting on a new page: Debian's
         # wkhtmltopdf (unpatched Qt) gives an empty PDF when handed several input documents
         body = self.env["ir.qweb"]._render(STANDALONE_TEMPLATE, {"docs": records})
-        return self._run_wkhtmltopdf([str(body)], report_ref=report), "pdf"
+        pdf = self._run_wkhtmltopdf([str(body)], report_ref=report)
+        return embed_record_xml(pdf, records), "pdf"

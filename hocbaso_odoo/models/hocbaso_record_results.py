@@ -40,6 +40,29 @@ class HocbasoRecord(models.Model):
             if record._is_content_frozen():
                 raise UserError(_("Results can be computed only on a draft record."))
             record._fill_computed_results()
+        return self._results_notification()
+
+    def _results_notification(self):
+        """What the button did: how many records now have their results, and which subjects
+        each of the others still lacks (a notification, then the form reloads)."""
+        missing = []
+        for record in self:
+            field = "level" if record.circular == "TT27" else "year_result"
+            lines = record.line_ids.filtered(lambda line, field=field: not line[field])
+            if lines:
+                missing.append(_("%(student)s (%(subjects)s)", student=record.student_id.name,
+                                 subjects=", ".join(lines.subject_id.mapped("name"))))
+        message = _("Results computed for %(count)s of %(total)s records.",
+                    count=len(self) - len(missing), total=len(self))
+        if missing:
+            message += " " + _("Subject results missing: %(records)s.",
+                               records="; ".join(missing))
+        return {
+            "type": "ir.actions.client", "tag": "display_notification",
+            "params": {"message": message, "type": "warning" if missing else "success",
+                       "sticky": bool(missing),
+                       "next": {"type": "ir.actions.client", "tag": "soft_reload"}},
+        }
 
     def _fill_computed_results(self):
         """Fill what the circulars define from the subject results, where still empty.

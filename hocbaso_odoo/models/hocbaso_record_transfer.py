@@ -5,18 +5,19 @@ kept, read-only, as a hocbaso.record.transfer holding the signed XML exactly as 
 """
 
 import base64
-import binascii
-import hashlib
+import datetime as dt
 import hmac
 import io
 import json
+import re
 import zipfile
+from zoneinfo import ZoneInfo
 
-from cryptography import x509
 
-from odoo import _, api, fields, models
+from odoo import _, _lt, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from hocbaso import roles
 from hocbaso import verify as hb_verify
 
 from ..tools import lib_text
@@ -25,59 +26,100 @@ PUBLISHED_STATES = ("issued", "revoked", "superseded")
 # what a scanner writes, by the file's first bytes: PDF, JPEG, PNG, TIFF (both byte orders)
 SCAN_SIGNATURES = (b"%PDF-", b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
 MAX_SCAN_BYTES = 20 * 1024 * 1024
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TRANSFER_BUNDLE_FORMAT = "hocbaso-transfer-1"
-# field names the trusted CA model may use for the certificate / CRL (read defensively)
-_CA_CERT_FIELDS = ("pem", "certificate_pem", "cert_pem", "certificate", "pem_file", "datas")
-_CA_CRL_FIELDS = ("crl", "crl_file", "crl_pem", "crl_data")
+def _vn_time(moment):
+    """An aware (or naive UTC) datetime on the school's clock: dd/mm/yyyy HH:MM."""
+    if not moment:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
-def _as_bytes(value):
-    if not value:
-        return b""
-    if isinstance(value, str):
-        value = value.encode()
-    if b"-----BEGIN" in value:
-        return value
-    try:  # Binary fields come base64-encoded
-        return base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return value
+def _subject_name(env, code, subject_names):
+    if code in (subject_names or {}):
+        return subject_names[code]
+    if env is not None and code:
+        subject = env["hocbaso.subject"].sudo().search([("code", "=", code)], limit=1)
+        if subject:
+            return subject.with_context(lang=env.lang).name
+    return code
 
 
-def _load_certificates(blob):
-    blob = _as_bytes(blob)
-    if not blob:
-        return []
-    try:
-        if b"-----BEGIN" in blob:
-            return x509.load_pem_x509_certificates(blob)
-        return [x509.load_der_x509_certificate(blob)]
-    except ValueError:
-        return []
+# who signs each slot, in words (the slots are hocbaso.signing.xmldsig's roles)
+ROLE_WORDS = {"gvcn": _lt("Homeroom teacher"), "cbql": _lt("School leadership"),
+              "phathanh": _lt("Issuing school"), "gvbm": _lt("Subject teacher")}
+SUBJECT_TEACHER_OF = _lt("Subject teacher – %(subject)s")
 
 
-def _load_crl(blob):
-    blob = _as_bytes(blob)
-    if not blob:
-        return None
-    try:
-        if b"-----BEGIN" in blob:
-            return x509.load_pem_x509_crl(blob)
-        return x509.load_der_x509_crl(blob)
-    except ValueError:
-        return None
+def signature_role_label(env, role, subject_code="", subject_names=None):
+    """Who signed a slot, in words of the reader's language (no codes): "Subject teacher –
+    Mathematics", "Homeroom teacher", "School leadership", "Issuing school"."""
+    lang = (env.lang if env is not None else None) or "en_US"
+    if role == "gvbm" and subject_code:
+        subject = _subject_name(env, subject_code, subject_names)
+        return SUBJECT_TEACHER_OF._translate(lang) % {"subject": subject}
+    word = ROLE_WORDS.get(role)
+    return word._translate(lang) if word else role
 
 
-def summarise_report(report):
-    """A plain-text summary of a hocbaso.verify.VerificationReport (English, stored as is)."""
+def signature_rows(report, trusted, env=None, subject_names=None):
+    """The rows of a signature report, one per signature: the single builder behind the parent
+    portal, the public verification page, the verification wizard and a transfer's summary.
+
+    Each row: role (label in words), signer, time (Asia/Ho_Chi_Minh, dd/mm/yyyy HH:MM),
+    certificate_subject, status ('valid', 'invalid' or 'not_checked' without a trust list),
+    valid (bool) and reasons (the problems, in the language of ``env`` when given).
+    """
+    rows = []
+    for sig in report.signatures:
+        reasons = [lib_text(env, error) if env is not None else str(error) for error in sig.errors]
+        if trusted:
+            status = "valid" if sig.valid else "invalid"
+        else:
+            status = "not_checked"
+        rows.append(
+            {
+                "role": signature_role_label(env, sig.role, sig.subject_code, subject_names),
+                "signer": sig.signer_name or sig.certificate_subject,
+                "time": _vn_time(sig.signing_time),
+                "certificate_subject": sig.certificate_subject,
+                "chain": lib_text(env, sig.chain_result)
+                if env is not None
+                else str(sig.chain_result or ""),
+                "status": status,
+                "valid": bool(trusted and sig.valid),
+                "reasons": reasons if trusted else [],
+            }
+        )
+    return rows
+
+
+def missing_labels(report, env=None, subject_names=None):
+    """The signatures a report still misses, in words (subject names, no slot codes)."""
+    by_template = {role.label.template: role.code for role in roles.ROLES}
+    labels = []
+    for label in report.missing:
+        params = label.params
+        role = roles.ROLE_GVBM if "subject" in params else by_template.get(label.template)
+        if role:
+            labels.append(signature_role_label(env, role, params.get("subject", ""), subject_names))
+        else:
+            labels.append(lib_text(env, label) if env is not None else str(label))
+    return labels
+
+
+def summarise_report(report, env=None, trusted=True):
+    """A plain-text summary of a hocbaso.verify.VerificationReport (stored with a transfer): the
+    signature rows, times on the school's clock."""
     lines = ["Valid" if report.valid else "NOT valid",
              "Document intact: %s" % ("yes" if report.intact else "no")]
-    for sig in report.signatures:
-        when = sig.signing_time.strftime("%Y-%m-%d %H:%M UTC") if sig.signing_time else "-"
-        lines.append("- %s: %s, %s, %s" % (sig.role_label, sig.signer_name or "?", when,
-                                            "valid" if sig.valid else "INVALID"))
-        lines.extend("    %s" % err for err in sig.errors)
-    lines.extend("Missing: %s" % label for label in report.missing)
+    for row in signature_rows(report, trusted, env):
+        lines.append("- %s: %s, %s, %s" % (row["role"], row["signer"] or "?", row["time"] or "-",
+                                            "valid" if row["valid"] else "INVALID"))
+        lines.extend("    %s" % reason for reason in row["reasons"])
+    lines.extend("Missing: %s" % label for label in missing_labels(report, env))
     lines.extend("Error: %s" % err for err in report.errors)
     return "\n".join(lines)
 
@@ -90,7 +132,8 @@ def report_problems(report, env=None):
 
     problems = [text(problem) for problem in report.errors]
     for sig in report.signatures:
-        problems.extend("%s: %s" % (text(sig.role_label), text(err)) for err in sig.errors)
+        role = signature_role_label(env, sig.role, sig.subject_code)
+        problems.extend("%s: %s" % (role, text(err)) for err in sig.errors)
     if not problems and not report.valid:
         problems.append("The signatures could not be confirmed.")
     return "; ".join(dict.fromkeys(problems))
@@ -108,12 +151,12 @@ class HocbasoRecordTransfer(models.Model):
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one("res.company", string="School", required=True, readonly=True,
                                  default=lambda self: self.env.company, index=True)
-    student_id = fields.Many2one("hocbaso.student", string="Student", required=True, readonly=True,
+    student_id = fields.Many2one("hocbaso.student", required=True, readonly=True,
                                  check_company=True, index=True, ondelete="restrict")
-    school_year = fields.Char(string="School Year", required=True, readonly=True)
+    school_year = fields.Char(required=True, readonly=True)
     class_name = fields.Char(string="Class", readonly=True)
     source_school_name = fields.Char(string="Source School", readonly=True)
-    source_school_code = fields.Char(string="Source School Code", readonly=True)
+    source_school_code = fields.Char(readonly=True)
     record_uuid = fields.Char(string="Record ID", required=True, readonly=True, index=True)
     version = fields.Integer(required=True, readonly=True)
     document_status = fields.Selection([("valid", "Valid"), ("revoked", "Revoked")],
@@ -135,8 +178,12 @@ class HocbasoRecordTransfer(models.Model):
     @api.depends("student_id.name", "school_year", "version", "source_school_name")
     def _compute_name(self):
         for transfer in self:
-            transfer.name = "%s – %s v%s (%s)" % (transfer.student_id.name or "", transfer.school_year or "",
-                                                 transfer.version, transfer.source_school_name or "")
+            transfer.name = "%s – %s v%s (%s)" % (
+                transfer.student_id.name or "",
+                transfer.school_year or "",
+                transfer.version,
+                transfer.source_school_name or "",
+            )
 
     def write(self, vals):
         if not self.env.su:
@@ -144,7 +191,8 @@ class HocbasoRecordTransfer(models.Model):
                               "cannot be changed."))
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise UserError(_("A record received from another school is kept for good and cannot be "
                           "deleted."))
 
@@ -157,43 +205,27 @@ class HocbasoRecordTransfer(models.Model):
         self.env["hocbaso.access.log"]._log("download_xml", transfers=self)
         return {
             "type": "ir.actions.act_url",
-            "url": f"/web/content/{self._name}/{self.id}/xml_document/{self.xml_filename}?download=true",
+            "url": f"/web/content/{self._name}/{self.id}/xml_document/{self.xml_filename}"
+                   "?download=true",
         }
 
     # --- trust: the CAs signatures must chain to --------------------------------------------
     @api.model
-    def _hocbaso_trust_anchors(self):
-        """(roots, intermediates, crls) from hocbaso.trusted.ca; None when that model is absent.
+    def _hocbaso_trust_anchors(self, company=None):
+        """(roots, intermediates, crls) signatures must chain to, those of ``company`` (of
+        every school when None), or None when this database keeps no trust list. The core
+        keeps none: the sign addon, which holds the trusted CAs, overrides this hook.
 
-        None means "no trust list in this database": signatures can then be read but not
-        confirmed, and imports are refused.
+        None means signatures can be read but not confirmed, and imports are refused.
         """
-        if "hocbaso.trusted.ca" not in self.env:
-            return None
-        Ca = self.env["hocbaso.trusted.ca"].sudo()
-        for method in ("_verification_material", "_trust_anchors"):
-            if hasattr(Ca, method):
-                return getattr(Ca, method)()
-        roots, intermediates, crls = [], [], []
-        cert_field = next((f for f in _CA_CERT_FIELDS if f in Ca._fields), None)
-        crl_field = next((f for f in _CA_CRL_FIELDS if f in Ca._fields), None)
-        if not cert_field:
-            return roots, intermediates, crls
-        for ca in Ca.search([]):
-            certificates = _load_certificates(ca[cert_field])
-            is_root = ca.is_root if "is_root" in ca._fields else True
-            (roots if is_root else intermediates).extend(certificates)
-            if crl_field:
-                crl = _load_crl(ca[crl_field])
-                if crl is not None:
-                    crls.append(crl)
-        return roots, intermediates, crls
+        return None
 
     @api.model
-    def _hocbaso_verify(self, data, is_package=False):
-        """Verify a record XML or a package: (report, trusted) where trusted says whether a
-        trust list was available (without one, no signature can be confirmed)."""
-        anchors = self._hocbaso_trust_anchors()
+    def _hocbaso_verify(self, data, is_package=False, company=None):
+        """Verify a record XML or a package against the trust list of ``company`` (every
+        school's when None): (report, trusted) where trusted says whether a trust list was
+        available (without one, no signature can be confirmed)."""
+        anchors = self._hocbaso_trust_anchors(company)
         roots, intermediates, crls = anchors if anchors is not None else ([], [], [])
         func = hb_verify.verify_package if is_package else hb_verify.verify_document
         return func(data, list(roots), list(intermediates), list(crls)), anchors is not None
@@ -210,9 +242,13 @@ class HocbasoRecord(models.Model):
         if {"paper_scan", "paper_scan_filename"}.intersection(vals) and not self.env.su:
             for record in self:
                 if record._is_signed():
-                    raise UserError(_("The scan of the paper record of %(student)s is kept with the "
-                                      "signed record and cannot be replaced.",
-                                      student=record.student_id.name))
+                    raise UserError(
+                        _(
+                            "The scan of the paper record of %(student)s is kept with the "
+                            "signed record and cannot be replaced.",
+                            student=record.student_id.name,
+                        )
+                    )
         return super().write(vals)
 
     @api.constrains("paper_scan")
@@ -234,21 +270,10 @@ class HocbasoRecord(models.Model):
                     "%(name)s is not one. Scan the paper record again and upload that file.",
                     name=record.paper_scan_filename or _("the uploaded file")))
 
-    def _hocbaso_verification_code(self):
-        """The short code printed on the PDF; the report's own method when it exists."""
-        self.ensure_one()
-        if hasattr(self, "_verification_code"):
-            return self._verification_code()
-        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret", "")
-        digest = hmac.new(secret.encode(), f"{self.record_uuid}:{self.version}".encode(),
-                          hashlib.sha256).hexdigest()
-        return digest[:8].upper()
-
     def _hocbaso_check_code(self, code):
         self.ensure_one()
-        expected = (self._hocbaso_verification_code() or "").strip().upper()
-        given = (code or "").strip().upper()
-        return bool(expected and given) and hmac.compare_digest(expected, given)
+        given = re.sub(r"[\s-]+", "", code or "").lower()
+        return bool(given) and hmac.compare_digest(self._verification_code(), given)
 
     def _hocbaso_signature_report(self):
         """(report, trusted) for the stored XML."""
@@ -256,22 +281,12 @@ class HocbasoRecord(models.Model):
         xml = self.sudo()._get_xml()
         if not xml:
             return None, False
-        return self.env["hocbaso.record.transfer"]._hocbaso_verify(xml)
+        return self.env["hocbaso.record.transfer"]._hocbaso_verify(xml, company=self.company_id)
 
     def _hocbaso_package_bytes(self):
-        """The signed package (zip): the package builder's when it exists, else the XML zipped."""
+        """The signed package (zip) of this record."""
         self.ensure_one()
-        if hasattr(self, "_build_package"):
-            package = self._build_package()
-            if isinstance(package, tuple):
-                package = package[-1]
-            if isinstance(package, str):
-                package = base64.b64decode(package)
-            return package
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(self.sudo().xml_filename, self.sudo()._get_xml())
-        return buffer.getvalue()
+        return self._build_package()
 
     def _hocbaso_package_filename(self):
         self.ensure_one()
@@ -305,14 +320,30 @@ class HocbasoStudent(models.Model):
             for record in records:
                 name = "packages/" + record._hocbaso_package_filename()
                 archive.writestr(name, record._hocbaso_package_bytes())
-                packages.append({"file": name, "record_uuid": record.record_uuid,
-                                 "version": record.version, "school_year": record.school_year_id.name,
-                                 "state": record.state})
-            history = [{"school_year": h.school_year, "class_name": h.class_name or "",
-                        "school_name": h.school_name or "", "province_name": h.province_name or "",
-                        "transfer_in_date": fields.Date.to_string(h.transfer_in_date) if h.transfer_in_date else ""}
-                       for h in self.history_ids]
-            archive.writestr("study_history.json", json.dumps(history, ensure_ascii=False, indent=1))
+                packages.append(
+                    {
+                        "file": name,
+                        "record_uuid": record.record_uuid,
+                        "version": record.version,
+                        "school_year": record.school_year_id.name,
+                        "state": record.state,
+                    }
+                )
+            history = [
+                {
+                    "school_year": h.school_year,
+                    "class_name": h.class_name or "",
+                    "school_name": h.school_name or "",
+                    "province_name": h.province_name or "",
+                    "transfer_in_date": fields.Date.to_string(h.transfer_in_date)
+                    if h.transfer_in_date
+                    else "",
+                }
+                for h in self.history_ids
+            ]
+            archive.writestr(
+                "study_history.json", json.dumps(history, ensure_ascii=False, indent=1)
+            )
             archive.writestr("manifest.json", json.dumps({
                 "format": TRANSFER_BUNDLE_FORMAT, "student": self.name,
                 "personal_id": self.personal_id, "school": self.company_id.name,
@@ -328,8 +359,12 @@ class HocbasoStudent(models.Model):
         self.check_access("read")
         if not (self.env.user.has_group("hocbaso_odoo.group_school_admin")
                 or self.env.user.has_group("hocbaso_odoo.group_issuer")):
-            raise UserError(_("Only the school administrator or the issuer can transfer a student's "
-                              "records out."))
+            raise UserError(
+                _(
+                    "Only the school administrator or the issuer can transfer a student's "
+                    "records out."
+                )
+            )
         data, records = self._build_transfer_bundle()
         filename = "chuyen_truong_%s.zip" % self.personal_id
         attachment = self.env["ir.attachment"].sudo().create({

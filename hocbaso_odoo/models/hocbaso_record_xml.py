@@ -215,7 +215,7 @@ class HocbasoRecord(models.Model):
         try:
             return self._profile().build(self._to_record_data())
         except HocbasoError as err:
-            details = getattr(err, "errors", None) or [lib_message(self.env, err)]
+            details = list(err.errors) or [lib_message(self.env, err)]
             raise UserError(_(
                 "The record of %(student)s cannot be turned into a valid document:\n%(errors)s",
                 student=self.student_id.name, errors="\n".join(f"• {e}" for e in details))) from err

@@ -1,1 +1,2 @@
 from . import hocbaso_progress
+from . import hocbaso_progress_pending

@@ -16,6 +16,12 @@ from . import test_login_page
 from . import test_no_builders
 from . import test_extract_import
 from . import test_tt22_adjustment
+from . import test_verify_code
+from . import test_score_entry
+from . import test_score_entry_tour
+from . import test_staff_roles_tour
+from . import test_progress_matrix
+from . import test_progress_tour
 from . import test_export_job
 from . import test_export_job_tour
 from . import test_export_job_bench

@@ -228,8 +228,6 @@ class TestDocuments(HocbasoCase):
         code = self.record._verification_code()
         self.assertRegex(code, r"^[0-9a-f]{10}$")
         self.assertEqual(code, self.record._verification_code())
-        secret = self.env["ir.config_parameter"].sudo().get_param("hocbaso.verification_secret")
-        self.assertEqual(len(secret), 64)
         self.assertTrue(self.record._hocbaso_check_code(code.upper()))
         self.assertFalse(self.record._hocbaso_check_code("0000000000"))
         self.assertNotEqual(code, self.record2._verification_code())
@@ -239,6 +237,6 @@ class TestDocuments(HocbasoCase):
         self.assertEqual(correction.version, 2)
         self.assertNotEqual(correction._verification_code(), code)
         self.assertIn("?v=2&c=" + correction._verification_code(), correction._verification_url())
-        # a new secret gives new codes (the secret is what makes codes unguessable)
-        self.env["ir.config_parameter"].sudo().set_param("hocbaso.verification_secret", "x" * 64)
+        # the database's secret is what makes codes unguessable: another secret, other codes
+        self.env["ir.config_parameter"].sudo().set_param("database.secret", "x" * 64)
         self.assertNotEqual(self.record._verification_code(), code)

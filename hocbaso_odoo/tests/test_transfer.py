@@ -4,13 +4,14 @@ import base64
 import datetime as dt
 import io
 import json
+import sys
 import zipfile
+from pathlib import Path
 from unittest.mock import patch
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
 
 from odoo import fields
 from odoo.exceptions import UserError
@@ -21,6 +22,12 @@ from hocbaso.signing.base import Signer
 
 from ..tools import workflow
 from .common import HocbasoCase
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:  # security.pki lives at the repository root
+    sys.path.insert(0, str(REPO_ROOT))
+
+from security.pki import vn_name  # noqa: E402
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
@@ -33,16 +40,6 @@ class KeySigner(Signer):
 
     def sign(self, data):
         return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-
-
-def _name(common_name, uid="", org=""):
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
-    if org:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
-    if uid:
-        attrs.append(x509.NameAttribute(NameOID.USER_ID, uid))
-    return x509.Name(attrs)
 
 
 def _cert(subject, key, issuer_name, issuer_key, ca):
@@ -67,10 +64,10 @@ class TestPki:
 
     def __init__(self):
         root_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        root_name = _name("Hocbaso Portal Test Root", org="Hocbaso Test")
+        root_name = vn_name("Hocbaso Portal Test Root", organisation="Hocbaso Test")
         self.root = _cert(root_name, root_key, root_name, root_key, ca=True)
         self._inter_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.intermediate = _cert(_name("Hocbaso Portal Test CA", org="Hocbaso Test"),
+        self.intermediate = _cert(vn_name("Hocbaso Portal Test CA", organisation="Hocbaso Test"),
                                   self._inter_key, root_name, root_key, ca=True)
         self._signers = {}
 
@@ -78,7 +75,7 @@ class TestPki:
         if uid not in self._signers:
             key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             cert = _cert(
-                _name(name, uid, org), key, self.intermediate.subject, self._inter_key, ca=False
+                vn_name(name, uid, org), key, self.intermediate.subject, self._inter_key, ca=False
             )
             self._signers[uid] = KeySigner(key, cert)
         return self._signers[uid]
@@ -117,7 +114,7 @@ def make_issued(case, record, pki):
 def patch_trust(env, pki):
     """Use the test PKI as the trust list (the hocbaso.trusted.ca model is another addon's)."""
     return patch.object(type(env["hocbaso.record.transfer"]), "_hocbaso_trust_anchors",
-                        lambda self: pki.anchors())
+                        lambda self, company=None: pki.anchors())
 
 
 @tagged("post_install", "-at_install")

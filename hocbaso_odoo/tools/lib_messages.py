@@ -208,8 +208,6 @@ MESSAGES = [
     _lt('Unknown signing role %(role)s.'),
     _lt('Unsupported canonicalisation method %(method)s.'),
     _lt('Unsupported signature method %(method)s.'),
-    _lt('certificate %(subject)s does not chain to a trusted root'),
-    _lt('certificate %(subject)s is not valid at the signing time'),
     _lt('could not be checked (%(detail)s)'),
     _lt('expected ID:SECRET:SCHOOLCODE'),
     _lt('homeroom teacher (GVCN)'),

@@ -4,3 +4,7 @@ from . import hocbaso_transfer_import
 from . import hocbaso_record_export
 from . import hocbaso_record_send_back
 from . import hocbaso_extract_import
+from . import hocbaso_score_entry
+from . import hocbaso_score_entry_excel
+from . import hocbaso_staff_edit
+from . import hocbaso_progress_export

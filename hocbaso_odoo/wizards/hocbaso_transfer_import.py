@@ -142,7 +142,7 @@ class HocbasoTransferImport(models.TransientModel):
         try:
             data = detect_profile(xml).parse(xml)
         except HocbasoError as err:
-            details = getattr(err, "errors", None) or [lib_message(self.env, err)]
+            details = list(err.errors) or [lib_message(self.env, err)]
             return {
                 "status": "refused",
                 "message": _("The record cannot be read: %s", "; ".join(details)),

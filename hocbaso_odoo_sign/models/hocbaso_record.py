@@ -12,6 +12,7 @@ import psycopg2.errors
 from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from hocbaso import roles
 from hocbaso.errors import HocbasoError
 from hocbaso.signing import xmldsig as X
 
@@ -20,10 +21,11 @@ from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
 _logger = logging.getLogger(__name__)
 
 # role -> state the record must be in before that role signs
-ROLE_FROM_STATE = {X.ROLE_GVBM: "locked", X.ROLE_GVCN: "gvbm_signed", X.ROLE_CBQL: "gvcn_signed",
-                   X.ROLE_ISSUER: "leader_signed"}
-ROLE_TO_STATE = {X.ROLE_GVCN: "gvcn_signed", X.ROLE_CBQL: "leader_signed",
-                 X.ROLE_ISSUER: "issued"}
+ROLE_FROM_STATE = {role.code: role.state_before for role in roles.ROLES}
+# role -> state its signature moves the record to; a subject teacher's signature does not by
+# itself: the record moves once every subject is signed
+ROLE_TO_STATE = {role.code: role.state_after for role in roles.ROLES
+                 if role.code != roles.ROLE_GVBM}
 # the signature the document must carry before the record enters each signed state
 SIGNATURE_FOR_STATE = {"gvbm_signed": X.ROLE_GVBM,
                        **{state: role for role, state in ROLE_TO_STATE.items()}}
@@ -45,9 +47,7 @@ class HocbasoRecord(models.Model):
     signature_ids = fields.One2many("hocbaso.record.signature", "record_id", string="Signatures")
     signature_count = fields.Integer(compute="_compute_signature_count")
     sign_role = fields.Selection(
-        [(X.ROLE_GVBM, "Subject Teacher"), (X.ROLE_GVCN, "Homeroom Teacher"),
-         (X.ROLE_CBQL, "School Leadership"), (X.ROLE_ISSUER, "Issuance")],
-        compute="_compute_sign_role", help="Whose signature the record waits for.")
+        roles.SELECTION, compute="_compute_sign_role", help="Whose signature the record waits for.")
 
     @api.depends("signature_ids")
     def _compute_signature_count(self):

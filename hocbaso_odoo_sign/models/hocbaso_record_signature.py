@@ -1,18 +1,14 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from hocbaso import roles
+
 from odoo.addons.hocbaso_odoo.tools import in_workflow
 
 # what a correction before issuance writes on a row; nothing else of a row ever changes
 WITHDRAWAL_FIELDS = frozenset({"withdrawn_on", "withdrawn_by", "withdraw_reason"})
 
-ROLES = [
-    ("gvbm", "Subject Teacher (GVBM)"),
-    ("gvcn", "Homeroom Teacher (GVCN)"),
-    ("cbql", "School Leadership"),
-    ("phathanh", "Issuance (School Seal)"),
-    ("revocation", "Revocation Statement"),
-]
+ROLES = [*roles.SELECTION, ("revocation", "Revocation Statement")]
 
 
 class HocbasoRecordSignature(models.Model):

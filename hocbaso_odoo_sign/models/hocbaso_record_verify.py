@@ -3,9 +3,27 @@ of its signatures against the school's trusted CAs."""
 
 from odoo import _, models
 
+from hocbaso import roles, timeutil
+
 
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
+
+    def _issuance_signatures(self):
+        """The signer of each issuance step is the user in the signature log (the XML names
+        the certificate's holder); the XML's signing time stays the truth, the log's when the
+        XML has none."""
+        found = super()._issuance_signatures()
+        log = self.env["hocbaso.record.signature"].sudo().search([
+            ("record_id", "=", self.id), ("role", "in", [roles.ROLE_CBQL, roles.ROLE_ISSUER]),
+            ("withdrawn_on", "=", False)], order="signing_time, id")
+        for entry in log:
+            slot = found.setdefault(entry.role, {"name": "", "user": None, "time": None})
+            slot["user"] = entry.user_id
+            slot["name"] = entry.user_id.name or slot["name"]
+            if not slot["time"] and entry.signing_time:
+                slot["time"] = timeutil.as_utc(entry.signing_time)
+        return found
 
     def _package_chain_certificates(self, signer_ders):
         from cryptography import x509

@@ -6,6 +6,7 @@ import datetime as dt
 from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from hocbaso import roles
 from hocbaso.errors import CertificatePurposeError, HocbasoError
 from hocbaso.signing import certs
 from hocbaso.signing.pkcs12 import check_pkcs12_file
@@ -220,7 +221,7 @@ class HocbasoSigningCertificate(models.Model):
             raise AccessError(_("The certificate %(cert)s is registered for %(school)s, not for "
                                 "the school of this record.", cert=cert.name,
                                 school=cert.company_id.name))
-        if role == "phathanh":
+        if role == roles.ROLE_ISSUER:
             if cert.kind != "organisation":
                 raise UserError(_(
                     "Records are issued with the school's organisation certificate (with its "

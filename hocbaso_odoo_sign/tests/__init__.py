@@ -6,3 +6,4 @@ from . import test_without_personal_id
 from . import test_readiness
 from . import test_waiting_for_me
 from . import test_waiting_for_me_tour
+from . import test_verify_wizard

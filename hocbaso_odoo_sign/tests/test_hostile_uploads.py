@@ -261,7 +261,7 @@ class TestHostileUploads(SignCase):
         # the verifier's own reasons, with the roles' labels, in Vietnamese too
         self.assertIn("Nội dung của #mon-TOAN đã bị thay đổi sau khi ký",
                       messages["a signed record with a changed score"])
-        self.assertIn("giáo viên bộ môn (GVBM) môn TOAN",
+        self.assertIn("Giáo viên bộ môn – Toán",  # the role in words (the shared row labels)
                       messages["a signed record with a changed score"])
         self.assertIn("Học bạ không có chữ ký số nào", messages["a record without signatures"])
         with self.subTest("a bundle expanding beyond 200 MB"):

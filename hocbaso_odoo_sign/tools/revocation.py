@@ -46,7 +46,7 @@ def sign_statement(xml_bytes, signer, moment):
     etree.SubElement(signed_info, X.ds("CanonicalizationMethod"), Algorithm=X.C14N)
     etree.SubElement(signed_info, X.ds("SignatureMethod"),
                      Algorithm=X.algorithm_for(certificate))
-    X._reference(signed_info, "#" + STATEMENT_ID,
+    X.append_reference(signed_info, "#" + STATEMENT_ID,
                  hashlib.sha256(X.canonicalize(data)).digest())
     etree.SubElement(signature, X.ds("SignatureValue"))
     x509_data = etree.SubElement(etree.SubElement(signature, X.ds("KeyInfo")), X.ds("X509Data"))

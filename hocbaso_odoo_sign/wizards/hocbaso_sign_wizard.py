@@ -8,6 +8,7 @@ from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import split_every
 
+from hocbaso import roles
 from hocbaso.errors import HocbasoError
 from hocbaso.signing import xmldsig as X
 
@@ -18,12 +19,8 @@ from ..tools import open_signer
 
 _logger = logging.getLogger(__name__)
 
-ROLE_SELECTION = [(X.ROLE_GVBM, "Subject Teacher (GVBM)"), (X.ROLE_GVCN, "Homeroom Teacher (GVCN)"),
-                  (X.ROLE_CBQL, "School Leadership"), (X.ROLE_ISSUER, "Issuance (School Seal)")]
-ROLE_GROUPS = {X.ROLE_GVBM: "hocbaso_odoo.group_subject_teacher",
-               X.ROLE_GVCN: "hocbaso_odoo.group_homeroom_teacher",
-               X.ROLE_CBQL: "hocbaso_odoo.group_leadership",
-               X.ROLE_ISSUER: "hocbaso_odoo.group_issuer"}
+ROLE_SELECTION = roles.SELECTION
+ROLE_GROUPS = {role.code: role.group for role in roles.ROLES}
 PROGRESS_EVERY = 50
 
 

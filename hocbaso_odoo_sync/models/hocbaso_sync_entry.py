@@ -13,6 +13,7 @@ import pytz
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from hocbaso import timeutil
 from hocbaso.csdl.client import backoff_delay
 from hocbaso.csdl.protocol import SyncEnvelope, format_timestamp
 from hocbaso.errors import CsdlError, HocbasoError
@@ -35,7 +36,7 @@ SYNC_STATES = [
 DUE_STATES = ("pending", "retrying")
 STUCK_AFTER = timedelta(minutes=15)  # an entry "sending" longer than this was interrupted
 BACKOFF_BASE, BACKOFF_CAP = 30, 3600
-DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+DEFAULT_TZ = timeutil.VN_TZ.key
 
 
 class HocbasoSyncEntry(models.Model):

@@ -114,15 +114,15 @@ class HocbasoSyncEntry(models.Model):
         try:
             receipts = client.send_batch(envelopes)
         except CsdlError as err:
-            receipts = list(getattr(err, "receipts", None) or [])
+            receipts = list(err.receipts)
             for entry, receipt in zip(ready, receipts):
                 entry._mark_acknowledged(receipt)
             rest = ready[len(receipts):]
             message = lib_message(self.env, err)
             if err.transient:
                 _logger.info("CSDL sync of %s entries delayed: %s", len(rest), err.message)
-                rest._mark_retry(message, getattr(err, "retry_after", None))
-            elif getattr(err, "id_ban_ghi", None):
+                rest._mark_retry(message, err.retry_after)
+            elif err.id_ban_ghi:
                 refused = rest.filtered(lambda e, id_=err.id_ban_ghi: e.id_ban_ghi == id_)
                 refused._mark_failed(message)
                 # the others were refused only as part of the batch: send them again

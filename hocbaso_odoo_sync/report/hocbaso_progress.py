@@ -1,11 +1,11 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class HocbasoProgress(models.Model):
     _inherit = "hocbaso.progress"
 
     sent_pct = fields.Float(
-        string="Received by the CSDL (%)", aggregator="avg", readonly=True,
+        string="Received by the CSDL (%)", aggregator="avg", readonly=True, digits=(16, 1),
         help="Share of the records whose issued version the sector database acknowledged.")
 
     def _select(self):
@@ -15,3 +15,7 @@ class HocbasoProgress(models.Model):
                                  AND e.event IN ('NEW', 'UPDATE'))
                  THEN 100.0 ELSE 0.0 END AS sent_pct
         """
+
+    @api.model
+    def _rate_fields(self):
+        return [*super()._rate_fields(), "sent_pct"]

@@ -8,16 +8,23 @@ PKI made here with cryptography and a hand-built hocbaso-1.0 record.
 from __future__ import annotations
 
 import datetime as dt
+import pathlib
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import NameOID
 
 from hocbaso.signing.base import Signer
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:  # the top-level security/ package is not installed
+    sys.path.insert(0, str(REPO))
+
+from security.pki import vn_name  # noqa: E402
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
@@ -33,16 +40,6 @@ class KeySigner(Signer):
         if isinstance(self._key, ec.EllipticCurvePrivateKey):
             return self._key.sign(data, ec.ECDSA(hashes.SHA256()))
         return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
-
-
-def _name(common_name: str, uid: str = "", org: str = "") -> x509.Name:
-    attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
-    if org:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name))
-    if uid:
-        attrs.append(x509.NameAttribute(NameOID.USER_ID, uid))
-    return x509.Name(attrs)
 
 
 def _cert(subject, key, issuer_name, issuer_key, ca: bool, not_before=None, not_after=None):
@@ -82,19 +79,19 @@ class MiniPki:
     def issue(self, name: str, uid: str, org: str = "", ec_key: bool = False,
               not_before=None, not_after=None) -> KeySigner:
         key = ec.generate_private_key(ec.SECP256R1()) if ec_key else _rsa()
-        cert = _cert(_name(name, uid, org), key, self.intermediate.subject, self.intermediate_key,
+        cert = _cert(vn_name(name, uid, org), key, self.intermediate.subject, self.intermediate_key,
                      ca=False, not_before=not_before, not_after=not_after)
         return KeySigner(key, cert)
 
 
 def make_pki() -> MiniPki:
     root_key = _rsa()
-    root_name = _name("Hocbaso Test Root CA", org="Hocbaso Test")
+    root_name = vn_name("Hocbaso Test Root CA", organisation="Hocbaso Test")
     root = _cert(root_name, root_key, root_name, root_key, ca=True,
                  not_before=NOW - dt.timedelta(days=3650), not_after=NOW + dt.timedelta(days=3650))
     inter_key = _rsa()
-    inter = _cert(_name("Hocbaso Test Issuing CA", org="Hocbaso Test"), inter_key, root_name,
-                  root_key, ca=True, not_before=NOW - dt.timedelta(days=365),
+    inter = _cert(vn_name("Hocbaso Test Issuing CA", organisation="Hocbaso Test"), inter_key,
+                  root_name, root_key, ca=True, not_before=NOW - dt.timedelta(days=365),
                   not_after=NOW + dt.timedelta(days=1800))
     pki = MiniPki(root=root, intermediate=inter, intermediate_key=inter_key)
     pki.signers = {

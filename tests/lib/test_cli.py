@@ -60,8 +60,8 @@ def test_valid_record_exits_0_with_readable_lines(capsys, files):
            "(subject teacher (GVBM) of TV)" in lines
     assert "  Người ký (signer): Lê Thị Minh Nguyệt, số định danh (personal ID) 001186004521" \
         in lines
-    assert "  Thời điểm ký (signing time): %s" % SIGNING_TIME.strftime("%Y-%m-%d %H:%M:%S UTC") \
-        in lines
+    local = (SIGNING_TIME + dt.timedelta(hours=7)).strftime("%d/%m/%Y %H:%M:%S")
+    assert "  Thời điểm ký (signing time): %s (giờ Việt Nam)" % local in lines
     assert "  Người ký (signer): Trường Tiểu học Kim Đồng, MST (tax code) 0101234567" in lines
     assert sum(line.startswith("  Chứng thư số (certificate chain): HỢP LỆ (valid)")
                for line in lines) == 13

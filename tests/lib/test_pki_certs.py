@@ -75,9 +75,9 @@ def test_organisation_certificate_passes_and_needs_a_tax_code(pki):
 
 
 BAD = [
-    ("expired", r"Trần Văn Hết Hạn expired on \d{4}-\d\d-\d\d"),
-    ("not_yet_valid", r"Trần Văn Chưa Tới is valid only from \d{4}-\d\d-\d\d"),
-    ("revoked", r"Trần Văn Thu Hồi \(serial [0-9a-f]+\) was revoked on \d{4}-\d\d-\d\d"),
+    ("expired", r"Trần Văn Hết Hạn expired on \d\d/\d\d/\d{4}"),
+    ("not_yet_valid", r"Trần Văn Chưa Tới is valid only from \d\d/\d\d/\d{4}"),
+    ("revoked", r"Trần Văn Thu Hồi \(serial [0-9a-f]+\) was revoked on \d\d/\d\d/\d{4}"),
     ("wrong_purpose", r"not meant for signing documents \(its key usage is key_encipherment\)"),
     ("server_only", r"only meant for TLS server, not for signing documents"),
     ("untrusted", r"Kẻ Giả Mạo was not issued by a trusted certificate authority"),
@@ -95,7 +95,9 @@ def test_expiry_message_gives_the_end_date(pki):
     end = pki.leaf("expired").certificate.not_valid_after_utc
     with pytest.raises(CertificateError) as caught:
         check(pki, "expired")
-    assert end.strftime("%Y-%m-%d %H:%M:%S UTC") in caught.value.message
+    # people read Vietnam's time, day first (UTC+7, no daylight saving)
+    local = (end + dt.timedelta(hours=7)).strftime("%d/%m/%Y %H:%M:%S")
+    assert local in caught.value.message and "UTC" not in caught.value.message
 
 
 def test_checks_use_the_given_moment(pki):

@@ -21,6 +21,7 @@ from dsig_fixtures import (
 from lxml import etree
 
 from hocbaso.errors import SigningError
+from hocbaso.signing import dsig_build
 from hocbaso.signing import xmldsig as X
 from hocbaso.verify import verify_document
 from hocbaso.xmlprofile import get_profile
@@ -461,7 +462,7 @@ def test_sign_slots_refuses_a_value_from_the_wrong_key(pki, unsigned):
 def test_sign_slots_safety_net_catches_a_written_record_that_differs(pki, unsigned,
                                                                    monkeypatch):
     record, xml = unsigned
-    serialize = X._serialize
+    serialize = X.serialize
 
     def changing_serialize(root):
         """Writes a record whose TOAN result differs from the one that was signed."""
@@ -471,10 +472,10 @@ def test_sign_slots_safety_net_catches_a_written_record_that_differs(pki, unsign
         level.text = "C" if level.text != "C" else "T"
         return etree.tostring(written, xml_declaration=True, encoding="UTF-8")
 
-    monkeypatch.setattr(X, "_serialize", changing_serialize)
+    monkeypatch.setattr(dsig_build, "serialize", changing_serialize)
     with pytest.raises(SigningError, match="TOAN signed it .The content of #mon-TOAN was changed"):
         X.sign_slots(xml, _all_steps(record, pki, codes={"TOAN"}, roles=()))
-    monkeypatch.setattr(X, "_serialize", serialize)
+    monkeypatch.setattr(dsig_build, "serialize", serialize)
     assert X.sign_slots(xml, _all_steps(record, pki, codes={"TOAN"}, roles=()))
 
 
@@ -483,7 +484,7 @@ def test_sign_slots_safety_net_checks_the_written_value(pki, unsigned, monkeypat
     """The value is checked again on the written bytes unless the SignedInfo, the value and
     the certificate written are exactly those checked when it was made."""
     record, xml = unsigned
-    serialize = X._serialize
+    serialize = X.serialize
 
     def changing_serialize(root):
         written = etree.fromstring(serialize(root))
@@ -498,6 +499,6 @@ def test_sign_slots_safety_net_checks_the_written_value(pki, unsigned, monkeypat
             method.tail = "\n"
         return etree.tostring(written, xml_declaration=True, encoding="UTF-8")
 
-    monkeypatch.setattr(X, "_serialize", changing_serialize)
+    monkeypatch.setattr(dsig_build, "serialize", changing_serialize)
     with pytest.raises(SigningError, match="does not match the signed content"):
         X.sign_slots(xml, _all_steps(record, pki, codes={"TOAN"}, roles=()))

@@ -1,0 +1,94 @@
+/** @odoo-module **/
+/* The school admin creates a teacher in Staff and Roles: homeroom teacher of 6A2, teaching
+ * mathematics there. Run in Vietnamese and in English: each tour checks its own labels. */
+
+import { registry } from "@web/core/registry";
+
+function staffSteps(labels) {
+    return [
+        {
+            content: "the school admin's screen, in the user's language",
+            trigger: `.o_breadcrumb:contains(${labels.title})`,
+        },
+        {
+            trigger: ".o_control_panel button[name=action_hocbaso_new_staff]",
+            run: "click",
+        },
+        {
+            trigger: ".modal div[name=name] input",
+            run: "edit Nguyễn Thị Hoa",
+        },
+        {
+            trigger: ".modal div[name=login] input",
+            run: "edit hoa.nguyen",
+        },
+        {
+            content: "the roles are checkboxes named in the user's language",
+            trigger: `.modal div[name=role_ids] .form-check:contains(${labels.homeroom}):not(:contains(/)) input`,
+            run: "click",
+        },
+        {
+            trigger: `.modal div[name=role_ids] .form-check:contains(${labels.homeroom}) input:checked`,
+        },
+        {
+            trigger: ".modal div[name=homeroom_class_ids] input",
+            run: "edit 6A2",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains(6A2)",
+            run: "click",
+        },
+        {
+            trigger: ".modal div[name=homeroom_class_ids] .o_tag:contains(6A2)",
+        },
+        {
+            trigger: ".modal div[name=assignment_ids] .o_field_x2many_list_row_add a",
+            run: "click",
+        },
+        {
+            trigger: ".modal div[name=assignment_ids] .o_data_row td[name=class_id] input",
+            run: "edit 6A2",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains(6A2)",
+            run: "click",
+        },
+        {
+            trigger: ".modal div[name=assignment_ids] .o_data_row td[name=subject_id] input",
+            run: `edit ${labels.subject}`,
+        },
+        {
+            trigger: `.o-autocomplete--dropdown-item a:contains(${labels.subject})`,
+            run: "click",
+        },
+        {
+            content: "save, in the user's language",
+            trigger: `.modal footer button[name=action_apply]:contains(${labels.save})`,
+            run: "click",
+        },
+        {
+            content: "the new teacher is listed with her role",
+            trigger: `body:not(:has(.modal)) .o_data_row:contains(Nguyễn Thị Hoa) td[name=hocbaso_role_ids] .o_tag:contains(${labels.homeroom})`,
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("hocbaso_staff_roles_vi", {
+    steps: () =>
+        staffSteps({
+            title: "Nhân sự và vai trò",
+            homeroom: "Giáo viên chủ nhiệm",
+            subject: "Toán",
+            save: "Lưu",
+        }),
+});
+
+registry.category("web_tour.tours").add("hocbaso_staff_roles_en", {
+    steps: () =>
+        staffSteps({
+            title: "Staff and Roles",
+            homeroom: "Homeroom Teacher",
+            subject: "Mathematics",
+            save: "Save",
+        }),
+});
