@@ -438,9 +438,10 @@ class HocbasoRecord(models.Model):
         receiver can build the chains offline; the signing addon knows the CAs."""
         return []
 
-    def _build_package(self):
+    def _build_package(self, pdf=None):
         """The record package (zip bytes): the signed XML at the top level (where any
-        verifier looks for it), the PDF, the signers' certificates and manifest.json."""
+        verifier looks for it), the PDF, the signers' certificates and manifest.json.
+        `pdf`: the printed record already rendered (a batch print), else it is printed here."""
         self.ensure_one()
         record = self.sudo()
         xml = record._get_xml()
@@ -450,7 +451,7 @@ class HocbasoRecord(models.Model):
         base = record._report_filename()
         files = [
             (f"{base}.xml", xml, "record-xml", {}),
-            (f"{base}.pdf", self._render_pdf(), "pdf", {}),
+            (f"{base}.pdf", pdf or self._render_pdf(), "pdf", {}),
         ]
         signer_ders = []
         for name, der, found in record._package_certificates(xml):

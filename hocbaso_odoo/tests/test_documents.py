@@ -1,7 +1,6 @@
 """The record as documents: the PDF học bạ (real wkhtmltopdf), the record package, the batch
 export of a class and the verification code printed with the QR code."""
 
-import base64
 import hashlib
 import io
 import json
@@ -222,52 +221,7 @@ class TestDocuments(HocbasoCase):
         with self.assertRaisesRegex(UserError, "no document yet"):
             self.primary._build_package()
 
-    # --- batch export ---------------------------------------------------------------------
-    def test_export_class(self):
-        wizard = self.env["hocbaso.record.export"].with_user(self.gvcn).with_context(
-            active_model="hocbaso.class", active_ids=self.klass.ids).create({})
-        self.assertEqual(wizard.scope, "class")
-        self.assertEqual(wizard.class_id, self.klass)
-        action = wizard.action_export()
-        self.assertEqual(action["res_id"], wizard.id)
-        self.assertEqual(wizard.state, "done")
-        self.assertEqual(wizard.exported_count, 2)
-        archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(wizard.export_file)))
-        packages = [n for n in archive.namelist() if n.startswith("packages/")]
-        self.assertEqual(len(packages), len(self.klass.record_ids))
-        manifest = json.loads(archive.read("manifest.json"))
-        self.assertEqual(manifest["exported_count"], 2)
-        self.assertEqual(manifest["skipped"], [])
-        by_record = {p["record_id"]: p for p in manifest["packages"]}
-        for record in (self.record, self.record2):
-            entry = by_record[record.id]
-            package = archive.read(entry["file"])
-            self.assertEqual(entry["sha256"], hashlib.sha256(package).hexdigest())
-            self._check_package(package, record)
-        self.assertTrue(wizard.export_filename.startswith("hocba_export_6A1_2024-2025"))
-        download = wizard.action_download()
-        self.assertIn(
-            f"/web/content/hocbaso.record.export/{wizard.id}/export_file/", download["url"]
-        )
-
-    def test_export_selected_lists_skipped(self):
-        selection = self.record | self.primary
-        action = selection.action_open_export()
-        wizard = self.env["hocbaso.record.export"].with_user(self.school_admin).with_context(
-            **action["context"]).create({})
-        self.assertEqual(wizard.record_ids, selection)
-        wizard.action_export()
-        self.assertEqual((wizard.exported_count, wizard.skipped_count), (1, 1))
-        self.assertIn("Phạm Thu Hà", wizard.summary)
-        archive = zipfile.ZipFile(io.BytesIO(base64.b64decode(wizard.export_file)))
-        manifest = json.loads(archive.read("manifest.json"))
-        self.assertEqual([s["record_id"] for s in manifest["skipped"]], self.primary.ids)
-        self.assertEqual([p["record_id"] for p in manifest["packages"]], self.record.ids)
-        # nothing exportable at all: a clear error
-        wizard = self.env["hocbaso.record.export"].create(
-            {"scope": "selected", "record_ids": [(6, 0, self.primary.ids)]})
-        with self.assertRaisesRegex(UserError, "lock"):
-            wizard.action_export()
+    # --- batch export: test_export_job.py (the export runs in the background) ------------
 
     # --- verification code ----------------------------------------------------------------
     def test_verification_code(self):

@@ -1,21 +1,14 @@
 """Batch export: one zip holding the record package of every selected record (or every issued
-record of a class or of the school), with a manifest listing what was exported and skipped."""
-
-import base64
-import datetime as dt
-import hashlib
-import json
-import tempfile
-import zipfile
+record of a class or of the school), with a manifest listing what was exported and skipped.
+The wizard chooses the records (with the user's rights) and queues an export job
+(models/hocbaso_export_job.py), which builds the zip in the background."""
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.hocbaso_record_package import PACKAGE_FORMAT, _safe_name
-from ..tools import notify_progress
+from ..models.hocbaso_record_package import _safe_name
 
-EXPORT_FORMAT = "hocbaso-export-1.0"
-CHUNK_SIZE = 20
+SCHOOL_TZ = "Asia/Ho_Chi_Minh"  # the schools' time, when a user has none set
 
 
 class HocbasoRecordExport(models.TransientModel):
@@ -30,15 +23,13 @@ class HocbasoRecordExport(models.TransientModel):
     company_id = fields.Many2one("res.company", string="School", required=True,
                                  compute="_compute_company_id", store=True, readonly=False,
                                  precompute=True)
-    record_ids = fields.Many2many("hocbaso.record", string="Records", check_company=True)
-    class_id = fields.Many2one("hocbaso.class", string="Class", check_company=True)
-    school_year_id = fields.Many2one("hocbaso.school.year", string="School Year",
+    record_ids = fields.Many2many("hocbaso.record", check_company=True)
+    class_id = fields.Many2one("hocbaso.class", check_company=True)
+    school_year_id = fields.Many2one("hocbaso.school.year",
                                      help="Only this school year (school scope); empty for all.")
-    state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft", required=True)
-    export_file = fields.Binary(string="Export", readonly=True, attachment=True)
-    export_filename = fields.Char(readonly=True)
-    exported_count = fields.Integer(readonly=True)
-    skipped_count = fields.Integer(readonly=True)
+    state = fields.Selection([("draft", "Draft"), ("queued", "Queued")], default="draft",
+                             required=True)
+    job_id = fields.Many2one("hocbaso.export.job", string="Export Job", readonly=True)
     summary = fields.Text(readonly=True)
 
     @api.depends("record_ids", "class_id")
@@ -87,86 +78,32 @@ class HocbasoRecordExport(models.TransientModel):
             label = self.company_id.hocbaso_school_code or self.company_id.name
         else:
             label = "records"
-        stamp = fields.Datetime.context_timestamp(self, fields.Datetime.now()).strftime("%Y%m%d_%H%M")
+        # the school's time when the user has no time zone set (never UTC in a file name)
+        local = self.with_context(tz=self.env.user.tz or SCHOOL_TZ)
+        now = fields.Datetime.context_timestamp(local, fields.Datetime.now())
+        stamp = now.strftime("%Y%m%d_%H%M")
         return f"hocba_export_{_safe_name(label)}_{stamp}.zip"
 
-    def _build_export(self, records):
-        """(zip bytes, exported, skipped) — built chunk by chunk on disk, not in memory."""
-        exported, skipped, used_names = [], [], set()
-        ids = records.ids
-        Record = self.env["hocbaso.record"]
-        with tempfile.TemporaryFile() as handle:
-            with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
-                for start in range(0, len(ids), CHUNK_SIZE):
-                    chunk = Record.browse(ids[start:start + CHUNK_SIZE])
-                    done = Record.browse()
-                    for record in chunk:
-                        if not record.sudo()._get_xml():
-                            skipped.append({"record_id": record.id, "record_uuid": record.record_uuid,
-                                            "version": record.version,
-                                            "student": record.student_id.name,
-                                            "state": record.state,
-                                            "reason": "no record XML (results not locked)"})
-                            continue
-                        package = record._build_package()
-                        name = "packages/" + record._package_filename()
-                        if name in used_names:
-                            name = f"packages/{record.id}_{record._package_filename()}"
-                        used_names.add(name)
-                        archive.writestr(name, package)  # packages are zips already
-                        done |= record
-                        exported.append({
-                            "file": name, "record_id": record.id, "record_uuid": record.record_uuid,
-                            "version": record.version, "student": record.student_id.name,
-                            "personal_id": record.student_id.personal_id,
-                            "class": record.class_id.name, "school_year": record.school_year_id.name,
-                            "state": record.state, "size": len(package),
-                            "sha256": hashlib.sha256(package).hexdigest(),
-                        })
-                    if done:
-                        done._log_access("download_package", detail=_("batch export"))
-                    notify_progress(self.env, _("Record export"),
-                                    min(start + CHUNK_SIZE, len(ids)), len(ids))
-                    # free the chunk's cache (PDFs and XMLs) before the next one
-                    self.env.invalidate_all()
-                manifest = {
-                    "format": EXPORT_FORMAT, "package_format": PACKAGE_FORMAT,
-                    "created": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
-                    "school": {"name": self.company_id.name,
-                               "code": self.company_id.hocbaso_school_code or ""},
-                    "scope": self.scope,
-                    "class": self.class_id.name or None,
-                    "exported_count": len(exported), "skipped_count": len(skipped),
-                    "packages": exported, "skipped": skipped,
-                }
-                archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
-            handle.seek(0)
-            return handle.read(), exported, skipped
-
     def action_export(self):
+        """Queue the export and return at once: a scheduled action builds the zip in the
+        background and tells the user when it is ready (a school takes minutes)."""
         self.ensure_one()
         records = self._records_to_export()
-        data, exported, skipped = self._build_export(records)
-        if not exported:
+        Record = self.env["hocbaso.record"].sudo()
+        if not Record.search_count([("id", "in", records.ids), ("xml_sha256", "!=", False)]):
             raise UserError(_("None of the %(count)s records has a document to export yet: lock "
-                              "their results first.", count=len(skipped)))
-        lines = [_("%(count)s record packages exported.", count=len(exported))]
-        if skipped:
-            lines.append(_("%(count)s records skipped (no record XML yet): %(names)s",
-                           count=len(skipped), names=", ".join(s["student"] for s in skipped)))
+                              "their results first.", count=len(records)))
+        job = self.env["hocbaso.export.job"]._queue(self, records)
         self.write({
-            "state": "done", "export_file": base64.b64encode(data),
-            "export_filename": self._export_name(), "exported_count": len(exported),
-            "skipped_count": len(skipped), "summary": "\n".join(lines),
+            "state": "queued", "job_id": job.id,
+            "summary": _("The export of %(count)s records is queued: you will be notified when "
+                         "the file is ready, under My Exports.", count=len(records)),
         })
         return {
             "type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
             "view_mode": "form", "target": "new", "name": _("Export Records"),
         }
 
-    def action_download(self):
+    def action_open_job(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_url", "target": "self",
-            "url": f"/web/content/{self._name}/{self.id}/export_file/{self.export_filename}?download=true",
-        }
+        return self.job_id.get_formview_action()
