@@ -368,3 +368,25 @@ def completes_lower_secondary(promoted: bool, grade) -> bool:
             value=grade,
         )
     return bool(promoted) and int(text) == LAST_LOWER_SECONDARY_GRADE
+
+
+def promotion_text(decision: PromotionDecision, retested: bool = False,
+                   trained: bool = False) -> str:
+    """The promotion line of the record (ndungduoclenlop), in Vietnamese as it is printed:
+    promoted (after the re-test or the summer training, when one was needed), kept back, or
+    what the student still has to do (Art. 12)."""
+    if decision.promoted:
+        if retested:
+            return "Được lên lớp sau khi kiểm tra lại"
+        if trained:
+            return "Được lên lớp sau khi rèn luyện trong kỳ nghỉ hè"
+        return "Được lên lớp"
+    if retested or (trained and not decision.needs_retest):
+        return "Ở lại lớp"  # there is no second re-test or training
+    parts = []
+    if decision.needs_retest:
+        subjects = ", ".join(decision.retest_subjects)
+        parts.append(f"Kiểm tra lại: {subjects}" if subjects else "Kiểm tra lại")
+    if decision.needs_summer_training:
+        parts.append("Rèn luyện trong kỳ nghỉ hè")
+    return "; ".join(parts) or "Ở lại lớp"

@@ -148,3 +148,12 @@ def award_for(level: str) -> str:
     if code == HTT:
         return AWARD_EXEMPLARY
     return ""
+
+
+def completion_text(level: str, grade_code) -> str:
+    """The completion line of the record, in Vietnamese as it is printed (Art. 11)."""
+    if completes_primary(level, grade_code):
+        return "Hoàn thành chương trình tiểu học"
+    if completes_class(level):
+        return "Hoàn thành chương trình lớp học"
+    return "Chưa hoàn thành chương trình lớp học"

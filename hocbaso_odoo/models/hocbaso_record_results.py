@@ -107,10 +107,7 @@ class HocbasoRecord(models.Model):
         vals["completed_primary"] = tt27.completes_primary(level, self.grade_id.code)
         vals["promoted"] = vals["completed_class"] and self.grade_id.number < 5
         if not self.completion_text:
-            vals["completion_text"] = (
-                "Hoàn thành chương trình tiểu học" if vals["completed_primary"]
-                else "Hoàn thành chương trình lớp học" if vals["completed_class"]
-                else "Chưa hoàn thành chương trình lớp học")
+            vals["completion_text"] = tt27.completion_text(level, self.grade_id.code)
         return vals
 
     def _tt22_learning(self, period):
@@ -171,7 +168,7 @@ class HocbasoRecord(models.Model):
                 vals["completed_lower_secondary"] = tt22.completes_lower_secondary(
                     decision.promoted, self.grade_id.number)
             if not self.promotion_text:
-                vals["promotion_text"] = self._promotion_text(decision, retested, trained)
+                vals["promotion_text"] = tt22.promotion_text(decision, retested, trained)
         return vals
 
     def _adjustment_text(self, name, explained):
@@ -187,25 +184,6 @@ class HocbasoRecord(models.Model):
             period=periods[name], level=levels[explained.level],
             table_level=levels[explained.table_level],
             subject=explained.subject.subject_id.with_env(env).name)
-
-    @staticmethod
-    def _promotion_text(decision, retested=False, trained=False):
-        """ndungduoclenlop, written in Vietnamese as it is printed on the record."""
-        if decision.promoted:
-            if retested:
-                return "Được lên lớp sau khi kiểm tra lại"
-            if trained:
-                return "Được lên lớp sau khi rèn luyện trong kỳ nghỉ hè"
-            return "Được lên lớp"
-        if retested or (trained and not decision.needs_retest):
-            return "Ở lại lớp"  # there is no second re-test or training (Art. 12)
-        parts = []
-        if decision.needs_retest:
-            subjects = ", ".join(decision.retest_subjects)
-            parts.append(f"Kiểm tra lại: {subjects}" if subjects else "Kiểm tra lại")
-        if decision.needs_summer_training:
-            parts.append("Rèn luyện trong kỳ nghỉ hè")
-        return "; ".join(parts) or "Ở lại lớp"
 
     def _portal_ratings(self):
         """[(quality or competency, its rating)] of a TT27 record, in the reader's language,
