@@ -21,6 +21,7 @@ from . import res_users
 from . import res_groups
 from . import mail_thread
 from . import hocbaso_record_transfer
+from . import hocbaso_record_paper_scan
 from . import hocbaso_access_log
 from . import hocbaso_verify_throttle
 from . import hocbaso_record_package

@@ -21,7 +21,7 @@ from hocbaso.errors import HocbasoError
 from hocbaso.xmlprofile.v1_1 import DOCUMENT_TYPES
 
 from ..models.hocbaso_record import COMPETENCY_FIELDS, LIVE_STATES, QUALITY_FIELDS
-from ..models.hocbaso_record_transfer import MAX_SCAN_BYTES
+from ..models.hocbaso_record_paper_scan import MAX_SCAN_BYTES
 from ..tools import extract_sheet as sheet_tools  # limits read at call time (tests lower them)
 from ..tools import download_action, lib_message
 from ..tools.extract_messages import sheet_message
