@@ -31,6 +31,9 @@ else:
         children |= issued.filtered(lambda r: r.circular == circular)[:1].student_id
     if parent and children:
         children.write({"guardian_user_ids": [(4, parent.id)]})
+    # The database's first company is what the public verify page names before a lookup: in
+    # the demo it stands for the Sở hosting the schools, not "My Company".
+    env.ref("base.main_company").name = "Sở GDĐT Hà Nội (demo)"  # noqa: F821
     # Staff work in the demo school by default, admin sees it too.
     admin = env.ref("base.user_admin")  # noqa: F821
     admin.write({"company_ids": [(4, result["company"].id)], "company_id": result["company"].id,
