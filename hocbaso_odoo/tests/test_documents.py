@@ -15,7 +15,7 @@ from odoo.tests import tagged
 from hocbaso import verify as hb_verify
 
 from .common import HocbasoCase
-from .test_transfer import TestPki, make_issued
+from .test_transfer import issue_two
 
 REPORT = "hocbaso_odoo.report_hocbaso_record"
 
@@ -26,10 +26,7 @@ class TestDocuments(HocbasoCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.pki = TestPki()
-        make_issued(cls, cls.record, cls.pki)
-        cls.record2 = cls.records.filtered(lambda r: r.student_id == cls.student2)
-        make_issued(cls, cls.record2, cls.pki)
+        issue_two(cls)
         # a primary (TT27) class and record, left as a draft
         env, ref = cls.env, cls.env.ref
         cls.primary_class = env["hocbaso.class"].create({

@@ -17,7 +17,7 @@ from ..models.hocbaso_export_job import HocbasoExportJob
 from ..models.hocbaso_export_job_chunk import HocbasoExportJobChunk
 from ..models.hocbaso_record_batch_pdf import SPLIT_URL
 from .common import HocbasoCase
-from .test_transfer import TestPki, make_issued
+from .test_transfer import issue_two
 
 CRON = "hocbaso_odoo.ir_cron_hocbaso_export_job"
 
@@ -32,10 +32,7 @@ class TestExportJob(HocbasoCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.pki = TestPki()
-        make_issued(cls, cls.record, cls.pki)
-        cls.record2 = cls.records.filtered(lambda r: r.student_id == cls.student2)
-        make_issued(cls, cls.record2, cls.pki)
+        issue_two(cls)
         cls.Job = cls.env["hocbaso.export.job"]
 
     # --- helpers ------------------------------------------------------------------------------

@@ -111,6 +111,14 @@ def make_issued(case, record, pki):
     return record
 
 
+def issue_two(cls):
+    """A test PKI, and the class's first two students' records signed and issued with it."""
+    cls.pki = TestPki()
+    make_issued(cls, cls.record, cls.pki)
+    cls.record2 = cls.records.filtered(lambda r: r.student_id == cls.student2)
+    make_issued(cls, cls.record2, cls.pki)
+
+
 def patch_trust(env, pki):
     """Use the test PKI as the trust list (the hocbaso.trusted.ca model is another addon's)."""
     return patch.object(type(env["hocbaso.record.transfer"]), "_hocbaso_trust_anchors",
