@@ -56,7 +56,7 @@ ROLES = (
     Role(ROLE_CBQL, 3, Problem("school leader (CBQL)"), "School Leadership",
          "Cán bộ quản lý (giám hiệu)", "Hiệu trưởng", "hocbaso_odoo.group_leadership",
          "gvcn_signed", "leader_signed"),
-    Role(ROLE_ISSUER, 4, Problem("issuing school (KY_PHAT_HANH)"), "Issuance (School Seal)",
+    Role(ROLE_ISSUER, 4, Problem("issuing school (its seal)"), "Issuance (School Seal)",
          "Ký phát hành (nhà trường)", "Đơn vị phát hành", "hocbaso_odoo.group_issuer",
          "leader_signed", "issued"),
 )

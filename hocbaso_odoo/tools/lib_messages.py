@@ -211,7 +211,7 @@ MESSAGES = [
     _lt('could not be checked (%(detail)s)'),
     _lt('expected ID:SECRET:SCHOOLCODE'),
     _lt('homeroom teacher (GVCN)'),
-    _lt('issuing school (KY_PHAT_HANH)'),
+    _lt('issuing school (its seal)'),
     _lt('not checked: no trusted root certificate was given'),
     _lt("prepare_signature() needs the record's bytes, not an element"),
     _lt('school leader (CBQL)'),
