@@ -15,6 +15,8 @@ import re
 from odoo import api, models
 from odoo.tools.pdf import PdfFileReader, PdfFileWriter
 
+from .hocbaso_record_package import embed_record_xml
+
 _logger = logging.getLogger(__name__)
 
 BATCH_TEMPLATE = "hocbaso_odoo.report_hocbaso_record_batch"
@@ -88,9 +90,12 @@ class HocbasoRecord(models.Model):
                 "docs": self, "split_url": SPLIT_URL})
             pdf = Report._run_wkhtmltopdf([str(body)], report_ref=report)
             try:
-                return split_pdf(pdf, self.ids)
+                pages = split_pdf(pdf, self.ids)
             except ValueError as err:
                 _logger.warning("Batch PDF not split, printing one by one: %s", err)
+            else:
+                # each record's PDF carries its signed XML, as the single print's does
+                return {record.id: embed_record_xml(pages[record.id], record) for record in self}
         return {record.id: record.with_context(**{NO_DELAY_KEY: True})._render_pdf()
                 for record in self}
 

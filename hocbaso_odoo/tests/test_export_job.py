@@ -16,6 +16,7 @@ from odoo.tools.pdf import PdfFileReader
 from ..models.hocbaso_export_job import HocbasoExportJob
 from ..models.hocbaso_export_job_chunk import HocbasoExportJobChunk
 from ..models.hocbaso_record_batch_pdf import SPLIT_URL
+from ..models.hocbaso_record_package import pdf_record_xml
 from .common import HocbasoCase
 from .test_transfer import issue_two
 
@@ -133,6 +134,8 @@ class TestExportJob(HocbasoCase):
             split = PdfFileReader(io.BytesIO(pdfs[record.id]))
             self.assertEqual(split.getNumPages(), single)
             self.assertNotIn(SPLIT_URL.encode(), pdfs[record.id])
+            # as the single print: the PDF carries its record's signed XML (verify page)
+            self.assertEqual(pdf_record_xml(pdfs[record.id]), record._get_xml())
         # no wait for JavaScript in the batch print
         Report = self.env["ir.actions.report"].with_context(hocbaso_no_print_delay=True)
         paperformat = self.env.ref("hocbaso_odoo.paperformat_hocbaso_record")
