@@ -30,7 +30,7 @@ from hocbaso.signing.dsig_primitives import DS_NS, XADES_NS
 
 from .hocbaso_record import (COMPETENCY_FIELDS, GENERAL_COMPETENCY_FIELDS, QUALITY_FIELDS,
                              SPECIFIC_COMPETENCY_FIELDS)
-from .hocbaso_record_transfer import PUBLISHED_STATES
+from .hocbaso_record_transfer import PUBLISHED_STATES, vn_time
 
 _logger = logging.getLogger(__name__)
 
@@ -246,15 +246,6 @@ class HocbasoRecord(models.Model):
                 "sex": words("hocbaso.student", "sex", skip=("0",)),
                 "id_document": words("hocbaso.student", "id_document_type")}
 
-    @staticmethod
-    def _format_vn_time(moment):
-        """Vietnam time as the record prints it (naive datetimes are Odoo's UTC)."""
-        if not moment:
-            return ""
-        if isinstance(moment, dt.datetime):
-            return timeutil.vn_datetime(moment, seconds=False)
-        return timeutil.vn_date(moment)
-
     def _issuance_signatures(self):
         """What really happened at issuance: {role: {'name', 'user', 'time'}} for the school
         leadership's and the issuance signatures placed on this version, as the signed XML
@@ -293,10 +284,10 @@ class HocbasoRecord(models.Model):
         return {
             "signer_name": leader.get("name") or (user.name if user else ""),
             "title": title, "title_lines": lines, "title_display": display,
-            "leader_signed": bool(leader), "leader_time": self._format_vn_time(leader.get("time")),
-            "issued": bool(issuer), "issued_time": self._format_vn_time(issue_moment),
+            "leader_signed": bool(leader), "leader_time": vn_time(leader.get("time")),
+            "issued": bool(issuer), "issued_time": vn_time(issue_moment),
             "place": place, "issue_date": issue_date,
-            "issue_date_text": issue_date.strftime("%d/%m/%Y") if issue_date else "",
+            "issue_date_text": vn_time(issue_date),
         }
 
     def _report_date_line(self):
@@ -377,7 +368,7 @@ class HocbasoRecord(models.Model):
         for line in self.line_ids:
             signers[ROLE_GVBM][line.subject_id.code] = {
                 "name": line.teacher_id.name or "", "title": "Giáo viên bộ môn",
-                "time": self._format_vn_time(line.gvbm_signed_date) if line.gvbm_signed else "",
+                "time": vn_time(line.gvbm_signed_date) if line.gvbm_signed else "",
                 "signed": bool(line.gvbm_signed)}
         sources = self._signature_log_entries() or xml_signatures(self.sudo()._get_xml())
         for found in sources:
@@ -394,7 +385,7 @@ class HocbasoRecord(models.Model):
             if found.get("title") and role not in (ROLE_ISSUER, ROLE_CBQL):
                 slot["title"] = found["title"]
             if found.get("signing_time"):
-                slot["time"] = self._format_vn_time(found["signing_time"])
+                slot["time"] = vn_time(found["signing_time"])
         return signers
 
     def _report_watermark(self):

@@ -5,6 +5,7 @@ kept, read-only, as a hocbaso.record.transfer holding the signed XML exactly as 
 """
 
 import base64
+import datetime as dt
 import hmac
 import io
 import json
@@ -22,11 +23,16 @@ from ..tools import lib_text
 
 PUBLISHED_STATES = ("issued", "revoked", "superseded")
 TRANSFER_BUNDLE_FORMAT = "hocbaso-transfer-1"
-def _vn_time(moment):
-    """An aware (or naive UTC) datetime on the school's clock: dd/mm/yyyy HH:MM."""
+
+
+def vn_time(moment):
+    """A time as the record prints it: a datetime (aware, or naive UTC as Odoo keeps them) on
+    the school's clock, dd/mm/yyyy HH:MM; a date dd/mm/yyyy; nothing for no value."""
     if not moment:
         return ""
-    return timeutil.vn_datetime(moment, seconds=False)
+    if isinstance(moment, dt.datetime):
+        return timeutil.vn_datetime(moment, seconds=False)
+    return timeutil.vn_date(moment)
 
 
 def _subject_name(env, code, subject_names):
@@ -75,7 +81,7 @@ def signature_rows(report, trusted, env=None, subject_names=None):
             {
                 "role": signature_role_label(env, sig.role, sig.subject_code, subject_names),
                 "signer": sig.signer_name or sig.certificate_subject,
-                "time": _vn_time(sig.signing_time),
+                "time": vn_time(sig.signing_time),
                 "certificate_subject": sig.certificate_subject,
                 "chain": lib_text(env, sig.chain_result)
                 if env is not None

@@ -4,14 +4,13 @@ school, and who has not signed which subject; headers in the reader's language, 
 dd/mm/yyyy in Vietnam's time."""
 
 import base64
-import datetime as dt
 import io
 
 import xlsxwriter
 
 from odoo import _, api, fields, models
 
-from hocbaso.timeutil import VN_TZ
+from hocbaso import timeutil
 
 
 class HocbasoProgressExport(models.TransientModel):
@@ -75,10 +74,10 @@ class HocbasoProgressExport(models.TransientModel):
     @api.model
     def _now(self):
         """Now on Vietnam's clock (the figures are dated as the school reads them)."""
-        return fields.Datetime.now().replace(tzinfo=dt.UTC).astimezone(VN_TZ)
+        return timeutil.to_vn(fields.Datetime.now())
 
     def _exported_on(self):
-        return _("Exported on %(date)s", date=self._now().strftime("%d/%m/%Y %H:%M"))
+        return _("Exported on %(date)s", date=timeutil.vn_datetime(self._now(), seconds=False))
 
     def action_export(self):
         self.ensure_one()

@@ -6,9 +6,10 @@ The wizard chooses the records (with the user's rights) and queues an export job
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from hocbaso import timeutil
+
 from ..models.hocbaso_record_package import _safe_name
 
-SCHOOL_TZ = "Asia/Ho_Chi_Minh"  # the schools' time, when a user has none set
 
 
 class HocbasoRecordExport(models.TransientModel):
@@ -79,7 +80,7 @@ class HocbasoRecordExport(models.TransientModel):
         else:
             label = "records"
         # the school's time when the user has no time zone set (never UTC in a file name)
-        local = self.with_context(tz=self.env.user.tz or SCHOOL_TZ)
+        local = self.with_context(tz=self.env.user.tz or timeutil.VN_TZ.key)
         now = fields.Datetime.context_timestamp(local, fields.Datetime.now())
         stamp = now.strftime("%Y%m%d_%H%M")
         return f"hocba_export_{_safe_name(label)}_{stamp}.zip"
