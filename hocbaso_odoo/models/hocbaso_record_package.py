@@ -58,6 +58,12 @@ def _safe_name(text):
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text or "").strip("_") or "file"
 
 
+def _typed_code(code):
+    """A code as a person typed it, in the form it is printed: spaces, dashes and case
+    ignored."""
+    return re.sub(r"[\s-]+", "", code or "").lower()
+
+
 def _code(env, record_uuid, version):
     """The short code printed with the QR code: a keyed hash of the record's id and version,
     stable per version and secret per database."""
@@ -181,12 +187,18 @@ class HocbasoRecord(models.Model):
         self.ensure_one()
         return _code(self.env, self.record_uuid, self.version)
 
+    def _hocbaso_check_code(self, code):
+        """Whether ``code`` is this record's printed code (as typed, see _typed_code)."""
+        self.ensure_one()
+        given = _typed_code(code)
+        return bool(given) and hmac.compare_digest(self._verification_code(), given)
+
     @api.model
     def _hocbaso_find_by_code(self, code):
         """The published record whose printed verification code is ``code`` (spaces, dashes
         and case ignored), or an empty recordset. The code is a keyed hash, so each published
         record is hashed once: no column to probe, nothing told about near misses."""
-        code = re.sub(r"[\s-]+", "", code or "").lower()
+        code = _typed_code(code)
         if not CODE_RE.fullmatch(code):
             return self.browse()
         records = self.sudo().with_context(active_test=False).search_fetch(

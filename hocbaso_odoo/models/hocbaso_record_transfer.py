@@ -6,10 +6,8 @@ kept, read-only, as a hocbaso.record.transfer holding the signed XML exactly as 
 
 import base64
 import datetime as dt
-import hmac
 import io
 import json
-import re
 import zipfile
 
 
@@ -231,11 +229,6 @@ class HocbasoRecordTransfer(models.Model):
 
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
-
-    def _hocbaso_check_code(self, code):
-        self.ensure_one()
-        given = re.sub(r"[\s-]+", "", code or "").lower()
-        return bool(given) and hmac.compare_digest(self._verification_code(), given)
 
     def _hocbaso_signature_report(self):
         """(report, trusted) for the stored XML."""
