@@ -26,11 +26,11 @@ def check_totp(key: bytes, code: str, at: float | None = None, window: int = 1) 
                for shift in range(-window, window + 1))
 
 
-def test_key(user_ref: str) -> bytes:
+def standin_key(user_ref: str) -> bytes:
     """The TOTP key of a user of the test PKI at the stand-in (fixed, derived from the ID)."""
     return hashlib.sha256(b"hocbaso-test-totp:" + user_ref.encode("utf-8")).digest()[:20]
 
 
-def test_key_base32(user_ref: str) -> str:
+def standin_key_base32(user_ref: str) -> str:
     """The same key as an authenticator app takes it."""
-    return base64.b32encode(test_key(user_ref)).decode("ascii")
+    return base64.b32encode(standin_key(user_ref)).decode("ascii")

@@ -6,7 +6,7 @@
         [--sp-id ID --sp-password PW --webhook-secret SECRET]
 
 Users are the test PKI's (``pki.json``), by personal ID or tax code; the PKCS#12 password is
-also their TH password; their TOTP key is ``providers.totp.test_key(user_ref)``.
+also their TH password; their TOTP key is ``providers.totp.standin_key(user_ref)``.
 With ``--auto-confirm`` a v1 transaction is approved ``--confirm-delay`` seconds after it is
 made; otherwise ``POST /_test/approve/<tranId>`` or ``/_test/reject/<tranId>`` plays the
 phone. ``POST /_test/transaction/<tranId>`` tells a transaction's state, its doc_ids and the
@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from ...timeutil import VN_TZ
 from ..batch import DOC_ID_RE
 from ..providers.smartca import SIGNATURE_HEADER, serial_hex, webhook_signature
-from ..providers.totp import check_totp, test_key
+from ..providers.totp import check_totp, standin_key
 from .common import (
     HOST,
     RESPONSE_FAULTS,
@@ -131,7 +131,7 @@ class Service:
             if not secrets.compare_digest(body["password"].encode(),
                                           self.passwords[user.ref].encode()):
                 raise BadRequest(401, "Invalid user credential.")
-            if not check_totp(test_key(user.ref), body["otp"]):
+            if not check_totp(standin_key(user.ref), body["otp"]):
                 raise BadRequest(400, "Invalid OTP.")
         if body["serial_number"].upper() != serial_hex(user.certificate):
             raise BadRequest(400, "Certificate serial_number not found for this user.")
