@@ -31,6 +31,6 @@ def make(kind: str, base_url: str, **account):
         raise RemoteSigningError("Unknown signing provider %(kind)s.", kind=str(kind)[:40])
     try:
         return adapter(base_url, **account)
-    except TypeError:
+    except (TypeError, ValueError):
         raise RemoteSigningError("The settings of the signing provider %(kind)s are "
                                  "incomplete or hold unknown keys.", kind=kind) from None

@@ -229,6 +229,7 @@ class SmartCA(BatchProvider):
 
     # --- webhook ------------------------------------------------------------------------------
     def parse_callback(self, body: bytes, headers: dict) -> Transaction:
+        body = body.encode("utf-8") if isinstance(body, str) else bytes(body or b"")
         given = header(headers, SIGNATURE_HEADER)
         if not hmac.compare_digest(given.encode("utf-8", "replace"),
                                    webhook_signature(self._webhook_secret, body).encode()):
