@@ -57,6 +57,21 @@ class Problem(str):
     def message(self):
         return str(self)
 
+    def to_data(self):
+        """Plain JSON data keeping the template and parameters (a stored report's problems are
+        shown later in the reader's language, not the writer's)."""
+        return {"template": self.template,
+                "params": {key: value.to_data() if isinstance(value, Problem) else value
+                           for key, value in self.params.items()}}
+
+    @classmethod
+    def from_data(cls, data):
+        """The Problem ``to_data`` gave; a plain string stays a string."""
+        if not isinstance(data, dict):
+            return data
+        params = {key: cls.from_data(value) for key, value in (data.get("params") or {}).items()}
+        return cls(str(data.get("template", "")), **params)
+
 
 class InvalidValueError(HocbasoError):
     """A field value breaks a rule (ID format, score range, level code...)."""

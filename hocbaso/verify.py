@@ -42,6 +42,26 @@ MAX_ZIP_ENTRIES = 1000
 MAX_ZIP_READ_BYTES = 4 * DEFAULT_MAX_BYTES  # decompressed, per package
 
 
+def _to_data(value):
+    if isinstance(value, Problem):
+        return value.to_data()
+    if isinstance(value, list):
+        return [_to_data(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat()}
+    return value
+
+
+def _from_data(value):
+    if isinstance(value, list):
+        return [_from_data(item) for item in value]
+    if isinstance(value, dict):
+        if "datetime" in value:
+            return dt.datetime.fromisoformat(value["datetime"])
+        return Problem.from_data(value)
+    return value
+
+
 @dataclass
 class SignatureReport:
     role: str
@@ -73,6 +93,15 @@ class SignatureReport:
     def role_label(self) -> str:
         return role_label(self.role, self.subject_code)
 
+    def to_data(self) -> dict:
+        """JSON data to keep and read back with ``from_data``, problems still translatable."""
+        return {key: _to_data(value) for key, value in self.__dict__.items()}
+
+    @classmethod
+    def from_data(cls, data: dict) -> "SignatureReport":
+        names = set(cls.__dataclass_fields__)
+        return cls(**{key: _from_data(value) for key, value in data.items() if key in names})
+
     def to_dict(self) -> dict:
         data = {k: v for k, v in self.__dict__.items()}
         data["signing_time"] = self.signing_time.isoformat() if self.signing_time else None
@@ -99,6 +128,21 @@ class VerificationReport:
     def valid(self) -> bool:
         return (not self.errors and bool(self.signatures) and self.intact and self.order_ok
                 and all(s.valid for s in self.signatures))
+
+    def to_data(self) -> dict:
+        """JSON data to keep (a transfer's verification at import) and read back later with
+        ``from_data``, its problems shown in the reader's language."""
+        data = {key: _to_data(value) for key, value in self.__dict__.items()
+                if key != "signatures"}
+        data["signatures"] = [signature.to_data() for signature in self.signatures]
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict) -> "VerificationReport":
+        names = set(cls.__dataclass_fields__) - {"signatures"}
+        report = cls(**{key: _from_data(value) for key, value in data.items() if key in names})
+        report.signatures = [SignatureReport.from_data(item) for item in data.get("signatures", [])]
+        return report
 
     def to_dict(self) -> dict:
         return {
