@@ -23,7 +23,7 @@ function waitingCountSteps(label) {
         },
         {
             content: "the list shows as many",
-            trigger: ".o_list_view .o_group_header:contains(6A1):contains(2)",
+            trigger: ".o_list_view .o_group_header:contains(6A1):contains((2))",
             run: "click",
         },
         {
