@@ -25,3 +25,4 @@ from . import test_progress_tour
 from . import test_export_job
 from . import test_export_job_tour
 from . import bench_export_job
+from . import test_menu_counters
