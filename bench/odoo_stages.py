@@ -33,6 +33,8 @@ PostgreSQL, through the addons' own code paths.
    token       one class's homeroom signature on a SoftHSM2 token (same wizard, PKCS#11);
    queue       the outbox entries of issued records made again (``_on_issued``), at two batch
                sizes, with the SQL query count per record (an N+1 shows as a count that grows);
+   open        the principal opens issued records' forms (odoo_pages.py): first open,
+               later opens, and the form without its verification fields;
    verify      ``_verify_report`` on a sample of issued records;
    pdf         the printed record (hocbaso_odoo/report) on a sample, one record per
                wkhtmltopdf call (the page is self-contained);
@@ -58,6 +60,7 @@ from pathlib import Path
 
 from . import odoo_pipeline
 from .measure import Meter, QueryProfile, log, process_peak_rss_mb
+from .odoo_pages import Pages
 from .odoo_pipeline import counted_sizes
 from .odoo_setup import (ADDONS, HTTP_PORT, OdooSession, drop_database, generate_district,
                          install_database, register_token_certificate, write_config)
@@ -69,7 +72,7 @@ PDF_SAMPLE = 50
 SYNC_BATCH = 100  # records per request (the protocol's maximum)
 
 
-class Bench(OdooSession, Report):
+class Bench(OdooSession, Pages, Report):
     """One run: the database, the district, each stage timed; the rows and the summary."""
 
     sync_batch = SYNC_BATCH
@@ -93,6 +96,8 @@ class Bench(OdooSession, Report):
         self.pool = None
         self.worker_peak_mb = {}
         self.token = (None, None)
+        self.open_times = {}  # stage -> ms of each form opened (odoo_pages.py)
+        self.open_field_counts = {}
         self.rsa_samples = []  # raw RSA rates, before the district and after signing
         self.rsa_row = {"stage": "raw RSA-2048 sign (cryptography, 1 core)",
                         "unit": "signatures/s"}
@@ -397,6 +402,7 @@ class Bench(OdooSession, Report):
         self.signed_limit = self.lxml_limit(self.documents(sample), "signed documents")
         self.queue()
         self.log_meter("queue")
+        self.open_forms()
         self.verify()
         self.log_meter("verify")
         self.pdf()

@@ -67,6 +67,7 @@ class Report:
                           "note": f"sample of {m['verify'].items}, "
                                   f"{m['verify'].extra['signatures'] / m['verify'].items:.1f} "
                                   "signatures each; limit shown is RSA signing"})
+        self.rows.extend(self.page_rows())
         self.rows.append({"stage": "PDF rendering (wkhtmltopdf, one record per call)",
                           "rate": m["pdf"].rate, "unit": "records/s",
                           "note": f"sample of {m['pdf'].items}, "

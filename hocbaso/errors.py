@@ -57,6 +57,25 @@ class Problem(str):
     def message(self):
         return str(self)
 
+    def to_json(self):
+        """The template and parameters as JSON-ready data (a kept verification result);
+        :meth:`from_json` makes the Problem again, to be shown in any language."""
+        params = {}
+        for key, value in self.params.items():
+            if isinstance(value, Problem):
+                params[key] = value.to_json()
+            elif value is None or isinstance(value, (bool, int, float, str)):
+                params[key] = value if not isinstance(value, str) else str(value)
+            else:
+                params[key] = str(value)
+        return {"template": self.template, "params": params}
+
+    @classmethod
+    def from_json(cls, data):
+        params = {key: cls.from_json(value) if isinstance(value, dict) else value
+                  for key, value in (data.get("params") or {}).items()}
+        return cls(str(data.get("template", "")), **params)
+
 
 class InvalidValueError(HocbasoError):
     """A field value breaks a rule (ID format, score range, level code...)."""
