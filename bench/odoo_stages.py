@@ -98,6 +98,7 @@ class Bench(OdooSession, Pages, Report):
         self.token = (None, None)
         self.open_times = {}  # stage -> ms of each form opened (odoo_pages.py)
         self.open_field_counts = {}
+        self.c14n_seconds = {}  # label -> seconds of one C14N pass over such a document
         self.rsa_samples = []  # raw RSA rates, before the district and after signing
         self.rsa_row = {"stage": "raw RSA-2048 sign (cryptography, 1 core)",
                         "unit": "signatures/s"}
@@ -186,6 +187,12 @@ class Bench(OdooSession, Pages, Report):
         for i in range(count):
             etree.tostring(etree.fromstring(documents[i % len(documents)], parser))
         rate = count / (time.perf_counter() - start)
+        # one C14N pass over a parsed document: with an RSA signature, a signing step's floor
+        roots = [etree.fromstring(document, parser) for document in documents]
+        count, start = max(200, 4 * len(roots)), time.perf_counter()
+        for i in range(count):
+            etree.tostring(roots[i % len(roots)], method="c14n")
+        self.c14n_seconds[label] = (time.perf_counter() - start) / count
         size = sum(len(d) for d in documents) / len(documents)
         self.rows.append({"stage": f"raw lxml parse+serialize ({label})", "rate": rate,
                           "unit": "documents/s", "note": f"{size / 1024:.1f} KB per document"})

@@ -106,6 +106,26 @@ def sign_beside_raw(jobs, raw_sign):
     return results, seconds, raw_count / raw_seconds
 
 
+def sign_steps_beside_floor(step_records, signers, raw_sign):
+    """(seconds signing step by step, seconds of the floor): after each record, as many raw
+    RSA signatures as it got and one C14N pass over the document at each of its steps."""
+    seconds = floor_seconds = 0.0
+    for document, record in step_records:
+        start = time.perf_counter()
+        sign_all_roles_one_step_at_a_time(document, record, signers)
+        seconds += time.perf_counter() - start
+        steps, xml = [], document
+        for role, signer, subject_code in signing_steps(record, signers):
+            steps.append(etree.fromstring(xml))
+            xml = sign_slot(xml, role, signer, subject_code, signing_time=SIGNING_TIME)
+        floor_seconds += timed(raw_sign, len(steps))[1]
+        start = time.perf_counter()
+        for root in steps:
+            etree.tostring(root, method="c14n")
+        floor_seconds += time.perf_counter() - start
+    return seconds, floor_seconds
+
+
 def signing_steps(record, signers):
     """The four steps of the legal order; GVBM once per subject."""
     steps = [(ROLE_GVBM, signers["gvbm"], subject.code) for subject in record.subjects]
@@ -176,16 +196,20 @@ def run(count=300, token_signer=None):
 
     # The same work one sign_slot call per slot (what the two-phase flow does per step); it
     # re-reads the record and re-checks every earlier signature at each step, so fewer records.
+    # Measured against the step's own floor (the 40%-of-raw-RSA target is retired, issue 19):
+    # per signature one RSA signature and one C14N pass over the document as it then is.
     step_count = max(5, sign_count // 3)
     step_records = [(documents[i % len(documents)], records[i % len(documents)])
                     for i in range(step_count)]
-    _, seconds, raw_rate = sign_beside_raw(
-        [(functools.partial(sign_all_roles_one_step_at_a_time, document, record, signers),
-          len(record.subjects) + 3) for document, record in step_records], raw_sign)
+    step_signatures = sum(len(record.subjects) + 3 for _, record in step_records)
+    seconds, floor_seconds = sign_steps_beside_floor(step_records, signers, raw_sign)
     rows.append({"stage": "signing, one step at a time (sign_slot)",
-                 "rate": sum(len(record.subjects) + 3 for _, record in step_records) / seconds,
-                 "unit": "signatures/s", "limit": raw_rate,
-                 "note": f"{step_count} records, {step_count / seconds:.1f} records/s"})
+                 "rate": step_signatures / seconds, "unit": "signatures/s",
+                 "limit": step_signatures / floor_seconds,
+                 "note": f"{step_count} records, {step_count / seconds:.1f} records/s; limit: "
+                         f"the floor, one RSA signature + one C14N of the document per "
+                         f"signature, {step_signatures / floor_seconds:.0f} signatures/s, "
+                         "measured after each record"})
 
     rsa_after = rsa_sample()
     rsa_rate = (rsa_before + rsa_after) / 2
