@@ -38,6 +38,8 @@ PostgreSQL, through the addons' own code paths.
    verify      ``_verify_report`` on a sample of issued records;
    pdf         the printed record (hocbaso_odoo/report) on a sample, one record per
                wkhtmltopdf call (the page is self-contained);
+   export job  a class exported with its PDFs through the background job (odoo_export.py),
+               beside wkhtmltopdf alone on the same HTML;
    sync        the outbox cron (``_cron_send_pending``) to the reference CSDL server
                (``python -m hocbaso.csdl.server``) until every record is acknowledged.
    Raw limits measured in the same run: RSA-2048 signatures/s of ``cryptography`` on one
@@ -60,6 +62,7 @@ from pathlib import Path
 
 from . import odoo_pipeline
 from .measure import Meter, QueryProfile, log, process_peak_rss_mb
+from .odoo_export import Exports
 from .odoo_pages import Pages
 from .odoo_pipeline import counted_sizes
 from .odoo_setup import (ADDONS, HTTP_PORT, OdooSession, drop_database, generate_district,
@@ -72,7 +75,7 @@ PDF_SAMPLE = 50
 SYNC_BATCH = 100  # records per request (the protocol's maximum)
 
 
-class Bench(OdooSession, Pages, Report):
+class Bench(OdooSession, Pages, Exports, Report):
     """One run: the database, the district, each stage timed; the rows and the summary."""
 
     sync_batch = SYNC_BATCH
@@ -415,6 +418,7 @@ class Bench(OdooSession, Pages, Report):
         self.pdf()
         for name in ("pdf", "pdf_class", "pdf0"):
             self.log_meter(name)
+        self.export_class()
         self.sync()  # logs its figure before its checks
         self.report()
         return self.rows

@@ -88,6 +88,7 @@ class Report:
                           "note": f"{m['pdf_class'].items} records, "
                                   f"{m['pdf_class'].extra['bytes'] / 1024:.0f} KB; "
                                   "report.print_delay = 1000 ms"})
+        self.rows.extend(self.export_rows())
         self.rows.append({"stage": "sync to the reference CSDL server (cron)",
                           "rate": m["sync"].rate, "unit": "records/s",
                           "note": f"{n} records, {self.sync_batch} per request, all acknowledged "
