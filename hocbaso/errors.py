@@ -58,11 +58,18 @@ class Problem(str):
         return str(self)
 
     def to_data(self):
-        """Plain JSON data keeping the template and parameters (a stored report's problems are
-        shown later in the reader's language, not the writer's)."""
-        return {"template": self.template,
-                "params": {key: value.to_data() if isinstance(value, Problem) else value
-                           for key, value in self.params.items()}}
+        """The template and parameters as JSON-ready data (a stored report, a kept verification
+        result): :meth:`from_data` makes the Problem again, to be shown in the reader's language,
+        not the writer's."""
+        params = {}
+        for key, value in self.params.items():
+            if isinstance(value, Problem):
+                params[key] = value.to_data()
+            elif value is None or isinstance(value, (bool, int, float)):
+                params[key] = value
+            else:
+                params[key] = str(value)
+        return {"template": self.template, "params": params}
 
     @classmethod
     def from_data(cls, data):
