@@ -63,8 +63,10 @@ MAX_RESPONSE_BYTES = 256 * 1024  # a token with its certificates is a few KiB
 DEFAULT_TIMEOUT = 20.0
 _HASHES = {"sha256": (hashlib.sha256, hashes.SHA256), "sha384": (hashlib.sha384, hashes.SHA384),
            "sha512": (hashlib.sha512, hashes.SHA512)}
-_PATH = "/".join((ds("Object"), xades("QualifyingProperties"), xades("UnsignedProperties"),
-                  xades("UnsignedSignatureProperties"), xades("SignatureTimeStamp")))
+# where a signature's timestamp sits
+TIMESTAMP_PATH = "/".join((ds("Object"), xades("QualifyingProperties"),
+                           xades("UnsignedProperties"), xades("UnsignedSignatureProperties"),
+                           xades("SignatureTimeStamp")))
 
 
 class TimeStampResp(asn1_core.Sequence):
@@ -379,7 +381,7 @@ def add_timestamp_element(signature: etree._Element, token: bytes) -> None:
     if qualifying is None or qualifying.find(xades("SignedProperties")) is None:
         raise TimestampError("The signature %(id)s has no XAdES properties, so it cannot carry "
                              "a timestamp.", id=signature.get("Id") or "?")
-    if signature.find(_PATH) is not None:
+    if signature.find(TIMESTAMP_PATH) is not None:
         raise TimestampError("The signature %(id)s already carries a timestamp.",
                              id=signature.get("Id") or "?")
     unsigned = qualifying.find(xades("UnsignedProperties"))
@@ -432,7 +434,7 @@ def signature_timestamp(signature: etree._Element, trusted, intermediates=(),
                         crls=()) -> TimestampInfo | None:
     """The checked timestamp of a signature; None when it has none; TimestampError when it
     has one that does not check (changed, forged, untrusted, over something else)."""
-    stamps = signature.findall(_PATH)
+    stamps = signature.findall(TIMESTAMP_PATH)
     if not stamps:
         return None
     if len(stamps) > 1:
