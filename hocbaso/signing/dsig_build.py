@@ -494,7 +494,8 @@ def _check_written(document: bytes, made: list[MadeSignature]) -> None:
                 problems.append("its KeyInfo does not hold the signer's certificate")
             if entry.timestamp and (
                     signature_value_digest(signature) != entry.timestamp_digest
-                    or b64decode(signature.findtext(TIMESTAMP_PATH)) != entry.timestamp):
+                    or b64decode(signature.findtext(
+                        TIMESTAMP_PATH + "/" + xades("EncapsulatedTimeStamp"))) != entry.timestamp):
                 problems.append("its timestamp does not cover its value")
         if problems:
             raise SigningError(
