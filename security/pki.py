@@ -299,7 +299,8 @@ def build_test_pki(directory=None, now: dt.datetime | None = None) -> TestPki:
     """The test PKI, generated once per process for a given ``now`` (default: today, 00:00 UTC).
 
     Dates are relative to ``now``: good leaves from now-30 days to now+2 years, "expired" ended
-    30 days ago, "not_yet_valid" starts in 30 days, "revoked" was revoked 2 days ago.
+    30 days ago, "not_yet_valid" starts in 30 days, "revoked" was revoked 2 days ago; the TSA
+    certificates (``tsa``, ``other_tsa``) from now-30 days to now+3000 days.
     With ``directory``, also writes every file there (see ``write_files``).
     """
     if now is None:  # midnight keeps the cache key stable for a whole test run
@@ -318,7 +319,8 @@ def build_test_pki(directory=None, now: dt.datetime | None = None) -> TestPki:
 def write_files(pki: TestPki, directory) -> Path:
     """Write the PKI: CA certificates, the CRL (PEM and DER), each leaf as ``<name>.pem``
     (certificate), ``<name>.key.pem`` (unencrypted key, tests only) and ``<name>.p12``, and
-    ``pki.json`` describing the users (name, personal ID or tax code, files, password)."""
+    ``pki.json`` describing the users (name, personal ID or tax code, files, password), and the
+    time-stamping authorities' ``tsa.pem``/``tsa.key.pem`` and ``other-tsa.*``."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "root.pem").write_bytes(_pem(pki.root))
