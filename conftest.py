@@ -33,6 +33,7 @@ RELIABILITY = (
     ("a backup restored into a fresh database (restore drill)",
      ("tests/reliability/test_restore_drill.py",)),
     ("signing providers' faults and hostile answers", ("tests/lib/test_providers_",)),
+    ("time-stamping authority faults and forged tokens", ("tests/lib/test_timestamp",)),
     # one test, thousands of generated cases: it reports them itself (note_cases)
     ("writes to signed records and system fields, through every door",
      ("hocbaso_odoo_sync/tests/test_sealed_probe.py",)),

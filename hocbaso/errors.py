@@ -101,6 +101,11 @@ class SigningError(HocbasoError):
     """A signature could not be made: wrong PIN, key/certificate mismatch, backend failure."""
 
 
+class TimestampError(SigningError):
+    """A time-stamping authority could not be reached, refused, or gave a token that does not
+    check (another hash or nonce, an untrusted authority, a damaged or forged token)."""
+
+
 class CertificateError(HocbasoError):
     """A certificate is expired, not yet valid, revoked, untrusted or of the wrong kind."""
 

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from .errors import HocbasoError, Problem
 from .roles import ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, role_label, role_rank
 from .safexml import DEFAULT_MAX_BYTES, parse_untrusted
-from .signing import certs
+from .signing import certs, timestamp
 from .signing.certs import PURPOSE_ORGANISATION, PURPOSE_PERSONAL
 from .signing.dsig_check import reference_checks, signature_certificates, signature_value_ok
 from .signing.dsig_layout import DATA_ID, Layout, plan_signature
@@ -84,6 +84,11 @@ class SignatureReport:
     coverage_ok: bool = False  # references exactly what the role must cover
     references: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # an RFC 3161 SignatureTimeStamp (XAdES-T): the time it proves, and by which authority
+    timestamp_time: dt.datetime | None = None
+    timestamp_proven: bool = False
+    timestamp_authority: str = ""
+    warnings: list[str] = field(default_factory=list)  # do not make the signature invalid
 
     @property
     def valid(self) -> bool:
@@ -106,6 +111,7 @@ class SignatureReport:
     def to_dict(self) -> dict:
         data = {k: v for k, v in self.__dict__.items()}
         data["signing_time"] = self.signing_time.isoformat() if self.signing_time else None
+        data["timestamp_time"] = self.timestamp_time.isoformat() if self.timestamp_time else None
         data["valid"] = self.valid
         return data
 
@@ -328,7 +334,8 @@ def _verify_signature(layout, slot, signature, index, chains, digests, at):
     _check_xades(entry, signature, leaf, checks)
     _check_coverage(entry, layout, slot, signature, checks)
 
-    moment = entry.signing_time or at
+    moment = _proven_time(entry, signature, trusted_roots, [*intermediates, *certificates[1:]],
+                          crls, at) or entry.signing_time or at
     if entry.signing_time and entry.signing_time > at + CLOCK_TOLERANCE:
         entry.errors.append(Problem(
             "The signing time %(signed)s is later than the verification time %(at)s.",
@@ -341,6 +348,38 @@ def _verify_signature(layout, slot, signature, index, chains, digests, at):
     if not entry.chain_ok:
         entry.errors.append(Problem("Certificate: %(problem)s", problem=entry.chain_result))
     return entry
+
+
+def _proven_time(entry, signature, trusted, intermediates, crls, at) -> dt.datetime | None:
+    """The time a valid SignatureTimeStamp proves (the certificate is judged then); None, and
+    a warning, when the signature has none; None and an error when it has one that fails."""
+    try:
+        info = timestamp.signature_timestamp(signature, list(trusted), intermediates, list(crls))
+    except HocbasoError as exc:
+        entry.errors.append(Problem(exc))
+        return None
+    except Exception as exc:  # noqa: BLE001 - report, never crash
+        entry.errors.append(Problem("The timestamp could not be checked (%(detail)s).",
+                                    detail=str(exc)))
+        return None
+    if info is None:
+        entry.warnings.append(Problem(
+            "The signing time cannot be proven: the signature carries no trusted timestamp, so "
+            "the certificate was checked at the time the signer claims."))
+        return None
+    if info.gen_time > at + CLOCK_TOLERANCE:
+        entry.errors.append(Problem(
+            "The timestamp's time %(proven)s is later than the verification time %(at)s.",
+            proven=vn_datetime(info.gen_time), at=vn_datetime(at)))
+        return None
+    if entry.signing_time and entry.signing_time > info.gen_time + CLOCK_TOLERANCE:
+        entry.warnings.append(Problem(
+            "The signer claims to have signed at %(claimed)s, after the time the timestamp "
+            "proves (%(proven)s).", claimed=vn_datetime(entry.signing_time),
+            proven=vn_datetime(info.gen_time)))
+    entry.timestamp_time, entry.timestamp_proven = info.gen_time, True
+    entry.timestamp_authority = info.tsa_name
+    return info.gen_time
 
 
 def _describe_certificate(entry: SignatureReport, certificate: x509.Certificate) -> None:

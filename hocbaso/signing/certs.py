@@ -25,6 +25,7 @@ from ..timeutil import as_utc, now_utc, vn_datetime
 
 PURPOSE_PERSONAL = "personal"
 PURPOSE_ORGANISATION = "organisation"
+PURPOSE_TIMESTAMPING = "timestamping"  # a time-stamping authority's certificate (RFC 3161)
 PERSONAL_ID_PREFIXES = ("CCCD", "CMND", "HC", "DDCN")
 TAX_CODE_PREFIXES = ("MST", "MNS")
 MAX_CHAIN_LENGTH = 8
@@ -290,6 +291,9 @@ def _check_dates(certificate, at, who) -> None:
 
 
 def _check_purpose(certificate, info: CertificateInfo, purpose: str) -> None:
+    if purpose == PURPOSE_TIMESTAMPING:
+        _check_timestamping(certificate, info)
+        return
     if purpose not in (PURPOSE_PERSONAL, PURPOSE_ORGANISATION):
         raise ValueError("unknown certificate purpose %r" % purpose)
     if info.is_ca:
@@ -315,6 +319,19 @@ def _check_purpose(certificate, info: CertificateInfo, purpose: str) -> None:
             "The certificate of %(name)s is not an organisation certificate: it has no tax code "
             "(MST). The school's seal must be applied with the school's organisation "
             "certificate.", name=info.name)
+
+
+def _check_timestamping(certificate, info: CertificateInfo) -> None:
+    """RFC 3161 2.3: a TSA certificate has one extended key usage, timeStamping, critical."""
+    try:
+        eku = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    except x509.ExtensionNotFound:
+        eku = None
+    if info.is_ca or eku is None or not eku.critical or \
+            list(eku.value) != [ExtendedKeyUsageOID.TIME_STAMPING]:
+        raise CertificatePurposeError(
+            "The certificate of %(name)s is not a time-stamping authority's certificate (it "
+            "must have the critical extended key usage timeStamping only).", name=info.name)
 
 
 def _build_path(leaf, trusted, intermediates) -> list[x509.Certificate]:
