@@ -334,8 +334,9 @@ def _verify_signature(layout, slot, signature, index, chains, digests, at):
     _check_xades(entry, signature, leaf, checks)
     _check_coverage(entry, layout, slot, signature, checks)
 
-    moment = _proven_time(entry, signature, trusted_roots, [*intermediates, *certificates[1:]],
-                          crls, at) or entry.signing_time or at
+    moment = _proven_time(entry, signature, chains.trusted,
+                          [*chains.intermediates, *certificates[1:]], chains.crls, at) \
+        or entry.signing_time or at
     if entry.signing_time and entry.signing_time > at + CLOCK_TOLERANCE:
         entry.errors.append(Problem(
             "The signing time %(signed)s is later than the verification time %(at)s.",
