@@ -18,7 +18,7 @@ from .errors import CertificateError
 from .roles import ROLES
 from .signing import certs
 from .timeutil import parse_iso, vn_datetime
-from .verify import VerificationReport, verify_document, verify_package
+from .verify import UNPROVEN_TIME, VerificationReport, verify_document, verify_package
 
 EXIT_VALID = 0
 EXIT_INVALID = 1
@@ -111,7 +111,9 @@ def format_report(report: VerificationReport, name: str,
         lines.append("  Chữ ký (signature): %s" % _yes_no(
             sig.valid, "HỢP LỆ (valid)", "KHÔNG HỢP LỆ (invalid)"))
         lines.extend("  Lỗi (error): %s" % error for error in sig.errors)
-        lines.extend("  Cảnh báo (warning): %s" % warning for warning in sig.warnings)
+        # the proven-time line above already says when a signature has no timestamp
+        lines.extend("  Cảnh báo (warning): %s" % warning for warning in sig.warnings
+                     if warning.template != UNPROVEN_TIME.template)
     lines.append("Toàn vẹn (document intact): %s"
                  % _yes_no(report.intact, "CÓ (yes)", "KHÔNG (no)"))
     lines.append("Thứ tự ký (signing order): %s" % _yes_no(

@@ -40,6 +40,8 @@ from .timeutil import as_utc, now_utc, vn_datetime
 # Clocks of different school machines drift; signing times closer than this are not reordered.
 CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 MAX_ZIP_ENTRIES = 1000
+UNPROVEN_TIME = Problem("The signing time cannot be proven: the signature carries no trusted "
+                        "timestamp, so the certificate was checked at the time the signer claims.")
 MAX_ZIP_READ_BYTES = 4 * DEFAULT_MAX_BYTES  # decompressed, per package
 
 
@@ -364,9 +366,7 @@ def _proven_time(entry, signature, trusted, intermediates, crls, at) -> dt.datet
                                     detail=str(exc)))
         return None
     if info is None:
-        entry.warnings.append(Problem(
-            "The signing time cannot be proven: the signature carries no trusted timestamp, so "
-            "the certificate was checked at the time the signer claims."))
+        entry.warnings.append(UNPROVEN_TIME)
         return None
     if info.gen_time > at + CLOCK_TOLERANCE:
         entry.errors.append(Problem(
