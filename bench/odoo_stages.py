@@ -33,9 +33,13 @@ PostgreSQL, through the addons' own code paths.
    token       one class's homeroom signature on a SoftHSM2 token (same wizard, PKCS#11);
    queue       the outbox entries of issued records made again (``_on_issued``), at two batch
                sizes, with the SQL query count per record (an N+1 shows as a count that grows);
+   open        the principal opens issued records' forms (odoo_pages.py): first open,
+               later opens, and the form without its verification fields;
    verify      ``_verify_report`` on a sample of issued records;
    pdf         the printed record (hocbaso_odoo/report) on a sample, one record per
                wkhtmltopdf call (the page is self-contained);
+   export job  a class exported with its PDFs through the background job (odoo_export.py),
+               beside wkhtmltopdf alone on the same HTML;
    sync        the outbox cron (``_cron_send_pending``) to the reference CSDL server
                (``python -m hocbaso.csdl.server``) until every record is acknowledged.
    Raw limits measured in the same run: RSA-2048 signatures/s of ``cryptography`` on one
@@ -58,6 +62,8 @@ from pathlib import Path
 
 from . import odoo_pipeline
 from .measure import Meter, QueryProfile, log, process_peak_rss_mb
+from .odoo_export import Exports
+from .odoo_pages import Pages
 from .odoo_pipeline import counted_sizes
 from .odoo_setup import (ADDONS, HTTP_PORT, OdooSession, drop_database, generate_district,
                          install_database, register_token_certificate, write_config)
@@ -69,7 +75,7 @@ PDF_SAMPLE = 50
 SYNC_BATCH = 100  # records per request (the protocol's maximum)
 
 
-class Bench(OdooSession, Report):
+class Bench(OdooSession, Pages, Exports, Report):
     """One run: the database, the district, each stage timed; the rows and the summary."""
 
     sync_batch = SYNC_BATCH
@@ -93,6 +99,9 @@ class Bench(OdooSession, Report):
         self.pool = None
         self.worker_peak_mb = {}
         self.token = (None, None)
+        self.open_times = {}  # stage -> ms of each form opened (odoo_pages.py)
+        self.open_field_counts = {}
+        self.c14n_seconds = {}  # label -> seconds of one C14N pass over such a document
         self.rsa_samples = []  # raw RSA rates, before the district and after signing
         self.rsa_row = {"stage": "raw RSA-2048 sign (cryptography, 1 core)",
                         "unit": "signatures/s"}
@@ -181,6 +190,12 @@ class Bench(OdooSession, Report):
         for i in range(count):
             etree.tostring(etree.fromstring(documents[i % len(documents)], parser))
         rate = count / (time.perf_counter() - start)
+        # one C14N pass over a parsed document: with an RSA signature, a signing step's floor
+        roots = [etree.fromstring(document, parser) for document in documents]
+        count, start = max(200, 4 * len(roots)), time.perf_counter()
+        for i in range(count):
+            etree.tostring(roots[i % len(roots)], method="c14n")
+        self.c14n_seconds[label] = (time.perf_counter() - start) / count
         size = sum(len(d) for d in documents) / len(documents)
         self.rows.append({"stage": f"raw lxml parse+serialize ({label})", "rate": rate,
                           "unit": "documents/s", "note": f"{size / 1024:.1f} KB per document"})
@@ -397,11 +412,13 @@ class Bench(OdooSession, Report):
         self.signed_limit = self.lxml_limit(self.documents(sample), "signed documents")
         self.queue()
         self.log_meter("queue")
+        self.open_forms()
         self.verify()
         self.log_meter("verify")
         self.pdf()
         for name in ("pdf", "pdf_class", "pdf0"):
             self.log_meter(name)
+        self.export_class()
         self.sync()  # logs its figure before its checks
         self.report()
         return self.rows

@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import resource
 import time
 
@@ -105,6 +106,26 @@ def sign_beside_raw(jobs, raw_sign):
     return results, seconds, raw_count / raw_seconds
 
 
+def sign_steps_beside_floor(step_records, signers, raw_sign):
+    """(seconds signing step by step, seconds of the floor): after each record, as many raw
+    RSA signatures as it got and one C14N pass over the document at each of its steps."""
+    seconds = floor_seconds = 0.0
+    for document, record in step_records:
+        start = time.perf_counter()
+        sign_all_roles_one_step_at_a_time(document, record, signers)
+        seconds += time.perf_counter() - start
+        steps, xml = [], document
+        for role, signer, subject_code in signing_steps(record, signers):
+            steps.append(etree.fromstring(xml))
+            xml = sign_slot(xml, role, signer, subject_code, signing_time=SIGNING_TIME)
+        floor_seconds += timed(raw_sign, len(steps))[1]
+        start = time.perf_counter()
+        for root in steps:
+            etree.tostring(root, method="c14n")
+        floor_seconds += time.perf_counter() - start
+    return seconds, floor_seconds
+
+
 def signing_steps(record, signers):
     """The four steps of the legal order; GVBM once per subject."""
     steps = [(ROLE_GVBM, signers["gvbm"], subject.code) for subject in record.subjects]
@@ -175,16 +196,20 @@ def run(count=300, token_signer=None):
 
     # The same work one sign_slot call per slot (what the two-phase flow does per step); it
     # re-reads the record and re-checks every earlier signature at each step, so fewer records.
+    # Measured against the step's own floor (the 40%-of-raw-RSA target is retired, issue 19):
+    # per signature one RSA signature and one C14N pass over the document as it then is.
     step_count = max(5, sign_count // 3)
     step_records = [(documents[i % len(documents)], records[i % len(documents)])
                     for i in range(step_count)]
-    _, seconds, raw_rate = sign_beside_raw(
-        [(functools.partial(sign_all_roles_one_step_at_a_time, document, record, signers),
-          len(record.subjects) + 3) for document, record in step_records], raw_sign)
+    step_signatures = sum(len(record.subjects) + 3 for _, record in step_records)
+    seconds, floor_seconds = sign_steps_beside_floor(step_records, signers, raw_sign)
     rows.append({"stage": "signing, one step at a time (sign_slot)",
-                 "rate": sum(len(record.subjects) + 3 for _, record in step_records) / seconds,
-                 "unit": "signatures/s", "limit": raw_rate,
-                 "note": f"{step_count} records, {step_count / seconds:.1f} records/s"})
+                 "rate": step_signatures / seconds, "unit": "signatures/s",
+                 "limit": step_signatures / floor_seconds,
+                 "note": f"{step_count} records, {step_count / seconds:.1f} records/s; limit: "
+                         f"the floor, one RSA signature + one C14N of the document per "
+                         f"signature, {step_signatures / floor_seconds:.0f} signatures/s, "
+                         "measured after each record"})
 
     rsa_after = rsa_sample()
     rsa_rate = (rsa_before + rsa_after) / 2
@@ -206,13 +231,90 @@ def run(count=300, token_signer=None):
         rows.append({"stage": "signing, SoftHSM2 token (one signature each)", "rate": token_rate,
                      "unit": "signatures/s", "limit": rsa_rate})
 
-    from hocbaso.verify import verify_document
-
-    trusted = [s.certificate for s in signers.values()]
-    verify_rate, _ = timed(lambda i: verify_document(signed[i % len(signed)],
-                                                     trusted_roots=trusted), len(signed))
-    rows.append({"stage": "verification (all signatures)", "rate": verify_rate,
-                 "unit": "records/s", "limit": rsa_rate,
-                 "note": "limit shown is RSA signing; verification is cheaper per key op"})
+    rows.append(verification_row(documents[:max(4, min(50, count // 10))],
+                                 records[:max(4, min(50, count // 10))], count))
     rows.append({"stage": "peak memory (this process)", "rate": peak_rss_mb(), "unit": "MB"})
     return rows
+
+
+# --- verification -------------------------------------------------------------------------
+class PkiSigner(Signer):
+    """A leaf of the test PKI (security/pki.py): issued by a CA under a trusted root, listed in
+    a CRL's scope, with the personal ID or tax code a school's signers have."""
+
+    def __init__(self, leaf):
+        self._key, self.certificate = leaf.key, leaf.certificate
+
+    def sign(self, data):
+        return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def verification_floor(document, signatures):
+    """What verifying ``document`` cannot do without: one parse, one C14N + SHA-256 pass over
+    the whole document, and the signatures' RSA verifications (``signatures``: each one's
+    public key, canonical SignedInfo and value, prepared beforehand)."""
+    from hocbaso.safexml import parse_untrusted
+
+    root = parse_untrusted(document)
+    hashlib.sha256(etree.tostring(root, method="c14n")).digest()
+    for key, signed, value in signatures:
+        key.verify(value, signed, padding.PKCS1v15(), hashes.SHA256())
+
+
+def rsa_parts(document):
+    from hocbaso.safexml import parse_untrusted
+    from hocbaso.signing.dsig_check import signature_certificates
+    from hocbaso.signing.dsig_primitives import b64decode, canonicalize, ds
+
+    parts = []
+    for signature in parse_untrusted(document).iter(ds("Signature")):
+        parts.append((signature_certificates(signature)[0].public_key(),
+                      canonicalize(signature.find(ds("SignedInfo"))),
+                      b64decode(signature.findtext(ds("SignatureValue")))))
+    return parts
+
+
+def verification_row(documents, records, count):
+    """hocbaso.verify on records signed by every role with the test PKI (chains to a trusted
+    root through an issuing CA, with its CRL), each record timed beside its floor
+    (:func:`verification_floor`) so both see the same CPU."""
+    import sys
+    from pathlib import Path
+
+    from hocbaso.verify import verify_document
+
+    root = str(Path(__file__).resolve().parents[1])
+    if root not in sys.path:  # security/ lives at the repository root
+        sys.path.insert(0, root)
+    from security.pki import build_test_pki
+
+    pki = build_test_pki(now=SIGNING_TIME.replace(hour=0, minute=0))
+    signers = {"gvbm": PkiSigner(pki.leaf("gvbm")), ROLE_GVCN: PkiSigner(pki.leaf("gvcn")),
+               ROLE_CBQL: PkiSigner(pki.leaf("hieutruong")),
+               ROLE_ISSUER: PkiSigner(pki.leaf("school"))}
+    signed = [sign_all_roles(document, record, signers)
+              for document, record in zip(documents, records)]
+    parts = [rsa_parts(document) for document in signed]
+    trust = {"trusted_roots": pki.trusted, "intermediates": pki.intermediates,
+             "crls": pki.crls}
+    report = verify_document(signed[0], **trust)  # and the caches of this process warmed
+    if not report.valid:
+        raise RuntimeError(f"the bench's signed record does not verify: {report.to_dict()}")
+    seconds = floor_seconds = 0.0
+    for i in range(max(200, count)):
+        document = signed[i % len(signed)]
+        start = time.perf_counter()
+        verify_document(document, **trust)
+        middle = time.perf_counter()
+        verification_floor(document, parts[i % len(signed)])
+        seconds += middle - start
+        floor_seconds += time.perf_counter() - middle
+    runs = max(200, count)
+    per_record = sum(len(p) for p in parts) / len(parts)
+    return {"stage": "verification (all signatures, chains, CRL, XSD)", "rate": runs / seconds,
+            "unit": "records/s", "limit": runs / floor_seconds,
+            "note": f"{per_record:.1f} signatures per record, {len(signed)} records; limit: "
+                    f"the floor measured beside each verification (one parse, one C14N + "
+                    f"SHA-256 pass over the document, {per_record:.1f} RSA verifications): "
+                    f"{runs / floor_seconds:.0f} records/s; target >= 1,000 records/s"}
+

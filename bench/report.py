@@ -5,7 +5,10 @@ from .measure import peak_rss_mb
 
 DISTRICT = 30000
 TARGET_EXPORT = 500.0  # records/s
-TARGET_SIGN_RATIO = 0.40  # of the raw RSA-2048 limit, per signature
+# Signing is measured against its own floor, not a share of raw RSA (the old target, 40% of
+# raw RSA per signature, is retired: issue 19). A step verifies what it counter-signs and what
+# it wrote and keeps its audit trail; its floor is what no step can do without: one RSA
+# signature and one C14N pass over the document per signature, measured in the same run.
 TARGET_SCHOOL_S = 60.0  # 2,000-student school: export + sign all roles + queue
 TARGET_DISTRICT_S = 15 * 60.0  # 30,000 students end to end
 TARGET_MEMORY_MB = 1536.0
@@ -28,26 +31,29 @@ class Report:
         signatures = m["sign"].extra["signatures"]
         all_signatures = signatures + m["token"].extra["signatures"]
         sign_rate = signatures / m["sign"].seconds  # per worker: the per-core cost
+        floor = self.signing_floor()
         self.rows.append({
             "stage": "signing, PKCS#12 software key (all roles, wizard), per worker",
-            "rate": sign_rate, "unit": "signatures/s", "limit": self.rsa_rate,
+            "rate": sign_rate, "unit": "signatures/s", "limit": floor,
             "note": f"{n / m['sign'].seconds:.1f} records/s per worker; per record "
                     f"{all_signatures / n:.1f} signatures in "
                     f"{self.sign_calls_per_record():.1f} signing steps, "
-                    f"{self.counts['wizard_runs']} wizard runs; target >= "
-                    f"{TARGET_SIGN_RATIO:.0%} of raw RSA (one core) per worker: "
-                    f"{verdict(sign_rate >= TARGET_SIGN_RATIO * self.rsa_rate)}"})
+                    f"{self.counts['wizard_runs']} wizard runs; limit: the step's floor, "
+                    f"{floor:.0f} signatures/s (one RSA signature, "
+                    f"{1000 / self.rsa_rate:.2f} ms, and one C14N of the signed document, "
+                    f"{self.c14n_seconds['signed documents'] * 1000:.2f} ms, per signature); "
+                    f"{sign_rate / self.rsa_rate:.1%} of raw RSA"})
         self.rows.append({
             "stage": f"  signing, {self.workers} workers together (wall clock)",
             "rate": all_signatures / m["sign_wall"].seconds, "unit": "signatures/s",
-            "limit": self.rsa_rate,
-            "note": f"{n / m['sign_wall'].seconds:.1f} records/s; the limit is one core's"})
+            "limit": floor,
+            "note": f"{n / m['sign_wall'].seconds:.1f} records/s; the limit is one core's floor"})
         for role in ("gvbm", "gvcn", "cbql", "phathanh"):
             meter = m[f"sign:{role}"]
             if meter.seconds:
                 self.rows.append({
                     "stage": f"  signing as {role}", "rate": meter.extra["signatures"] /
-                    meter.seconds, "unit": "signatures/s", "limit": self.rsa_rate,
+                    meter.seconds, "unit": "signatures/s", "limit": floor,
                     "note": f"{meter.items / meter.seconds:.1f} record-steps/s"
                             + ("; includes queueing in the CSDL outbox"
                                if role == "phathanh" else "")})
@@ -55,7 +61,7 @@ class Report:
             self.rows.append({
                 "stage": "signing, SoftHSM2 token (homeroom, one class)",
                 "rate": m["token"].extra["signatures"] / m["token"].seconds,
-                "unit": "signatures/s", "limit": self.rsa_rate,
+                "unit": "signatures/s", "limit": floor,
                 "note": f"{m['token'].items} records, PKCS#11 through the same wizard"})
         else:
             self.summary.append(f"SoftHSM2 token stage skipped: {self.token_error}")
@@ -67,6 +73,7 @@ class Report:
                           "note": f"sample of {m['verify'].items}, "
                                   f"{m['verify'].extra['signatures'] / m['verify'].items:.1f} "
                                   "signatures each; limit shown is RSA signing"})
+        self.rows.extend(self.page_rows())
         self.rows.append({"stage": "PDF rendering (wkhtmltopdf, one record per call)",
                           "rate": m["pdf"].rate, "unit": "records/s",
                           "note": f"sample of {m['pdf'].items}, "
@@ -81,6 +88,7 @@ class Report:
                           "note": f"{m['pdf_class'].items} records, "
                                   f"{m['pdf_class'].extra['bytes'] / 1024:.0f} KB; "
                                   "report.print_delay = 1000 ms"})
+        self.rows.extend(self.export_rows())
         self.rows.append({"stage": "sync to the reference CSDL server (cron)",
                           "rate": m["sync"].rate, "unit": "records/s",
                           "note": f"{n} records, {self.sync_batch} per request, all acknowledged "
@@ -127,6 +135,11 @@ class Report:
             f"{n} records ({n / self.generation_seconds:.0f} records/s)")
         self.print_summary(school_2000, district_s, peak)
 
+    def signing_floor(self):
+        """Signatures/s of a signing step's floor on one core: one RSA signature and one C14N
+        pass over the (signed) document per signature, both measured in this run."""
+        return 1 / (1 / self.rsa_rate + self.c14n_seconds["signed documents"])
+
     def sign_calls_per_record(self):
         # the specialists one by one, then the homeroom teacher (her subjects and GVCN), the
         # leader and the issuer
@@ -161,10 +174,9 @@ class Report:
             f"database {self.db}):",
             f"  export >= {TARGET_EXPORT:.0f} records/s ({self.workers} workers): "
             f"{m['export_wall'].rate:.1f} -> {verdict(m['export_wall'].rate >= TARGET_EXPORT)}",
-            f"  signing >= {TARGET_SIGN_RATIO:.0%} of raw RSA-2048 ({self.rsa_rate:.0f}/s, one "
-            f"core) per signature, per worker: {sign_rate:.1f}/s = "
-            f"{sign_rate / self.rsa_rate:.1%} -> "
-            f"{verdict(sign_rate >= TARGET_SIGN_RATIO * self.rsa_rate)}",
+            f"  signing per worker against its floor (RSA + one C14N per signature, "
+            f"{self.signing_floor():.0f}/s): {sign_rate:.1f}/s = "
+            f"{sign_rate / self.signing_floor():.1%} (the 40%-of-raw-RSA target is retired)",
             f"  2,000-student school export + sign + queue < {TARGET_SCHOOL_S:.0f} s: "
             f"{school_s:.1f} s -> {verdict(school_s < TARGET_SCHOOL_S)}",
             f"  30,000-student district end to end < {TARGET_DISTRICT_S:.0f} s: "

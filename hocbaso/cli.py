@@ -44,7 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--crl", action="append", default=[], metavar="CRL",
                         help="certificate revocation list(s), PEM or DER")
     parser.add_argument("--at", metavar="ISO",
-                        help="verification time (ISO 8601, default now; UTC if no offset)")
+                        help="verification time (ISO 8601, default now; UTC if no offset); a "
+                             "timestamped signature's certificate is judged at the time its "
+                             "timestamp proves")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--require-complete", action="store_true",
                         help="fail (exit 1) unless every slot is signed")
@@ -98,12 +100,18 @@ def format_report(report: VerificationReport, name: str,
         lines.append("  Thời điểm ký (signing time): %s" % (
             vn_datetime(sig.signing_time) + " (giờ Việt Nam)" if sig.signing_time
             else "không có (none)"))
+        lines.append("  Thời điểm ký được chứng thực (proven signing time): %s" % (
+            "%s (giờ Việt Nam), dấu thời gian của (timestamp by) %s"
+            % (vn_datetime(sig.timestamp_time), sig.timestamp_authority)
+            if sig.timestamp_proven and sig.timestamp_time
+            else "không chứng minh được (cannot be proven: no trusted timestamp)"))
         lines.append("  Chứng thư số (certificate chain): %s — %s"
                      % (_yes_no(sig.chain_ok, "HỢP LỆ (valid)", "KHÔNG HỢP LỆ (invalid)"),
                         sig.chain_result))
         lines.append("  Chữ ký (signature): %s" % _yes_no(
             sig.valid, "HỢP LỆ (valid)", "KHÔNG HỢP LỆ (invalid)"))
         lines.extend("  Lỗi (error): %s" % error for error in sig.errors)
+        lines.extend("  Cảnh báo (warning): %s" % warning for warning in sig.warnings)
     lines.append("Toàn vẹn (document intact): %s"
                  % _yes_no(report.intact, "CÓ (yes)", "KHÔNG (no)"))
     lines.append("Thứ tự ký (signing order): %s" % _yes_no(

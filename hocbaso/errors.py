@@ -57,6 +57,28 @@ class Problem(str):
     def message(self):
         return str(self)
 
+    def to_data(self):
+        """The template and parameters as JSON-ready data (a stored report, a kept verification
+        result): :meth:`from_data` makes the Problem again, to be shown in the reader's language,
+        not the writer's."""
+        params = {}
+        for key, value in self.params.items():
+            if isinstance(value, Problem):
+                params[key] = value.to_data()
+            elif value is None or isinstance(value, (bool, int, float)):
+                params[key] = value
+            else:
+                params[key] = str(value)
+        return {"template": self.template, "params": params}
+
+    @classmethod
+    def from_data(cls, data):
+        """The Problem ``to_data`` gave; a plain string stays a string."""
+        if not isinstance(data, dict):
+            return data
+        params = {key: cls.from_data(value) for key, value in (data.get("params") or {}).items()}
+        return cls(str(data.get("template", "")), **params)
+
 
 class InvalidValueError(HocbasoError):
     """A field value breaks a rule (ID format, score range, level code...)."""
@@ -77,6 +99,11 @@ class SchemaValidationError(HocbasoError):
 
 class SigningError(HocbasoError):
     """A signature could not be made: wrong PIN, key/certificate mismatch, backend failure."""
+
+
+class TimestampError(SigningError):
+    """A time-stamping authority could not be reached, refused, or gave a token that does not
+    check (another hash or nonce, an untrusted authority, a damaged or forged token)."""
 
 
 class CertificateError(HocbasoError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import binascii
 import datetime as dt
+import functools
 import hashlib
 import io
 import zipfile
@@ -22,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from .errors import HocbasoError, Problem
 from .roles import ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, role_label, role_rank
 from .safexml import DEFAULT_MAX_BYTES, parse_untrusted
-from .signing import certs
+from .signing import certs, timestamp
 from .signing.certs import PURPOSE_ORGANISATION, PURPOSE_PERSONAL
 from .signing.dsig_check import reference_checks, signature_certificates, signature_value_ok
 from .signing.dsig_layout import DATA_ID, Layout, plan_signature
@@ -40,6 +41,26 @@ from .timeutil import as_utc, now_utc, vn_datetime
 CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 MAX_ZIP_ENTRIES = 1000
 MAX_ZIP_READ_BYTES = 4 * DEFAULT_MAX_BYTES  # decompressed, per package
+
+
+def _to_data(value):
+    if isinstance(value, Problem):
+        return value.to_data()
+    if isinstance(value, list):
+        return [_to_data(item) for item in value]
+    if isinstance(value, dt.datetime):
+        return {"datetime": value.isoformat()}
+    return value
+
+
+def _from_data(value):
+    if isinstance(value, list):
+        return [_from_data(item) for item in value]
+    if isinstance(value, dict):
+        if "datetime" in value:
+            return dt.datetime.fromisoformat(value["datetime"])
+        return Problem.from_data(value)
+    return value
 
 
 @dataclass
@@ -63,6 +84,11 @@ class SignatureReport:
     coverage_ok: bool = False  # references exactly what the role must cover
     references: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # an RFC 3161 SignatureTimeStamp (XAdES-T): the time it proves, and by which authority
+    timestamp_time: dt.datetime | None = None
+    timestamp_proven: bool = False
+    timestamp_authority: str = ""
+    warnings: list[str] = field(default_factory=list)  # do not make the signature invalid
 
     @property
     def valid(self) -> bool:
@@ -73,9 +99,19 @@ class SignatureReport:
     def role_label(self) -> str:
         return role_label(self.role, self.subject_code)
 
+    def to_data(self) -> dict:
+        """JSON data to keep and read back with ``from_data``, problems still translatable."""
+        return {key: _to_data(value) for key, value in self.__dict__.items()}
+
+    @classmethod
+    def from_data(cls, data: dict) -> "SignatureReport":
+        names = set(cls.__dataclass_fields__)
+        return cls(**{key: _from_data(value) for key, value in data.items() if key in names})
+
     def to_dict(self) -> dict:
         data = {k: v for k, v in self.__dict__.items()}
         data["signing_time"] = self.signing_time.isoformat() if self.signing_time else None
+        data["timestamp_time"] = self.timestamp_time.isoformat() if self.timestamp_time else None
         data["valid"] = self.valid
         return data
 
@@ -99,6 +135,21 @@ class VerificationReport:
     def valid(self) -> bool:
         return (not self.errors and bool(self.signatures) and self.intact and self.order_ok
                 and all(s.valid for s in self.signatures))
+
+    def to_data(self) -> dict:
+        """JSON data to keep (a transfer's verification at import) and read back later with
+        ``from_data``, its problems shown in the reader's language."""
+        data = {key: _to_data(value) for key, value in self.__dict__.items()
+                if key != "signatures"}
+        data["signatures"] = [signature.to_data() for signature in self.signatures]
+        return data
+
+    @classmethod
+    def from_data(cls, data: dict) -> "VerificationReport":
+        names = set(cls.__dataclass_fields__) - {"signatures"}
+        report = cls(**{key: _from_data(value) for key, value in data.items() if key in names})
+        report.signatures = [SignatureReport.from_data(item) for item in data.get("signatures", [])]
+        return report
 
     def to_dict(self) -> dict:
         return {
@@ -132,6 +183,10 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
 
     at = as_utc(at) if at else now_utc()
     index = id_index(root)
+    # one document, one pass of each kind: an element several signatures reference is
+    # canonicalised and digested once; each certificate's chain and each CRL checked once
+    digests: dict = {}
+    chains = certs.ChainCheck(trusted_roots, intermediates, crls)
     _check_format(root, report)
     _check_document(layout, index, report)
     all_digests_ok = True
@@ -149,8 +204,7 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
                 slot=slot.label, count=len(signatures)))
             order_ok = False
         for signature in signatures:
-            entry = _verify_signature(layout, slot, signature, index, trusted_roots,
-                                      intermediates, crls, at)
+            entry = _verify_signature(layout, slot, signature, index, chains, digests, at)
             report.signatures.append(entry)
             all_digests_ok = all_digests_ok and entry.digests_ok
             order_ok = order_ok and entry.coverage_ok
@@ -249,7 +303,7 @@ def find_record_in_zip(zip_bytes: bytes) -> tuple[str, bytes]:
 
 
 # --- one signature ---------------------------------------------------------------------------
-def _verify_signature(layout, slot, signature, index, trusted_roots, intermediates, crls, at):
+def _verify_signature(layout, slot, signature, index, chains, digests, at):
     entry = SignatureReport(role=slot.role, slot=slot.path, signature_id=signature.get("Id", ""),
                             subject_code=slot.subject_code)
     if entry.signature_id != slot.signature_id:
@@ -258,7 +312,7 @@ def _verify_signature(layout, slot, signature, index, trusted_roots, intermediat
             "\"%(expected)s\".", found=entry.signature_id, slot=slot.label,
             expected=slot.signature_id))
 
-    checks = reference_checks(signature, index)
+    checks = reference_checks(signature, index, digests)
     entry.references = [check.uri for check in checks]
     entry.digests_ok = all(check.digest_ok for check in checks)
     entry.errors.extend(check.error for check in checks if not check.digest_ok)
@@ -280,41 +334,85 @@ def _verify_signature(layout, slot, signature, index, trusted_roots, intermediat
     _check_xades(entry, signature, leaf, checks)
     _check_coverage(entry, layout, slot, signature, checks)
 
-    moment = entry.signing_time or at
+    moment = _proven_time(entry, signature, chains.trusted,
+                          [*chains.intermediates, *certificates[1:]], chains.crls, at) \
+        or entry.signing_time or at
     if entry.signing_time and entry.signing_time > at + CLOCK_TOLERANCE:
         entry.errors.append(Problem(
             "The signing time %(signed)s is later than the verification time %(at)s.",
             signed=vn_datetime(entry.signing_time), at=vn_datetime(at)))
     purpose = PURPOSE_ORGANISATION if slot.role == ROLE_ISSUER else PURPOSE_PERSONAL
-    entry.chain_ok, entry.chain_result = _check_chain(
-        leaf, list(trusted_roots), [*intermediates, *certificates[1:]], list(crls), moment, purpose)
+    if certificates[1:]:  # CAs carried in KeyInfo help build this signature's path
+        chains = certs.ChainCheck(chains.trusted, [*chains.intermediates, *certificates[1:]],
+                                  chains.crls)
+    entry.chain_ok, entry.chain_result = _check_chain(leaf, chains, moment, purpose)
     if not entry.chain_ok:
         entry.errors.append(Problem("Certificate: %(problem)s", problem=entry.chain_result))
     return entry
 
 
+def _proven_time(entry, signature, trusted, intermediates, crls, at) -> dt.datetime | None:
+    """The time a valid SignatureTimeStamp proves (the certificate is judged then); None, and
+    a warning, when the signature has none; None and an error when it has one that fails."""
+    try:
+        info = timestamp.signature_timestamp(signature, list(trusted), intermediates, list(crls))
+    except HocbasoError as exc:
+        entry.errors.append(Problem(exc))
+        return None
+    except Exception as exc:  # noqa: BLE001 - report, never crash
+        entry.errors.append(Problem("The timestamp could not be checked (%(detail)s).",
+                                    detail=str(exc)))
+        return None
+    if info is None:
+        entry.warnings.append(Problem(
+            "The signing time cannot be proven: the signature carries no trusted timestamp, so "
+            "the certificate was checked at the time the signer claims."))
+        return None
+    if info.gen_time > at + CLOCK_TOLERANCE:
+        entry.errors.append(Problem(
+            "The timestamp's time %(proven)s is later than the verification time %(at)s.",
+            proven=vn_datetime(info.gen_time), at=vn_datetime(at)))
+        return None
+    if entry.signing_time and entry.signing_time > info.gen_time + CLOCK_TOLERANCE:
+        entry.warnings.append(Problem(
+            "The signer claims to have signed at %(claimed)s, after the time the timestamp "
+            "proves (%(proven)s).", claimed=vn_datetime(entry.signing_time),
+            proven=vn_datetime(info.gen_time)))
+    entry.timestamp_time, entry.timestamp_proven = info.gen_time, True
+    entry.timestamp_authority = info.tsa_name
+    return info.gen_time
+
+
 def _describe_certificate(entry: SignatureReport, certificate: x509.Certificate) -> None:
-    entry.certificate_subject = certificate.subject.rfc4514_string()
-    entry.certificate_issuer = certificate.issuer.rfc4514_string()
-    entry.certificate_serial = format(certificate.serial_number, "x")
     info = signer_identity(certificate)
+    entry.certificate_subject = info["subject"]
+    entry.certificate_issuer = info["issuer"]
+    entry.certificate_serial = format(certificate.serial_number, "x")
     entry.signer_name = info["name"]
     entry.personal_id = info["personal_id"]
     entry.tax_code = info["tax_code"]
 
 
 def signer_identity(certificate: x509.Certificate) -> dict[str, str]:
-    """Name, personal ID and tax code as Vietnamese CAs write them (UID "CCCD:...", "MST:...")."""
+    """Name, personal ID and tax code as Vietnamese CAs write them (UID "CCCD:...", "MST:..."),
+    and the subject and issuer as RFC 4514 text."""
     try:
-        info = certs.CertificateInfo.from_certificate(certificate)
+        info = certs.certificate_info(certificate)
     except Exception:  # noqa: BLE001 - a malformed extension: the checks below report it
-        return {"name": "", "personal_id": "", "tax_code": ""}
+        return {"name": "", "personal_id": "", "tax_code": "",
+                "subject": certificate.subject.rfc4514_string(),
+                "issuer": certificate.issuer.rfc4514_string()}
     return {"name": info.name or "", "personal_id": info.personal_id or "",
-            "tax_code": info.tax_code or ""}
+            "tax_code": info.tax_code or "", "subject": info.subject, "issuer": info.issuer}
+
+
+_SIGNED_PROPERTIES = xades("SignedProperties")
+_SIGNING_TIME = xades("SigningTime")
+_CERT = xades("Cert")
 
 
 def _check_xades(entry, signature, leaf, checks) -> None:
-    props = signature.findall(".//" + xades("SignedProperties"))
+    props = list(signature.iter(_SIGNED_PROPERTIES))  # as findall(".//"), in C
     if not props:
         entry.xades_ok = True  # plain XML-DSig is allowed; it just has no signing time
         return
@@ -325,7 +423,8 @@ def _check_xades(entry, signature, leaf, checks) -> None:
         entry.errors.append(Problem(
             "The XAdES signed properties (%(id)s) are not covered by the signature.",
             id=prop_id or "-"))
-    time_text = signed_props.findtext(".//" + xades("SigningTime"))
+    time_element = next(signed_props.iter(_SIGNING_TIME), None)
+    time_text = time_element.text if time_element is not None else None
     if time_text:
         try:
             entry.signing_time = parse_signing_time(time_text)
@@ -333,7 +432,7 @@ def _check_xades(entry, signature, leaf, checks) -> None:
             entry.errors.append(Problem(
                 "The XAdES signing time \"%(time)s\" is not a date and time.", time=time_text))
     cert_ok = False
-    for cert in signed_props.findall(".//" + xades("Cert")):
+    for cert in signed_props.iter(_CERT):
         method = cert.find(xades("CertDigest") + "/" + ds("DigestMethod"))
         hasher = DIGEST_METHODS.get(method.get("Algorithm") if method is not None else None)
         digest_text = cert.findtext(xades("CertDigest") + "/" + ds("DigestValue"))
@@ -343,7 +442,7 @@ def _check_xades(entry, signature, leaf, checks) -> None:
             expected = b64decode(digest_text)
         except (binascii.Error, ValueError):
             continue
-        if expected == hasher(leaf.public_bytes(serialization.Encoding.DER)).digest():
+        if expected == _certificate_digest(leaf, hasher):
             cert_ok = True
     if not cert_ok:
         entry.errors.append(Problem("The certificate in KeyInfo is not the one named in the "
@@ -351,10 +450,14 @@ def _check_xades(entry, signature, leaf, checks) -> None:
     entry.xades_ok = covered and cert_ok and entry.signing_time is not None
 
 
+@functools.lru_cache(maxsize=512)
+def _certificate_digest(certificate: x509.Certificate, hasher) -> bytes:
+    return hasher(certificate.public_bytes(serialization.Encoding.DER)).digest()
+
+
 def _check_coverage(entry, layout, slot, signature, checks) -> None:
     """The signature must cover exactly what its role covers (this proves the signing order)."""
-    own = {id(el) for el in signature.iter()}
-    actual = [c.uri for c in checks if c.target is None or id(c.target) not in own]
+    actual = [c.uri for c in checks if c.target is None or not _inside(c.target, signature)]
     try:
         expected = plan_signature(layout, slot.role, slot.subject_code).reference_uris
     except HocbasoError as exc:
@@ -372,12 +475,20 @@ def _check_coverage(entry, layout, slot, signature, checks) -> None:
     entry.coverage_ok = not missing and not extra
 
 
-def _check_chain(leaf, trusted, intermediates, crls, moment, purpose) -> tuple[bool, str]:
-    if not trusted:
+def _inside(element, ancestor) -> bool:
+    """Whether ``element`` is ``ancestor`` or lies within it."""
+    while element is not None:
+        if element is ancestor:
+            return True
+        element = element.getparent()
+    return False
+
+
+def _check_chain(leaf, chains, moment, purpose) -> tuple[bool, str]:
+    if not chains.trusted:
         return False, Problem("not checked: no trusted root certificate was given")
     try:
-        certs.check_certificate(leaf, trusted=trusted, intermediates=intermediates, crls=crls,
-                                at=moment, purpose=purpose)
+        chains.check(leaf, at=moment, purpose=purpose)
     except HocbasoError as exc:
         return False, Problem(exc)
     except Exception as exc:  # noqa: BLE001 - report, never crash
@@ -474,10 +585,10 @@ def _check_named_signers(layout, report) -> None:
 
 def _check_time_sequence(report) -> None:
     """Claimed signing times should follow the order; only a warning (clocks differ)."""
-    timed = [s for s in report.signatures if s.signing_time]
-    for earlier in timed:
-        for later in timed:
-            if role_rank(later.role) > role_rank(earlier.role) and \
+    timed = [(role_rank(s.role), s) for s in report.signatures if s.signing_time]
+    for earlier_rank, earlier in timed:
+        for later_rank, later in timed:
+            if later_rank > earlier_rank and \
                     later.signing_time + CLOCK_TOLERANCE < earlier.signing_time:
                 report.warnings.append(Problem(
                     "The %(later)s's signing time (%(later_time)s) is before the "

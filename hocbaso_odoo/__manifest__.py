@@ -36,7 +36,7 @@
         "views/hocbaso_config_views.xml",
         "views/res_company_views.xml",
         "wizards/hocbaso_score_entry_views.xml",
-        "security/hocbaso_score_entry_rules.xml",
+        "security/hocbaso_private_screens_rules.xml",
         "views/hocbaso_menus.xml",
         "views/hocbaso_access_log_views.xml",
         "views/hocbaso_transfer_views.xml",
@@ -52,6 +52,7 @@
         "views/hocbaso_export_job_views.xml",
     ],
     "assets": {
+        "web.assets_backend": ["hocbaso_odoo/static/src/webclient/**/*"],
         "web.assets_tests": ["hocbaso_odoo/static/tests/tours/**/*"],
     },
     "post_init_hook": "post_init_hook",

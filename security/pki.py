@@ -35,6 +35,8 @@ INTERMEDIATE_NAME = "Hocbaso Test Issuing CA – not for production"
 OTHER_ROOT_NAME = "Other Untrusted Root CA – not for production"
 SCHOOL_NAME = "Trường Tiểu học Nguyễn Bỉnh Khiêm"
 SCHOOL_TAX_CODE = "0101234567"
+TSA_NAME = "Hocbaso Test Time-Stamping Authority – not for production"
+OTHER_TSA_NAME = "Untrusted Time-Stamping Authority – not for production"
 
 # The good signers match the people of hocbaso.samples.sample_primary_record(), so demo
 # records signed with these certificates name their signers.
@@ -121,6 +123,12 @@ class TestPki:
     crl: x509.CertificateRevocationList
     leaves: dict[str, Leaf] = field(default_factory=dict)
     directory: Path | None = None
+    # the time-stamping authority (issued by the issuing CA; extendedKeyUsage timeStamping,
+    # critical) and one under the untrusted root, for the stand-in's "untrusted TSA" fault
+    tsa: x509.Certificate | None = None
+    tsa_key: object = None
+    other_tsa: x509.Certificate | None = None
+    other_tsa_key: object = None
 
     @property
     def trusted(self) -> list[x509.Certificate]:
@@ -220,6 +228,20 @@ def _leaf(spec: LeafSpec, now, issuer_cert, issuer_key) -> tuple[x509.Certificat
     return builder.sign(issuer_key, hashes.SHA256()), key
 
 
+def _tsa(common_name, now, issuer_cert, issuer_key) -> tuple[x509.Certificate, object]:
+    """A TSA certificate as RFC 3161 2.3 wants it: EKU timeStamping only, critical."""
+    key = _rsa_key()
+    builder = (
+        _builder(vn_name(common_name, organisation="Hocbaso Test PKI"), issuer_cert.subject,
+                 key.public_key(), now - dt.timedelta(days=30), now + dt.timedelta(days=3000),
+                 issuer_key.public_key())
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signing=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+    )
+    return builder.sign(issuer_key, hashes.SHA256()), key
+
+
 def _p12(spec: LeafSpec, cert, key, chain) -> bytes:
     return pkcs12.serialize_key_and_certificates(
         spec.name.encode(), key, cert, chain,
@@ -243,9 +265,12 @@ def _generate(now: dt.datetime) -> TestPki:
         leaves[spec.name] = Leaf(spec, cert, key, _p12(spec, cert, key, chain))
     crl = _crl(now, inter, inter_key, [leaves[s.name].certificate for s in LEAF_SPECS
                                        if s.revoked])
+    tsa, tsa_key = _tsa(TSA_NAME, now, inter, inter_key)
+    other_tsa, other_tsa_key = _tsa(OTHER_TSA_NAME, now, other, other_key)
     return TestPki(now=now, root=root, root_key=root_key, intermediate=inter,
                    intermediate_key=inter_key, other_root=other, other_root_key=other_key,
-                   crl=crl, leaves=leaves)
+                   crl=crl, leaves=leaves, tsa=tsa, tsa_key=tsa_key, other_tsa=other_tsa,
+                   other_tsa_key=other_tsa_key)
 
 
 def _crl(now, issuer, issuer_key, revoked_certs) -> x509.CertificateRevocationList:
@@ -274,7 +299,8 @@ def build_test_pki(directory=None, now: dt.datetime | None = None) -> TestPki:
     """The test PKI, generated once per process for a given ``now`` (default: today, 00:00 UTC).
 
     Dates are relative to ``now``: good leaves from now-30 days to now+2 years, "expired" ended
-    30 days ago, "not_yet_valid" starts in 30 days, "revoked" was revoked 2 days ago.
+    30 days ago, "not_yet_valid" starts in 30 days, "revoked" was revoked 2 days ago; the TSA
+    certificates (``tsa``, ``other_tsa``) from now-30 days to now+3000 days.
     With ``directory``, also writes every file there (see ``write_files``).
     """
     if now is None:  # midnight keeps the cache key stable for a whole test run
@@ -293,7 +319,8 @@ def build_test_pki(directory=None, now: dt.datetime | None = None) -> TestPki:
 def write_files(pki: TestPki, directory) -> Path:
     """Write the PKI: CA certificates, the CRL (PEM and DER), each leaf as ``<name>.pem``
     (certificate), ``<name>.key.pem`` (unencrypted key, tests only) and ``<name>.p12``, and
-    ``pki.json`` describing the users (name, personal ID or tax code, files, password)."""
+    ``pki.json`` describing the users (name, personal ID or tax code, files, password), and the
+    time-stamping authorities' ``tsa.pem``/``tsa.key.pem`` and ``other-tsa.*``."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "root.pem").write_bytes(_pem(pki.root))
@@ -303,6 +330,14 @@ def write_files(pki: TestPki, directory) -> Path:
     (folder / "intermediate.crl.pem").write_bytes(
         pki.crl.public_bytes(serialization.Encoding.PEM))
     (folder / "intermediate.crl").write_bytes(pki.crl.public_bytes(serialization.Encoding.DER))
+    for name, cert, key in (("tsa", pki.tsa, pki.tsa_key),
+                            ("other-tsa", pki.other_tsa, pki.other_tsa_key)):
+        (folder / (name + ".pem")).write_bytes(_pem(cert))
+        key_file = folder / (name + ".key.pem")
+        key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                               serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        key_file.chmod(0o600)
     users = []
     for leaf in pki.leaves.values():
         (folder / (leaf.name + ".pem")).write_bytes(leaf.cert_pem)
@@ -322,6 +357,8 @@ def write_files(pki: TestPki, directory) -> Path:
         "generated_for": pki.now.isoformat(), "root": "root.pem",
         "intermediate": "intermediate.pem", "crl": "intermediate.crl.pem",
         "untrusted_root": "other-root.pem", "users": users,
+        "tsa": {"certificate": "tsa.pem", "key": "tsa.key.pem"},
+        "untrusted_tsa": {"certificate": "other-tsa.pem", "key": "other-tsa.key.pem"},
     }
     (folder / "pki.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
                                      encoding="utf-8")
@@ -335,7 +372,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     pki = build_test_pki(args.outdir)
     print("Test PKI written to %s (%d certificates, PKCS#12 password %s)"
-          % (args.outdir, len(pki.leaves) + 3, TEST_PASSWORD))
+          % (args.outdir, len(pki.leaves) + 5, TEST_PASSWORD))
     return 0
 
 

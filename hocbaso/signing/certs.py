@@ -11,10 +11,12 @@ seal, the tax code.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
@@ -23,6 +25,7 @@ from ..timeutil import as_utc, now_utc, vn_datetime
 
 PURPOSE_PERSONAL = "personal"
 PURPOSE_ORGANISATION = "organisation"
+PURPOSE_TIMESTAMPING = "timestamping"  # a time-stamping authority's certificate (RFC 3161)
 PERSONAL_ID_PREFIXES = ("CCCD", "CMND", "HC", "DDCN")
 TAX_CODE_PREFIXES = ("MST", "MNS")
 MAX_CHAIN_LENGTH = 8
@@ -150,18 +153,129 @@ def check_certificate(certificate: x509.Certificate, trusted, intermediates=(), 
     signature. A certificate revoked after ``at`` is still good for signatures made before the
     revocation, unless the reason is key compromise.
     """
-    at = as_utc(at or now_utc())
-    info = CertificateInfo.from_certificate(certificate)
-    _check_dates(certificate, at, "")
-    _check_purpose(certificate, info, purpose)
-    path = _build_path(certificate, list(trusted), list(intermediates))
-    for cert in path[1:-1]:  # the CAs between the leaf and the anchor
-        _check_dates(cert, at, "the certificate authority ")
-    _check_revocation(path, list(crls), at)
-    return info
+    return ChainCheck(trusted, intermediates, crls).check(certificate, at, purpose)
+
+
+@functools.lru_cache(maxsize=512)
+def certificate_info(certificate: x509.Certificate) -> CertificateInfo:
+    """CertificateInfo of a certificate, read once per certificate (a certificate is immutable
+    and hashes and compares by its DER, so the cache cannot answer for another one)."""
+    return CertificateInfo.from_certificate(certificate)
+
+
+class ChainCheck:
+    """:func:`check_certificate` for many certificates against the same trust material (the
+    signatures of one document): the same checks, each done once per certificate, CA pair or
+    revocation list. Paths and the CRLs' signatures are pure functions of the certificates and
+    lists (kept per process, by their DER); dates and revocation times are compared with
+    ``at`` on every check."""
+
+    def __init__(self, trusted, intermediates=(), crls=()):
+        self.trusted = tuple(trusted)
+        self.intermediates = tuple(intermediates)
+        self.crls = list(crls)
+        self._crl_meta = None  # [(issuer DER, fingerprint)] of self.crls, read on first need
+        self._purposes = {}
+        self._revoked = {}
+
+    def check(self, certificate: x509.Certificate, at: dt.datetime | None = None,
+              purpose: str = PURPOSE_PERSONAL) -> CertificateInfo:
+        at = as_utc(at or now_utc())
+        info = certificate_info(certificate)
+        _check_dates(certificate, at, "")
+        key = (certificate, purpose)
+        if key not in self._purposes:
+            try:
+                _check_purpose(certificate, info, purpose)
+                self._purposes[key] = None
+            except CertificateError as err:
+                self._purposes[key] = err
+        refused = self._purposes[key]
+        if refused is not None:
+            raise type(refused)(refused.template, **refused.params)
+        path = _cached_path(certificate, self.trusted, self.intermediates)
+        if path is None:
+            raise CertificateError(
+                "The certificate of %(name)s was not issued by a trusted certificate authority "
+                "(issuer: %(issuer)s). Use a certificate from a recognised provider, or ask the "
+                "administrator to add that authority to the trusted list.",
+                name=_label(certificate), issuer=certificate.issuer.rfc4514_string())
+        for cert in path[1:-1]:  # the CAs between the leaf and the anchor
+            _check_dates(cert, at, "the certificate authority ")
+        self._check_revocation(path, at)
+        return info
+
+    def _check_revocation(self, path, at) -> None:
+        if not self.crls:
+            return
+        if self._crl_meta is None:
+            self._crl_meta = [(crl.issuer.public_bytes(), crl.fingerprint(hashes.SHA256()))
+                              for crl in self.crls]
+        for cert, issuer in zip(path, path[1:]):
+            if cert is issuer:
+                continue
+            issuer_subject = _subject_der(issuer)
+            for crl, (crl_issuer, fingerprint) in zip(self.crls, self._crl_meta):
+                if crl_issuer != issuer_subject:
+                    continue
+                if not _crl_signed_by(fingerprint, crl, issuer):
+                    raise CertificateError(
+                        "The revocation list of %(issuer)s has an invalid signature. Download "
+                        "it again from the certificate provider.", issuer=_label(issuer))
+                key = (fingerprint, cert.serial_number)
+                if key not in self._revoked:
+                    entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+                    self._revoked[key] = None if entry is None else (
+                        entry.revocation_date_utc, _reason(entry))
+                found = self._revoked[key]
+                if found is None:
+                    continue
+                revoked_at, reason = found
+                if revoked_at <= at or reason == x509.ReasonFlags.key_compromise:
+                    raise CertificateError(
+                        "The certificate of %(name)s (serial %(serial)s) was revoked on "
+                        "%(date)s. Ask the certificate provider for a new certificate.",
+                        name=_label(cert), serial=format(cert.serial_number, "x"),
+                        date=_when(revoked_at))
+
+
+@functools.lru_cache(maxsize=1024)
+def _subject_der(certificate: x509.Certificate) -> bytes:
+    return certificate.subject.public_bytes()
+
+
+_CRL_SIGNATURES: dict = {}  # (CRL SHA-256, issuer) -> whether the issuer signed that CRL
+
+
+def _crl_signed_by(fingerprint: bytes, crl, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer`` signed the CRL whose SHA-256 is ``fingerprint`` (the key: a CRL
+    object is not hashable; it is read only on a miss)."""
+    key = (fingerprint, issuer)
+    if key not in _CRL_SIGNATURES:
+        if len(_CRL_SIGNATURES) >= 256:
+            _CRL_SIGNATURES.clear()
+        _CRL_SIGNATURES[key] = crl.is_signature_valid(issuer.public_key())
+    return _CRL_SIGNATURES[key]
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_path(leaf, trusted: tuple, intermediates: tuple):
+    """_build_path for these exact certificates (a tuple), or None when there is none."""
+    try:
+        return tuple(_build_path(leaf, list(trusted), list(intermediates)))
+    except CertificateError:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def _validity(certificate: x509.Certificate) -> tuple[dt.datetime, dt.datetime]:
+    return certificate.not_valid_before_utc, certificate.not_valid_after_utc
 
 
 def _check_dates(certificate, at, who) -> None:
+    not_before, not_after = _validity(certificate)
+    if not_before <= at <= not_after:
+        return
     if at > certificate.not_valid_after_utc:
         raise CertificateError(
             "The certificate of %(who)s%(name)s expired on %(date)s (checked at %(at)s). "
@@ -177,6 +291,9 @@ def _check_dates(certificate, at, who) -> None:
 
 
 def _check_purpose(certificate, info: CertificateInfo, purpose: str) -> None:
+    if purpose == PURPOSE_TIMESTAMPING:
+        _check_timestamping(certificate, info)
+        return
     if purpose not in (PURPOSE_PERSONAL, PURPOSE_ORGANISATION):
         raise ValueError("unknown certificate purpose %r" % purpose)
     if info.is_ca:
@@ -202,6 +319,19 @@ def _check_purpose(certificate, info: CertificateInfo, purpose: str) -> None:
             "The certificate of %(name)s is not an organisation certificate: it has no tax code "
             "(MST). The school's seal must be applied with the school's organisation "
             "certificate.", name=info.name)
+
+
+def _check_timestamping(certificate, info: CertificateInfo) -> None:
+    """RFC 3161 2.3: a TSA certificate has one extended key usage, timeStamping, critical."""
+    try:
+        eku = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+    except x509.ExtensionNotFound:
+        eku = None
+    if info.is_ca or eku is None or not eku.critical or \
+            list(eku.value) != [ExtendedKeyUsageOID.TIME_STAMPING]:
+        raise CertificatePurposeError(
+            "The certificate of %(name)s is not a time-stamping authority's certificate (it "
+            "must have the critical extended key usage timeStamping only).", name=info.name)
 
 
 def _build_path(leaf, trusted, intermediates) -> list[x509.Certificate]:
@@ -257,29 +387,6 @@ def _issued(cert, issuer, below: int) -> bool:
     except Exception:  # noqa: BLE001 - InvalidSignature, unsupported key...: not this issuer
         return False
     return True
-
-
-def _check_revocation(path, crls, at) -> None:
-    for cert, issuer in zip(path, path[1:]):
-        if cert is issuer:
-            continue
-        for crl in crls:
-            if crl.issuer != issuer.subject:
-                continue
-            if not crl.is_signature_valid(issuer.public_key()):
-                raise CertificateError(
-                    "The revocation list of %(issuer)s has an invalid signature. Download it "
-                    "again from the certificate provider.", issuer=_label(issuer))
-            entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-            if entry is None:
-                continue
-            revoked_at = entry.revocation_date_utc
-            if revoked_at <= at or _reason(entry) == x509.ReasonFlags.key_compromise:
-                raise CertificateError(
-                    "The certificate of %(name)s (serial %(serial)s) was revoked on %(date)s. "
-                    "Ask the certificate provider for a new certificate.",
-                    name=_label(cert), serial=format(cert.serial_number, "x"),
-                    date=_when(revoked_at))
 
 
 def _reason(entry):

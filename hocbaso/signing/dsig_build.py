@@ -45,6 +45,7 @@ from .dsig_primitives import (
     to_xmldsig_value,
     xades,
 )
+from .timestamp import TIMESTAMP_PATH, add_timestamp_element, signature_value_digest
 
 
 def _sub(parent: etree._Element, tag: str, text: str | None = None, **attrs) -> etree._Element:
@@ -361,16 +362,19 @@ class MadeSignature:
     reference_uris: list[str]
     digest: bytes  # SHA-256 of the canonical SignedInfo the key signed
     value: bytes = b""  # the SignatureValue written, checked against the certificate
+    timestamp: bytes = b""  # the RFC 3161 token added over the value (``timestamp=``), if any
+    timestamp_digest: bytes = b""  # what that token covers: SHA-256 of c14n(SignatureValue)
 
 
 def sign_slots(xml_bytes: bytes, steps, signing_time: dt.datetime | None = None,
-               xades_bes: bool = True) -> bytes:
+               xades_bes: bool = True, timestamp=None) -> bytes:
     """:func:`sign_slots_made` without the list of signatures made."""
-    return sign_slots_made(xml_bytes, steps, signing_time, xades_bes)[0]
+    return sign_slots_made(xml_bytes, steps, signing_time, xades_bes, timestamp)[0]
 
 
 def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = None,
-                    xades_bes: bool = True) -> tuple[bytes, list[MadeSignature]]:
+                    xades_bes: bool = True, timestamp=None,
+                    ) -> tuple[bytes, list[MadeSignature]]:
     """Sign several slots in one go: ``steps`` is a sequence of (role, signer, subject_code or
     None), applied in order (e.g. every GVBM, then GVCN, CBQL and the issuer).
 
@@ -384,6 +388,11 @@ def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = 
     value verified again unless the canonical SignedInfo, the value and the certificate are
     byte for byte those already verified); any difference raises SigningError and nothing is
     returned. No steps: ``xml_bytes`` unchanged.
+
+    ``timestamp``: a callable taking the SHA-256 of a new signature's canonical SignatureValue
+    and giving a checked RFC 3161 token (``TimestampClient(...).stamp``); each signature is
+    then timestamped (XAdES SignatureTimeStamp) right after its value is written, before the
+    next step covers it.
 
     Returns the signed record and, in order, the signatures made.
     """
@@ -441,9 +450,14 @@ def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = 
         signed = canonicalize(signature[0])  # SignedInfo
         value = _checked_value(certificate, algorithm, signed, signer.sign(signed))
         value_element.text = b64(value)
-        made.append(MadeSignature(role, subject_code, plan.signature_id, certificate,
-                                  _certificate_texts(certificate)[0], uris,
-                                  hashlib.sha256(signed).digest(), value))
+        entry = MadeSignature(role, subject_code, plan.signature_id, certificate,
+                              _certificate_texts(certificate)[0], uris,
+                              hashlib.sha256(signed).digest(), value)
+        if timestamp is not None:
+            entry.timestamp_digest = signature_value_digest(signature)
+            entry.timestamp = bytes(timestamp(entry.timestamp_digest))
+            add_timestamp_element(signature, entry.timestamp)
+        made.append(entry)
 
     document = serialize(root)
     _check_written(document, made)
@@ -478,6 +492,11 @@ def _check_written(document: bytes, made: list[MadeSignature]) -> None:
                 (ds("KeyInfo"), ds("X509Data"), ds("X509Certificate"))))
             if written != entry.certificate_text:
                 problems.append("its KeyInfo does not hold the signer's certificate")
+            if entry.timestamp and (
+                    signature_value_digest(signature) != entry.timestamp_digest
+                    or b64decode(signature.findtext(
+                        TIMESTAMP_PATH + "/" + xades("EncapsulatedTimeStamp"))) != entry.timestamp):
+                problems.append("its timestamp does not cover its value")
         if problems:
             raise SigningError(
                 "The record was changed after the %(who)s signed it (%(detail)s), so it "
@@ -486,10 +505,11 @@ def _check_written(document: bytes, made: list[MadeSignature]) -> None:
 
 
 def sign_slot(xml_bytes: bytes, role: str, signer: Signer, subject_code: str | None = None,
-              signing_time: dt.datetime | None = None, xades_bes: bool = True) -> bytes:
+              signing_time: dt.datetime | None = None, xades_bes: bool = True,
+              timestamp=None) -> bytes:
     """Sign one slot in one go: the same checks and bytes as prepare + sign + complete, with
     the record parsed once (see :func:`sign_slots`)."""
     return sign_slots(xml_bytes, [(role, signer, subject_code)], signing_time,
-                      xades_bes=xades_bes)
+                      xades_bes=xades_bes, timestamp=timestamp)
 
 

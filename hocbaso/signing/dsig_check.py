@@ -123,15 +123,15 @@ def signature_certificates(signature: etree._Element) -> list[x509.Certificate]:
     certificates = []
     path = "/".join((ds("KeyInfo"), ds("X509Data"), ds("X509Certificate")))
     for text in signature.findall(path):
-        certificates.append(_load_der_certificate(b64decode(text.text)))
+        certificates.append(_load_certificate_text(text.text or ""))
     return certificates
 
 
 @functools.lru_cache(maxsize=256)
-def _load_der_certificate(der: bytes) -> x509.Certificate:
-    """Certificates are immutable: the same DER (the same teacher on many records) is parsed
-    once."""
-    return x509.load_der_x509_certificate(der)
+def _load_certificate_text(text: str) -> x509.Certificate:
+    """Certificates are immutable: the same base64 text (the same teacher on many records) is
+    decoded and parsed once. Keyed by the text itself: equal texts decode to equal DER."""
+    return x509.load_der_x509_certificate(b64decode(text))
 
 
 def signature_value_ok(signature: etree._Element, certificate: x509.Certificate,

@@ -12,6 +12,9 @@ from hocbaso.xmlprofile import (
     ROLE_SUBJECT_TEACHER,
 )
 
+# the menu entry whose label carries the count of what waits for the user
+WAITING_MENU = "hocbaso_odoo.menu_hocbaso_record_waiting"
+
 
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
@@ -69,3 +72,13 @@ class HocbasoRecord(models.Model):
         domain = self._waiting_domain(self.env.user)
         return domain if (operator == "=") == value else ["!", *expression.normalize_domain(
             domain)]
+
+    @api.model
+    def hocbaso_menu_counters(self):
+        """{menu xmlid: count} that the web client shows beside menu entries: "Waiting for Me
+        (12)". One count of the records waiting for the user in any of her roles (a record
+        she signs in two roles counts once, as the list shows it), read with her record rules
+        and the schools allowed in her context."""
+        if not self.has_access("read"):
+            return {}
+        return {WAITING_MENU: self.search_count(self._waiting_domain(self.env.user))}

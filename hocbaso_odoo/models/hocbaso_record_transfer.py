@@ -106,17 +106,20 @@ def missing_labels(report, env=None, subject_names=None):
     return labels
 
 
-def summarise_report(report, env=None, trusted=True):
-    """A plain-text summary of a hocbaso.verify.VerificationReport (stored with a transfer): the
-    signature rows, times on the school's clock."""
-    lines = ["Valid" if report.valid else "NOT valid",
-             "Document intact: %s" % ("yes" if report.intact else "no")]
+def summarise_report(report, env, trusted=True):
+    """A plain-text summary of a hocbaso.verify.VerificationReport in the language of ``env``:
+    the signature rows, times on the school's clock."""
+    lines = [env._("Valid") if report.valid else env._("NOT valid"),
+             env._("Document intact: yes") if report.intact else env._("Document intact: no")]
     for row in signature_rows(report, trusted, env):
-        lines.append("- %s: %s, %s, %s" % (row["role"], row["signer"] or "?", row["time"] or "-",
-                                            "valid" if row["valid"] else "INVALID"))
+        lines.append("- %s: %s, %s, %s" % (
+            row["role"], row["signer"] or "?", row["time"] or "-",
+            env._("valid") if row["valid"] else env._("INVALID")))
         lines.extend("    %s" % reason for reason in row["reasons"])
-    lines.extend("Missing: %s" % label for label in missing_labels(report, env))
-    lines.extend("Error: %s" % err for err in report.errors)
+    for label in missing_labels(report, env):
+        lines.append(env._("Missing: %(signature)s", signature=label))
+    for err in report.errors:
+        lines.append(env._("Error: %(problem)s", problem=lib_text(env, err)))
     return "\n".join(lines)
 
 
@@ -162,7 +165,9 @@ class HocbasoRecordTransfer(models.Model):
     xml_filename = fields.Char(readonly=True)
     xml_sha256 = fields.Char(string="XML SHA-256", readonly=True)
     verification_valid = fields.Boolean(string="Signatures Valid", readonly=True)
-    verification_summary = fields.Text(readonly=True)
+    verification_data = fields.Json(readonly=True, help="The report of the verification made "
+                                    "at import, kept as data to be shown in the reader's language.")
+    verification_summary = fields.Text(compute="_compute_verification_summary")
     imported_on = fields.Datetime(readonly=True, default=fields.Datetime.now)
     imported_by = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
 
@@ -180,6 +185,14 @@ class HocbasoRecordTransfer(models.Model):
                 transfer.version,
                 transfer.source_school_name or "",
             )
+
+    @api.depends("verification_data")
+    @api.depends_context("lang")
+    def _compute_verification_summary(self):
+        for transfer in self:
+            data = transfer.verification_data
+            transfer.verification_summary = summarise_report(
+                hb_verify.VerificationReport.from_data(data), self.env) if data else False
 
     def write(self, vals):
         if not self.env.su:

@@ -24,4 +24,4 @@ from . import test_progress_matrix
 from . import test_progress_tour
 from . import test_export_job
 from . import test_export_job_tour
-from . import bench_export_job
+from . import test_menu_counters

@@ -9,7 +9,7 @@ import zipfile
 from unittest.mock import patch
 
 import openpyxl
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 
 from ..models.hocbaso_record import COMPETENCY_FIELDS, QUALITY_FIELDS
@@ -229,6 +229,17 @@ class TestExtractImport(HocbasoCase, HttpCase):
         self.wizard(make_csv(self.good_rows()), self.good_scans(), user=self.school_admin,
                     name="trich_luc.csv").action_import()
         self.assertEqual(len(self.imported()), 3)
+
+    def test_the_files_of_an_import_are_its_creators_alone(self):
+        """The sheet and the scans hold a class's results: another homeroom teacher or the
+        school admin cannot read them by the screen's id."""
+        wizard = self.wizard(make_xlsx(self.good_rows()), self.good_scans())
+        self.assertTrue(wizard.with_context(bin_size=False).sheet_file)
+        for other in (self.gvcn_other_class, self.school_admin):
+            Wizard = self.env["hocbaso.extract.import"].with_user(other)
+            self.assertFalse(Wizard.search([("id", "=", wizard.id)]))
+            with self.assertRaises(AccessError):
+                Wizard.browse(wizard.id).read(["sheet_file", "scans_file"])
 
     def test_only_the_homeroom_teacher_of_the_class_or_the_leadership(self):
         wizard = self.wizard(make_xlsx(self.good_rows()), self.good_scans(),

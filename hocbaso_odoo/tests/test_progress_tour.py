@@ -1,5 +1,5 @@
 """The principal reads the progress matrix, finds who has not signed and reminds them, in the
-web client, in Vietnamese."""
+web client, in Vietnamese and in English."""
 
 from odoo.tests import HttpCase, tagged
 
@@ -30,10 +30,14 @@ class TestProgressTour(HocbasoCase, HttpCase):
             self.env.cr.execute("UPDATE hocbaso_record SET state = %s WHERE id IN %s",
                                 (state, tuple(records.ids)))
         self.env.invalidate_all()
-        self.principal.lang = "vi_VN"
-        self.start_tour("/odoo/action-hocbaso_odoo.hocbaso_progress_action",
-                        "hocbaso_progress_reminders", login="principal", timeout=120)
-        reminders = self.env["mail.activity"].search([("hocbaso_step", "!=", False)])
-        self.assertEqual(sorted(reminders.user_id.mapped("login")), ["gvbm_math", "gvcn_other"])
-        self.assertEqual(reminders.filtered(
-            lambda r: r.user_id == self.gvbm_math).hocbaso_subject_id, self.subj_math)
+        for lang, tour in (("vi_VN", "hocbaso_progress_reminders"),
+                           ("en_US", "hocbaso_progress_reminders_en")):
+            self.principal.lang = lang
+            self.start_tour("/odoo/action-hocbaso_odoo.hocbaso_progress_action", tour,
+                            login="principal", timeout=120)
+            reminders = self.env["mail.activity"].search([("hocbaso_step", "!=", False)])
+            self.assertEqual(sorted(reminders.user_id.mapped("login")),
+                             ["gvbm_math", "gvcn_other"], lang)
+            self.assertEqual(reminders.filtered(
+                lambda r: r.user_id == self.gvbm_math).hocbaso_subject_id, self.subj_math, lang)
+            reminders.unlink()  # the next language reminds them again

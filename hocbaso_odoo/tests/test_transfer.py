@@ -198,6 +198,12 @@ class TestTransfer(HocbasoCase):
         self.assertEqual(transfer.source_school_code, "01001001")
         self.assertTrue(transfer.verification_valid)
         self.assertIn("Valid", transfer.verification_summary)
+        # kept as data, shown in the reader's language, times on the school's clock
+        self.env["res.lang"]._activate_lang("vi_VN")
+        summary_vi = transfer.with_context(lang="vi_VN").verification_summary
+        self.assertTrue(summary_vi.startswith("Hợp lệ\nNội dung nguyên vẹn: có"), summary_vi)
+        self.assertNotIn("Document intact", summary_vi)
+        self.assertRegex(summary_vi, r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}")
         self.assertEqual(transfer._get_xml(), self.signed_xml)
         self.assertEqual(transfer.imported_by, self.other_school_admin)
         student = transfer.student_id

@@ -221,6 +221,11 @@ class TestPortalTours(PortalCase):
         self.parent.lang = "vi_VN"
         self.start_tour("/my/hocba", "hocbaso_parent_reads_record", login="parent", timeout=120)
 
+    def test_parent_reads_record_in_english(self):
+        self.parent.lang = "en_US"
+        self.start_tour("/my/hocba", "hocbaso_parent_reads_record_en", login="parent",
+                        timeout=120)
+
     def test_visitor_verifies_by_short_code(self):
         self.start_tour(f"/hocbaso/verify#code={self.code}", "hocbaso_verify_by_code", timeout=120)
 

@@ -17,7 +17,7 @@ from hocbaso.errors import HocbasoError
 from hocbaso.safexml import DEFAULT_MAX_BYTES
 from hocbaso.xmlprofile import detect_profile
 
-from ..models.hocbaso_record_transfer import report_problems, summarise_report
+from ..models.hocbaso_record_transfer import report_problems
 from ..tools import lib_message, lib_text
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a transfer bundle of many packages
@@ -251,7 +251,7 @@ class HocbasoTransferImport(models.TransientModel):
                 data.version),
             "xml_sha256": hashlib.sha256(xml).hexdigest(),
             "verification_valid": report.valid,
-            "verification_summary": summarise_report(report),
+            "verification_data": report.to_data(),
         }
 
 

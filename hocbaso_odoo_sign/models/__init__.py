@@ -6,6 +6,7 @@ from . import hocbaso_record_remote
 from . import hocbaso_record_enforce
 from . import hocbaso_record_revoke
 from . import hocbaso_record_verify
+from . import hocbaso_record_verification
 from . import hocbaso_record_transfer
 from . import hocbaso_class
 from . import hocbaso_record_send_back

@@ -1,13 +1,55 @@
 """What proves a record: the issuing CAs that travel in its package, and the verification
-of its signatures against the school's trusted CAs."""
+of its signatures against the school's trusted CAs (kept by document hash and trust material:
+hocbaso_record_verification.py)."""
 
-from odoo import _, models
+from odoo import _, fields, models
 
 from hocbaso import roles, timeutil
+
+from odoo.addons.hocbaso_odoo.tools import lib_text
+
+VERIFICATION_STATES = [
+    ("unsigned", "Not Signed Yet"),
+    ("valid", "All Signatures Valid"),
+    ("partial", "Valid So Far"),
+    ("invalid", "Signatures Invalid"),
+]
 
 
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
+
+    verification_state = fields.Selection(
+        VERIFICATION_STATES, string="Signature Check", compute="_compute_verification",
+        help="The signatures of the stored document, checked against the trusted authorities "
+             "and their revocation lists. Kept until the document or the trusted list changes.")
+    verification_note = fields.Char(string="Signature Check Details",
+                                    compute="_compute_verification")
+
+    def _compute_verification(self):
+        Verification = self.env["hocbaso.record.verification"]
+        outcomes = Verification._outcomes(self.filtered("id"))
+        for record in self:
+            outcome = outcomes.get(record.id)
+            if not outcome or not outcome["signature_count"]:
+                record.verification_state = "unsigned"
+                record.verification_note = False
+                continue
+            problems = Verification._problems(outcome)
+            if not outcome["valid"]:
+                record.verification_state = "invalid"
+                record.verification_note = lib_text(self.env, problems[0]) if problems \
+                    else False
+            elif outcome["complete"]:
+                record.verification_state = "valid"
+                record.verification_note = self.env._(
+                    "%(count)s signatures, each valid and made in order.",
+                    count=outcome["signature_count"])
+            else:
+                record.verification_state = "partial"
+                record.verification_note = self.env._(
+                    "%(count)s signatures valid so far; %(missing)s still to sign.",
+                    count=outcome["signature_count"], missing=len(outcome["missing"] or []))
 
     def _issuance_signatures(self):
         """The signer of each issuance step is the user in the signature log (the XML names
@@ -56,8 +98,14 @@ class HocbasoRecord(models.Model):
         from ..tools import trust_material
 
         self.ensure_one()
+        Verification = self.env["hocbaso.record.verification"]
+        key = Verification._trust_key(self.company_id)
         roots, intermediates, crls = trust_material(self.env, self.company_id)
-        return verify_document(self._get_xml(), roots, intermediates, crls)
+        xml = self._get_xml()
+        report = verify_document(xml, roots, intermediates, crls)
+        if xml and Verification._trust_key(self.company_id) == key:
+            Verification._keep_report(self, xml, report, key)  # the form shows it from now on
+        return report
 
     def action_verify_signatures(self):
         self.ensure_one()

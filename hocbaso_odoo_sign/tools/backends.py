@@ -1,6 +1,7 @@
 """Between the Odoo models and the plain signing layer: certificates, trust, key backends."""
 
 import base64
+import hashlib
 import logging
 
 from cryptography import x509
@@ -42,6 +43,24 @@ def trust_material(env, company=None):
             continue
         (roots if ca.is_root else intermediates).append(cert)
     return roots, intermediates, crls
+
+
+def trust_version(env, company=None):
+    """A fingerprint of everything ``trust_material`` reads for ``company``: each trusted CA's
+    row (certificate, root or not, active, school) and its CRL file's checksum. Any change to
+    the trusted list or a revocation list gives another value, so a verification result kept
+    under the old value is no longer used (hocbaso.record.verification)."""
+    env["hocbaso.trusted.ca"].flush_model()
+    env["ir.attachment"].flush_model()
+    env.cr.execute("""
+        SELECT ca.id, ca.active, ca.is_root, ca.company_id, md5(ca.pem),
+               a.id, a.checksum, a.store_fname, a.file_size
+          FROM hocbaso_trusted_ca ca
+          LEFT JOIN ir_attachment a ON a.res_model = 'hocbaso.trusted.ca'
+                                   AND a.res_field = 'crl_file' AND a.res_id = ca.id
+         WHERE %s IS NULL OR ca.company_id IS NULL OR ca.company_id = %s
+         ORDER BY ca.id, a.id""", [company.id if company else None] * 2)
+    return hashlib.sha256(repr(env.cr.fetchall()).encode()).hexdigest()
 
 
 def open_signer(certificate_record, secret):

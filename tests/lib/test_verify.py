@@ -12,7 +12,7 @@ from dsig_fixtures import NOW, make_pki, sign_all, sign_subjects
 from lxml import etree
 
 from hocbaso.signing import xmldsig as X
-from hocbaso.verify import verify_document, verify_package
+from hocbaso.verify import VerificationReport, verify_document, verify_package
 
 SIGNING_TIME = NOW - dt.timedelta(hours=3)
 
@@ -66,6 +66,18 @@ def test_untrusted_root_or_no_root_fails_the_chain(signed, pki):
     report = verify_document(signed, [])
     assert not report.valid
     assert report.signatures[0].chain_result == "not checked: no trusted root certificate was given"
+
+
+def test_report_kept_as_data_reads_back_with_its_templates(signed):
+    """A transfer keeps its report at import and shows it later in the reader's language: the
+    problems must come back with their templates and parameters, not as frozen English."""
+    report = verify_document(signed, [])  # no trust: every signature has chain problems
+    data = json.loads(json.dumps(report.to_data()))
+    again = VerificationReport.from_data(data)
+    assert again.to_dict() == report.to_dict()
+    problem, first = again.signatures[0].errors[0], report.signatures[0].errors[0]
+    assert (problem.template, str(problem)) == (first.template, str(first))
+    assert again.signatures[0].signing_time == report.signatures[0].signing_time
 
 
 def test_certificate_validity_is_checked_at_the_signing_time(pki, unsigned):

@@ -4,6 +4,7 @@
  * dd/mm/yyyy dates; a subjects table whose rows line up with its header. */
 
 import { registry } from "@web/core/registry";
+import { checkNoVietnamese } from "./tour_language";
 
 // codes a reader must not see (the fixture's signers are named after their logins: "gvcn",
 // so role codes are looked for in the role cells only)
@@ -18,16 +19,30 @@ function check(condition, message) {
     }
 }
 
-registry.category("web_tour.tours").add("hocbaso_parent_reads_record", {
-    steps: () => [
+const TEXTS = {
+    vi: { subjects: "Môn học", good: "Tốt", homeroom: "Giáo viên chủ nhiệm", math: "Toán" },
+    en: { subjects: "Subjects", good: "Good", homeroom: "Homeroom teacher", math: "Mathematics" },
+};
+// what a parent reads as labels on the record's page (the rest is the record's own data)
+const PORTAL_LABELS = [
+    ".o_hocba_record h5",
+    ".o_hocba_record th",
+    ".o_hocba_record strong",
+    ".o_hocba_record .o_sig_role",
+    ".o_hocba_record table.o_hocba_results td",
+    ".o_hocba_record td.o_hocba_subject",
+];
+
+function parentReadsSteps(texts, english) {
+    return [
         {
             content: "the parent opens the child's record from the list",
             trigger: "a.o_hocba_link",
             run: "click",
         },
         {
-            content: "the record is shown, in Vietnamese",
-            trigger: ".o_hocba_record h5:contains(Môn học)",
+            content: "the record is shown, in the reader's language",
+            trigger: `.o_hocba_record h5:contains(${texts.subjects})`,
         },
         {
             content: "every subject row has as many cells as the header: comments stay in their column",
@@ -41,7 +56,7 @@ registry.category("web_tour.tours").add("hocbaso_parent_reads_record", {
                     check(row.children.length === width, `a row has ${row.children.length} cells, the header ${width}`);
                 }
                 const subjects = [...table.querySelectorAll("td.o_hocba_subject")].map((td) => td.textContent.trim());
-                check(subjects.includes("Toán"), `subject names in words: ${subjects}`);
+                check(subjects.includes(texts.math), `subject names in words: ${subjects}`);
             },
         },
         {
@@ -53,13 +68,13 @@ registry.category("web_tour.tours").add("hocbaso_parent_reads_record", {
                 check(!code, `a code is shown: ${code && code[0]}`);
                 check(!/\b(T|K|Đ|CĐ) – /.test(page), "a result is shown with its code");
                 const results = document.querySelector("table.o_hocba_results").innerText;
-                check(results.includes("Tốt"), `results in words: ${results}`);
+                check(results.includes(texts.good), `results in words: ${results}`);
                 const issued = document.querySelector(".o_hocba_issue_date").textContent.trim();
                 check(DATE.test(issued), `issue date as dd/mm/yyyy: ${issued}`);
                 check(document.querySelector(".o_hocba_leader").textContent.trim(), "no leader shown");
                 const roles = [...document.querySelectorAll(".o_sig_role")].map((td) => td.textContent.trim());
-                check(roles.includes("Giáo viên chủ nhiệm"), `role labels in words: ${roles}`);
-                check(roles.some((role) => role.includes("Toán")), `subject teacher's role names the subject: ${roles}`);
+                check(roles.includes(texts.homeroom), `role labels in words: ${roles}`);
+                check(roles.some((role) => role.includes(texts.math)), `subject teacher's role names the subject: ${roles}`);
                 check(!roles.some((role) => ROLE_CODES.test(role)), `a role shown as a code: ${roles}`);
                 for (const td of document.querySelectorAll(".o_sig_time")) {
                     check(DATE_TIME.test(td.textContent.trim()), `signing time: ${td.textContent}`);
@@ -67,11 +82,30 @@ registry.category("web_tour.tours").add("hocbaso_parent_reads_record", {
                 check(document.querySelector(".o_sig_valid"), "no valid signature shown");
             },
         },
+        ...(english
+            ? [
+                  {
+                      content: "labels in English; names, places and comments are the record's data",
+                      trigger: ".o_hocba_issuance .o_hocba_issue_date",
+                      run() {
+                          checkNoVietnamese(PORTAL_LABELS, ["Nguyễn Văn An", "Hà Nội"]);
+                      },
+                  },
+              ]
+            : []),
         {
             content: "the header shows the school, not a placeholder logo",
             trigger: "header .o_hocbaso_school_name, header a.navbar-brand img:not([src*='company_logo'])",
         },
-    ],
+    ];
+}
+
+registry.category("web_tour.tours").add("hocbaso_parent_reads_record", {
+    steps: () => parentReadsSteps(TEXTS.vi, false),
+});
+
+registry.category("web_tour.tours").add("hocbaso_parent_reads_record_en", {
+    steps: () => parentReadsSteps(TEXTS.en, true),
 });
 
 registry.category("web_tour.tours").add("hocbaso_verify_by_code", {

@@ -1,23 +1,34 @@
 /** @odoo-module **/
 /* The principal opens Progress (Tiến độ): classes against the workflow steps and the shares
- * signed; then who has not signed, and one click reminds them. Run in Vietnamese. */
+ * signed; then who has not signed, and one click reminds them. test_progress_tour.py runs it
+ * in Vietnamese and in English: the steps are shared, only the texts she reads differ. */
 
 import { registry } from "@web/core/registry";
+import { englishOnlyStep } from "./tour_language";
 
-registry.category("web_tour.tours").add("hocbaso_progress_reminders", {
-    steps: () => [
+const TEXTS = {
+    vi: { issued: "Đã phát hành", signed: "Đã ký (%)", subject: "Toán", sent: "Đã gửi 2 lời nhắc" },
+    en: { issued: "Issued", signed: "Signed (%)", subject: "Mathematics", sent: "2 reminders sent" },
+};
+// data keeps its language in an English screen
+const NAMES = ["Trường Tiểu học và THCS Ánh Dương"];
+
+function progressSteps(texts, english) {
+    const check = (trigger) => (english ? [englishOnlyStep(trigger, NAMES)] : []);
+    return [
         {
             content: "the matrix: a column per workflow step, in the reader's language",
-            trigger: ".o_pivot .o_pivot_measure_row:contains(Đã phát hành)",
+            trigger: `.o_pivot .o_pivot_measure_row:contains(${texts.issued})`,
         },
         {
             content: "the share signed, per class",
-            trigger: ".o_pivot .o_pivot_measure_row:contains(Đã ký (%))",
+            trigger: `.o_pivot .o_pivot_measure_row:contains(${texts.signed})`,
         },
         {
             content: "each class is a row, under its grade and school",
             trigger: ".o_pivot th:contains(7A1 (2024-2025))",
         },
+        ...check(".o_pivot th:contains(7A1 (2024-2025))"),
         {
             content: "who has not signed",
             trigger: ".o_menu_sections button[data-menu-xmlid='hocbaso_odoo.menu_hocbaso_records']",
@@ -29,15 +40,25 @@ registry.category("web_tour.tours").add("hocbaso_progress_reminders", {
         },
         {
             content: "the mathematics teacher of 7A1 is behind",
-            trigger: ".o_list_view .o_data_row:contains(7A1):contains(Toán):contains(gvbm_math)",
+            trigger: `.o_list_view .o_data_row:contains(7A1):contains(${texts.subject}):contains(gvbm_math)`,
         },
+        ...check(`.o_list_view .o_data_row:contains(7A1):contains(${texts.subject})`),
         {
             trigger: ".o_control_panel button[name=action_send_reminders]",
             run: "click",
         },
         {
             content: "how many reminders went out",
-            trigger: ".o_notification:contains(Đã gửi 2 lời nhắc)",
+            trigger: `.o_notification:contains(${texts.sent})`,
         },
-    ],
+        ...check(`.o_notification:contains(${texts.sent})`),
+    ];
+}
+
+registry.category("web_tour.tours").add("hocbaso_progress_reminders", {
+    steps: () => progressSteps(TEXTS.vi, false),
+});
+
+registry.category("web_tour.tours").add("hocbaso_progress_reminders_en", {
+    steps: () => progressSteps(TEXTS.en, true),
 });

@@ -54,6 +54,10 @@ function staffSteps(labels) {
             run: "click",
         },
         {
+            content: "the class is set before the subject is looked up (its picker depends on it)",
+            trigger: ".modal div[name=assignment_ids] .o_data_row td[name=class_id] input:value(6A2)",
+        },
+        {
             trigger: ".modal div[name=assignment_ids] .o_data_row td[name=subject_id] input",
             run: `edit ${labels.subject}`,
         },
