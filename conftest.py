@@ -32,6 +32,9 @@ RELIABILITY = (
       "hocbaso_odoo/tests/test_portal.py", "hocbaso_odoo/tests/test_portal_browser.py")),
     ("a backup restored into a fresh database (restore drill)",
      ("tests/reliability/test_restore_drill.py",)),
+    ("remote and token batches: forged, replayed and mismatched answers",
+     ("hocbaso_odoo_sign/tests/test_sign_batch",)),
+    ("signing providers' faults and hostile answers", ("tests/lib/test_providers_",)),
     # one test, thousands of generated cases: it reports them itself (note_cases)
     ("writes to signed records and system fields, through every door",
      ("hocbaso_odoo_sync/tests/test_sealed_probe.py",)),

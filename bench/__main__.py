@@ -1,5 +1,5 @@
-"""bench: `python -m bench [--records N] [--softhsm] [--odoo] [--students N] [--workers N]`
-prints figures and ratios.
+"""bench: `python -m bench [--records N] [--softhsm] [--providers [N]] [--odoo] [--students N]
+[--workers N]` prints figures and ratios.
 
 Plain stages always run; --odoo adds the Odoo stages on a fresh database, export and signing
 in --workers Odoo worker processes (see bench/odoo_stages.py).
@@ -27,6 +27,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--records", type=int, default=300, help="records for the plain stages")
     parser.add_argument("--softhsm", action="store_true", help="also sign on a SoftHSM2 token")
+    parser.add_argument("--providers", type=int, nargs="?", const=600, default=0,
+                        help="also sign N records (600) through each provider stand-in with "
+                        "one approval")
     parser.add_argument("--odoo", action="store_true", help="also run the Odoo stages")
     parser.add_argument("--students", type=int, default=30000, help="district size (Odoo stages)")
     parser.add_argument("--workers", type=int, default=2,
@@ -40,6 +43,11 @@ def main(argv=None):
 
         token_signer = softhsm_signer()
     print_rows("Plain Python (no Odoo)", plain.run(args.records, token_signer=token_signer))
+    if args.providers:
+        from . import providers
+
+        print_rows("Remote providers' stand-ins (one approval, one batch)",
+                   providers.run(args.providers))
     if args.odoo:
         from . import odoo_stages
 

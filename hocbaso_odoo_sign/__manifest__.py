@@ -7,7 +7,7 @@
     "author": "Học bạ số for Odoo",
     "website": "https://example.invalid/hocbaso-odoo",
     "license": "LGPL-3",
-    "depends": ["hocbaso_odoo"],
+    "depends": ["hocbaso_odoo", "bus"],
     "external_dependencies": {"python": ["hocbaso", "signxml", "cryptography"]},
     "assets": {
         "web.assets_backend": ["hocbaso_odoo_sign/static/src/**/*"],
@@ -24,6 +24,9 @@
         "views/hocbaso_record_views.xml",
         "views/hocbaso_class_views.xml",
         "views/hocbaso_sign_menus.xml",
+        "views/hocbaso_signing_provider_views.xml",
+        "views/hocbaso_sign_batch_views.xml",
+        "data/ir_cron.xml",
         "views/res_company_views.xml",
     ],
 }

@@ -42,7 +42,9 @@ class Transaction:
     """What the provider said of one transaction. ``signatures`` and ``timestamps`` are keyed
     by doc_id and hold raw bytes (the signature value as the provider returned it; the CA's
     timestamp token, if it gave one). ``code`` is what the phone app shows for the whole
-    transaction (SmartCA's tran_code), when the provider has one."""
+    transaction (SmartCA's tran_code), when the provider has one. ``item_errors`` holds, by
+    doc_id, why a value the provider returned was not taken (damaged, given twice): a
+    ``hocbaso.errors.Problem``, translatable."""
 
     ref: str
     status: str = PENDING
@@ -51,6 +53,7 @@ class Transaction:
     signatures: dict[str, bytes] = field(default_factory=dict)
     timestamps: dict[str, bytes] = field(default_factory=dict)
     message: str = ""
+    item_errors: dict[str, str] = field(default_factory=dict)
 
 
 class BatchProvider(abc.ABC):
@@ -80,6 +83,11 @@ class BatchProvider(abc.ABC):
         belongs to a transaction it sent, and every value against its digest)."""
         raise RemoteSigningError("This signing provider does not call back; its results are "
                                  "fetched by polling.")
+
+    def limit_for(self, certificate: x509.Certificate) -> int:
+        """Most digests one transaction may carry for this certificate (CSC credentials
+        state their own limit; call ``certificates`` first)."""
+        return self.max_batch
 
     def close(self) -> None:
         """Release connections. Safe to call twice."""

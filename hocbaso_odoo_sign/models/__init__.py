@@ -10,3 +10,9 @@ from . import hocbaso_record_transfer
 from . import hocbaso_class
 from . import hocbaso_record_send_back
 from . import res_company
+from . import hocbaso_signing_provider
+from . import hocbaso_sign_choice
+from . import hocbaso_sign_batch
+from . import hocbaso_sign_batch_item
+from . import hocbaso_sign_batch_apply
+from . import hocbaso_sign_batch_provider

@@ -60,7 +60,10 @@ class HocbasoSigningCertificate(models.Model):
     status_message = fields.Char(compute="_compute_status")
     backend = fields.Selection(
         [("pkcs12", "PKCS#12 File (.p12/.pfx)"), ("pkcs11", "USB Token / HSM (PKCS#11)"),
-         ("remote", "Remote Signing Service")], required=True, default="pkcs12")
+         ("remote", "Remote Signing Service"), ("agent", "USB Token on My Computer")],
+        required=True, default="pkcs12",
+        help="USB Token on My Computer: the key stays on the holder's computer and signs through "
+             "the signing agent installed there; only the certificate is registered here.")
     p12_file = fields.Binary(string="Certificate File with Key (.p12)", attachment=True,
                              help="Kept encrypted by its own password; the password is asked "
                                   "at every signing.")
@@ -75,6 +78,14 @@ class HocbasoSigningCertificate(models.Model):
     remote_user_ref = fields.Char(string="User Reference",
                                   help="The account of the holder at the signing service.")
     remote_api_key = fields.Char(string="API Key", groups="base.group_system", copy=False)
+    provider_id = fields.Many2one(
+        "hocbaso.signing.provider", string="Signing Service", check_company=True,
+        help="The school's account at the remote signing service (VNPT SmartCA, a CSC "
+             "service...) that holds this key.")
+    provider_serial = fields.Char(
+        string="Serial at the Service",
+        help="The certificate's serial number as the signing service lists it; empty: the "
+             "certificate's own serial.")
 
     _sql_constraints = [
         ("fingerprint_company_unique", "UNIQUE(fingerprint, company_id)",
@@ -188,15 +199,16 @@ class HocbasoSigningCertificate(models.Model):
                         "organisation certificate.", cert=rec.subject_name))
 
     @api.constrains("backend", "pkcs11_module", "pkcs11_token_label", "remote_url",
-                    "remote_user_ref", "p12_file")
+                    "remote_user_ref", "p12_file", "provider_id")
     def _check_backend(self):
         for rec in self:
             if rec.backend == "pkcs11" and not (rec.pkcs11_module and rec.pkcs11_token_label):
                 raise ValidationError(_("A token certificate needs the PKCS#11 module and the "
                                         "token label."))
-            if rec.backend == "remote" and not (rec.remote_url and rec.remote_user_ref):
-                raise ValidationError(_("A remote certificate needs the service URL and the "
-                                        "user reference."))
+            if rec.backend == "remote" and not ((rec.remote_url or rec.provider_id)
+                                                and rec.remote_user_ref):
+                raise ValidationError(_("A remote certificate needs its signing service and the "
+                                        "holder's user ID at the service (usually the CCCD)."))
             if rec.backend == "pkcs12":
                 p12 = rec.sudo().p12_file
                 if not p12:

@@ -7,3 +7,4 @@ from . import test_readiness
 from . import test_waiting_for_me
 from . import test_waiting_for_me_tour
 from . import test_verify_wizard
+from . import test_sign_batch
