@@ -54,6 +54,7 @@ class TestAgentTour(SignCase, HttpCase):
         self.load_vietnamese()
         self.lock(self.records)
         self.gvbm_math.lang = "vi_VN"
+        posts = self._agent_posts()
         self.start_tour("/odoo", "hocbaso_agent_sign", login=self.gvbm_math.login, timeout=120)
         lines = self.records.line_ids.filtered(lambda line: line.teacher_id == self.gvbm_math)
         self.assertTrue(lines and all(lines.mapped("gvbm_signed")))
@@ -64,10 +65,32 @@ class TestAgentTour(SignCase, HttpCase):
             self.assertEqual(mine.mapped("role"), ["gvbm"])
         result = self.xmlsec1_verify(self.records[:1]._get_xml(), "sig-gvbm-" + self.subj_math.code)
         self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(self._agent_posts(), posts + 1)  # one PIN, one request
+        self.assertNotIn(PIN, self._agent_text())
+
+    def _agent_text(self):
+        """The agent's log, without its port (digits that could look like a PIN)."""
         with open(self.agent_log.name) as log:
-            text = log.read()
-        self.assertEqual(text.count('"POST /v1/sign'), 1, text)  # one PIN, one request
-        self.assertNotIn(PIN, text.replace(str(self.agent_port), ""))
+            return log.read().replace(str(self.agent_port), "")
+
+    def _agent_posts(self):
+        return self._agent_text().count('"POST /v1/sign')
+
+    def test_wrong_pin_is_said_once_and_nothing_is_signed(self):
+        self.load_vietnamese()
+        self.lock(self.records)
+        self.gvbm_math.lang = "vi_VN"
+        posts = self._agent_posts()
+        before = {record: record.xml_document for record in self.records}
+        self.start_tour("/odoo", "hocbaso_agent_wrong_pin", login=self.gvbm_math.login,
+                        timeout=120)
+        self.assertEqual(self._agent_posts(), posts + 1)  # tried once, never retried
+        self.assertNotIn("0000", self._agent_text())
+        batches = self.env["hocbaso.sign.batch"].search([])
+        self.assertEqual(batches.mapped("state"), ["cancelled"])  # nothing left pending
+        self.assertFalse(any(self.records.line_ids.mapped("gvbm_signed")))
+        for record, document in before.items():
+            self.assertEqual(record.xml_document, document)
 
     def test_agent_not_running_is_explained_and_nothing_is_prepared(self):
         self.load_vietnamese()

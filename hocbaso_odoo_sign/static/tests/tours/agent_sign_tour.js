@@ -79,3 +79,29 @@ registry.category("web_tour.tours").add("hocbaso_agent_not_running", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("hocbaso_agent_wrong_pin", {
+    steps: () => [
+        ...openWizard,
+        {
+            trigger: ".modal footer button.o_hocbaso_agent_sign",
+            run: "click",
+        },
+        {
+            trigger: ".modal input.o_hocbaso_agent_pin",
+            run: "edit 0000",
+        },
+        {
+            trigger: ".modal button.o_hocbaso_agent_pin_confirm",
+            run: "click",
+        },
+        {
+            content: "the token refused the PIN: told once, in Vietnamese, nothing retried",
+            trigger: ".modal .modal-body:contains(Mã PIN của USB token không đúng):contains(Chưa ký văn bản nào)",
+        },
+        {
+            trigger: ".modal:contains(Mã PIN của USB token không đúng) footer button.btn-primary",
+            run: "click",
+        },
+    ],
+});
