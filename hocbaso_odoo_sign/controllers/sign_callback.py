@@ -1,15 +1,16 @@
 """The signing services' webhook: a transaction approved, rejected or expired on the phone.
 
-Anyone can reach it, so nothing in a call is trusted: it must carry the account's webhook
-secret (header ``X-Hocbaso-Webhook-Secret`` or ``?secret=`` in the address we gave the
-service) and pass the adapter's own checks; each signature value is then checked against its
-SignedInfo like any other answer, and applied once (a replay finds the items signed). The
-answer is quick and says nothing about our records.
+Anyone can reach it, so nothing in a call is trusted: the adapter authenticates it as its
+provider documents (SmartCA: the HMAC-SHA256 of the body under the account's webhook secret,
+header ``X-Hocbaso-Signature``) and reads it strictly; it must name a transaction we sent;
+each signature value is then checked against its SignedInfo like any other answer and applied
+once (a replay finds the items signed). The answer is quick and says nothing of our records.
 """
 
 import logging
 
 from odoo import http
+from odoo.exceptions import UserError
 from odoo.http import request
 
 from hocbaso.errors import HocbasoError
@@ -29,19 +30,18 @@ class SignCallback(http.Controller):
         if length is None or length > MAX_BODY:
             return request.make_json_response({"ok": False}, status=413)
         provider = request.env["hocbaso.signing.provider"].sudo().browse(provider_id).exists()
-        given = httprequest.headers.get("X-Hocbaso-Webhook-Secret") or \
-            httprequest.args.get("secret")
-        if not provider or not provider.active or not provider._check_webhook_secret(given):
-            _logger.warning("Signing webhook: a call refused (provider %s, bad secret)",
-                            provider_id)
-            return request.make_json_response({"ok": False}, status=403)
+        if not provider or not provider.active:
+            return request.make_json_response({"ok": False}, status=404)
         body = httprequest.get_data(cache=False)
         headers = {key.lower(): value for key, value in httprequest.headers.items()}
         try:
-            known = request.env["hocbaso.sign.batch"].sudo()._on_callback(provider, body,
-                                                                           headers)
+            with request.env.cr.savepoint():
+                known = request.env["hocbaso.sign.batch"].sudo()._on_callback(provider, body,
+                                                                               headers)
         except HocbasoError as err:
             _logger.warning("Signing webhook: a call refused by the adapter (%s)",
                             type(err).__name__)
-            return request.make_json_response({"ok": False}, status=400)
+            return request.make_json_response({"ok": False}, status=403)
+        except UserError:  # a record being signed by another session: the poll applies it
+            return request.make_json_response({"ok": False, "retry": True}, status=409)
         return request.make_json_response({"ok": True, "known": bool(known)})

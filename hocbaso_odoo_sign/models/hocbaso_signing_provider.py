@@ -2,7 +2,6 @@
 service): where it is, the account's secrets (administrators only, never logged) and the
 secret its webhook calls carry."""
 
-import hmac
 import logging
 import secrets
 
@@ -35,16 +34,17 @@ class HocbasoSigningProvider(models.Model):
                                  default=lambda self: self.env.company)
     kind = fields.Selection(KINDS, string="Service", required=True, default="smartca")
     service_url = fields.Char(string="Service URL", required=True)
-    client_id = fields.Char(string="Client ID", help="The school's account (sp_id, client_id).",
-                            **SECRET)
-    client_secret = fields.Char(string="Client Secret", **SECRET)
-    username = fields.Char(string="User Name", **SECRET)
-    password = fields.Char(string="Password", **SECRET)
+    client_id = fields.Char(string="Client ID", help="SmartCA: the school's sp_id.", **SECRET)
+    client_secret = fields.Char(
+        string="Client Secret", help="SmartCA: the sp_password. CSC: an access token, when no "
+                                     "user name and password are given.", **SECRET)
+    username = fields.Char(string="User Name", help="CSC: the account's user name.", **SECRET)
+    password = fields.Char(string="Password", help="CSC: the account's password.", **SECRET)
     webhook_secret = fields.Char(
         string="Webhook Secret", **SECRET,
         default=lambda self: secrets.token_urlsafe(32),
-        help="The service's calls to our webhook carry this secret; calls without it are "
-             "refused.")
+        help="The service signs its calls to our webhook with this secret (HMAC-SHA256 of the "
+             "body); other calls are refused.")
     webhook_url = fields.Char(compute="_compute_webhook_url",
                               help="Give this address to the signing service.")
     timeout = fields.Integer(string="Request Timeout (s)", default=20)
@@ -61,11 +61,15 @@ class HocbasoSigningProvider(models.Model):
         only for the call."""
         self.ensure_one()
         provider = self.sudo()
-        account = {"client_id": provider.client_id or "",
-                   "client_secret": provider.client_secret or "",
-                   "username": provider.username or "", "password": provider.password or "",
-                   "webhook_secret": provider.webhook_secret or "",
-                   "timeout": provider.timeout or 20}
+        account = {"timeout": provider.timeout or 20}
+        if provider.kind in ("smartca", "smartca_th"):
+            account.update(sp_id=provider.client_id or "", sp_password=provider.client_secret or "")
+            if provider.webhook_secret:
+                account["webhook_secret"] = provider.webhook_secret
+        elif provider.username or provider.password:
+            account.update(username=provider.username or "", password=provider.password or "")
+        else:
+            account["token"] = provider.client_secret or ""
         return account
 
     def _client(self):
@@ -87,13 +91,6 @@ class HocbasoSigningProvider(models.Model):
             return client.approval
         finally:
             client.close()
-
-    def _check_webhook_secret(self, given):
-        """True when ``given`` is this account's webhook secret (compared in constant time)."""
-        self.ensure_one()
-        expected = self.sudo().webhook_secret or ""
-        return bool(expected) and isinstance(given, str) and \
-            hmac.compare_digest(given.encode(), expected.encode())
 
     def action_test_connection(self):
         """Ask the service for a holder's certificates: proves the address and the account."""

@@ -8,4 +8,5 @@ from . import test_waiting_for_me
 from . import test_waiting_for_me_tour
 from . import test_verify_wizard
 from . import test_sign_batch
+from . import test_sign_batch_provider
 from . import test_agent_tour

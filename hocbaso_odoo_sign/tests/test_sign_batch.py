@@ -34,6 +34,13 @@ class BatchCase(SignCase):
             cls.agent_certs[user] = cls.certs[user]
             user.lang = "vi_VN"
 
+    def lock_distinct(self, records):
+        """Lock ``records`` with other marks each: their subject elements (and so the digests
+        their teachers sign) differ."""
+        for serial, record in enumerate(records):
+            self.fill_secondary(record, math=("7.%d" % serial, "8.%d" % serial))
+        records.with_user(self.gvcn).action_lock()
+
     def leaf_of(self, user):
         return self.pki.leaf(self.signers[user])
 
@@ -164,7 +171,7 @@ class TestSignBatch(BatchCase):
         self.assertEqual(run.returncode, 0, run.stderr)
 
     def test_signatures_over_other_hashes_and_junk_are_refused(self):
-        self.lock(self.records)
+        self.lock_distinct(self.records)
         user = self.gvbm_math
         prepared = self.agent_wizard(user, self.records, "gvbm").action_agent_prepare()
         batch = self.batch_of(user, prepared)

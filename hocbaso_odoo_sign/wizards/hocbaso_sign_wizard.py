@@ -1,6 +1,5 @@
 """Sign one record or a whole class in one go: one PIN / password entry, one signer session."""
 
-import json
 import logging
 from collections import Counter
 
@@ -41,13 +40,9 @@ class HocbasoSignWizard(models.TransientModel):
         string="PIN / Password", compute="_compute_secret", inverse="_inverse_secret",
         help="The token PIN or the password of the certificate file. Used for this signing "
              "only; never stored.")
-    state = fields.Selection([("draft", "Draft"), ("remote_wait", "Waiting for Remote Signature"),
-                              ("done", "Done")], default="draft")
+    state = fields.Selection([("draft", "Draft"), ("done", "Done")], default="draft")
     result_ids = fields.One2many("hocbaso.sign.wizard.result", "wizard_id", string="Results")
     summary = fields.Char(readonly=True)
-    remote_pending = fields.Text(readonly=True, help="Remote signature waiting for its value.")
-    remote_request_id = fields.Char(readonly=True)
-    remote_queue = fields.Text(readonly=True)
 
     # --- defaults --------------------------------------------------------------------------
     def _active_records(self):
@@ -159,8 +154,6 @@ class HocbasoSignWizard(models.TransientModel):
         waiting, skipped = self._split_waiting()
         if not waiting:  # nothing to open the key for
             return self._show_results(skipped)
-        if self.certificate_id.backend == "remote":
-            return self._remote_start(waiting, skipped)
         secret = self._take_secret()
         if not secret:
             raise UserError(_("Enter the PIN of your token or the password of your certificate "
@@ -232,85 +225,6 @@ class HocbasoSignWizard(models.TransientModel):
     def _reopen(self):
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
                 "view_mode": "form", "target": "new", "name": _("Sign Records")}
-
-    # --- remote (two-phase) signing ------------------------------------------------------
-    def _remote_client(self):
-        from ..tools.remote import client_for
-
-        return client_for(self.certificate_id)
-
-    def _remote_jobs(self, records):
-        """(record id, subject code) pairs still to sign, in order."""
-        jobs = []
-        for record in records:
-            if self.role == X.ROLE_GVBM and record.state == "locked":
-                lines = record.line_ids.filtered(
-                    lambda line: line.teacher_id == self.env.user and not line.gvbm_signed)
-                jobs.extend((record.id, code) for code in lines.mapped("subject_code"))
-            else:
-                jobs.append((record.id, None))
-        return jobs
-
-    def _remote_start(self, records, skipped):
-        self.write({"remote_queue": json.dumps({
-            "jobs": self._remote_jobs(records),
-            "results": [[record.id, status, message] for record, status, message in skipped]})})
-        return self._remote_next()
-
-    def _remote_next(self):
-        """Send the digest of the next job; stop at the first one that waits for the holder."""
-        queue = json.loads(self.remote_queue or '{"jobs": [], "results": []}')
-        while queue["jobs"]:
-            record_id, code = queue["jobs"].pop(0)
-            record = self.env["hocbaso.record"].browse(record_id)
-            try:
-                with self.env.cr.savepoint():
-                    prepared = record._prepare_remote_signature(self.role, self.certificate_id,
-                                                                code)
-                    request_id = self._remote_client().submit(prepared, record)
-            except (UserError, AccessError, ValidationError) as err:
-                queue["results"].append([record_id, "error", err.args[0]])
-                continue
-            except HocbasoError as err:
-                queue["results"].append([record_id, "error", lib_message(self.env, err)])
-                continue
-            prepared["record_id"] = record_id
-            self.write({"state": "remote_wait", "remote_pending": json.dumps(prepared),
-                        "remote_request_id": request_id, "remote_queue": json.dumps(queue)})
-            return self._reopen()
-        records = self.env["hocbaso.record"]
-        by_record = {}
-        for record_id, status, message in queue["results"]:
-            # a record signed for several subjects: one line, the first error wins
-            if by_record.get(record_id, ("signed",))[0] in ("signed", "skipped"):
-                by_record[record_id] = (status, message)
-        results = [(records.browse(rid), status, message)
-                   for rid, (status, message) in by_record.items()]
-        self.write({"remote_pending": False, "remote_request_id": False, "remote_queue": False})
-        return self._show_results(results)
-
-    def action_check_remote(self):
-        """Ask the service whether the holder has approved; finish that signature if so."""
-        self.ensure_one()
-        if self.state != "remote_wait" or not self.remote_pending:
-            raise UserError(_("No remote signature is waiting."))
-        prepared = json.loads(self.remote_pending)
-        record = self.env["hocbaso.record"].browse(prepared["record_id"])
-        queue = json.loads(self.remote_queue)
-        try:
-            value = self._remote_client().poll(self.remote_request_id)
-        except HocbasoError as err:
-            queue["results"].append([record.id, "error", lib_message(self.env, err)])
-            self.write({"remote_queue": json.dumps(queue), "remote_pending": False})
-            return self._remote_next()
-        if value is None:
-            raise UserError(_("The signature has not been approved yet. Approve it in the "
-                              "signing service, then check again."))
-        status = self._sign_one(record, lambda r: r._complete_remote_signature(
-            prepared, value, self.certificate_id))
-        queue["results"].append([record.id, status[1], status[2]])
-        self.write({"remote_queue": json.dumps(queue), "remote_pending": False})
-        return self._remote_next()
 
 
 class HocbasoSignWizardResult(models.TransientModel):

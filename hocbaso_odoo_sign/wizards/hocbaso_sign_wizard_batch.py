@@ -6,6 +6,7 @@ from odoo import api, fields, models, _
 from odoo.exceptions import UserError
 
 from hocbaso.errors import HocbasoError
+from hocbaso.signing.providers import th_secret
 
 from odoo.addons.hocbaso_odoo.tools import lib_message
 
@@ -20,6 +21,9 @@ class HocbasoSignWizard(models.TransientModel):
                              ondelete={"batch_wait": "set default"})
     batch_ids = fields.Many2many("hocbaso.sign.batch", string="Signing Batches", readonly=True)
     batch_summary = fields.Text(compute="_compute_batch_summary")
+    otp = fields.Char(
+        string="One-Time Code", compute="_compute_otp", inverse="_inverse_otp",
+        help="The code of your authenticator app, for this request only; never stored.")
     approval = fields.Selection([("app", "Approve in the App"), ("otp", "One-Time Code"),
                                  ("pin", "PIN")], compute="_compute_approval")
 
@@ -33,6 +37,13 @@ class HocbasoSignWizard(models.TransientModel):
                                "%(summary)s", batch=batch.id, state=batch._state_label(),
                                code=code or _("none"), summary=batch.summary or ""))
             wizard.batch_summary = "\n".join(lines)
+
+    def _compute_otp(self):
+        for wizard in self:
+            wizard.otp = False
+
+    def _inverse_otp(self):
+        """Nothing is kept: the code reaches the button through its context only."""
 
     @api.depends("certificate_id")
     def _compute_approval(self):
@@ -58,7 +69,7 @@ class HocbasoSignWizard(models.TransientModel):
         if cert.backend == "agent":
             raise UserError(_("This certificate's key is on a USB token at your computer: "
                               "press Sign with My Token (the signing agent must be running)."))
-        if cert.backend == "remote" and cert.sudo().provider_id:
+        if cert.backend == "remote":
             return self._batch_start()
         result = super().action_sign()
         if cert and self.state == "done" and any(r.status == "signed" for r in self.result_ids):
@@ -69,9 +80,14 @@ class HocbasoSignWizard(models.TransientModel):
         """Prepare the batch, split it at the service's limit and send each part."""
         self._check_ready()
         secret = self._take_secret()
-        if self.approval in ("otp", "pin") and not secret:
-            raise UserError(_("Enter the code the signing service sent you (or your signing "
-                              "PIN) before sending the request."))
+        if self.approval == "otp":
+            otp = self.env.context.get("hocbaso_otp") or ""
+            if not (secret and otp):
+                raise UserError(_("Enter your password at the signing service and the one-time "
+                                  "code of your authenticator app."))
+            secret = th_secret(secret, otp)
+        elif self.approval == "pin" and not secret:
+            raise UserError(_("Enter your signing PIN at the signing service."))
         try:
             batch = self.env["hocbaso.sign.batch"]._start(self.record_ids, self.role,
                                                           self.certificate_id, "provider")
