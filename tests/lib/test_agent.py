@@ -77,6 +77,9 @@ def agents(pki, tmp_path_factory):
         "ec": start_agent(made["ec"], log_dir=logs),
         "tight": start_agent(made["rsa"], "--max-items", "3", "--max-body", "2000",
                              log_dir=logs),
+        # the teacher forgot her token: the agent runs, no token with its label is plugged in
+        "absent": start_agent(made["rsa"]._replace(token_label="hb-agent-unplugged"),
+                              log_dir=logs),
     }
     yield {name: url for name, (_proc, url, _log) in started.items()} | {
         "logs": {name: log for name, (_proc, _url, log) in started.items()}}
@@ -242,6 +245,15 @@ def test_wrong_pin_is_reported_once_and_the_right_one_still_works(agents, pki):
     assert "000000" not in log.read_text()
     response = post_sign(agents["rsa"], _one(pki))  # not locked, nothing lingers
     assert response.status_code == 200 and len(response.json()["signatures"]) == 1
+
+
+def test_no_token_plugged_in(agents, pki):
+    response = requests.get(agents["absent"] + "/v1/certificates", headers={"Origin": ORIGIN},
+                            timeout=10)
+    body = assert_refused(response, 503, "no_token")
+    assert "Không tìm thấy USB token" in body["message_vi"]
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN  # the page can read why
+    assert_refused(post_sign(agents["absent"], _one(pki)), 503, "no_token")
 
 
 def test_certificate_not_on_the_token(agents, pki):
