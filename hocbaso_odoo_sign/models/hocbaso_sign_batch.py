@@ -68,7 +68,7 @@ class HocbasoSignBatch(models.Model):
                              index=True)
     transaction_ref = fields.Char(string="Transaction Reference", readonly=True, index=True,
                                   copy=False)
-    transaction_code = fields.Char(string="Transaction Code", readonly=True, copy=False,
+    transaction_code = fields.Char(readonly=True, copy=False,
                                    help="The code the phone app shows for this batch.")
     expires_at = fields.Datetime(string="Expires", readonly=True)
     item_ids = fields.One2many("hocbaso.sign.batch.item", "batch_id", string="Documents",

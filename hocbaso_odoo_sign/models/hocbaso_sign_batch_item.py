@@ -34,12 +34,12 @@ class HocbasoSignBatchItem(models.Model):
                                index=True)
     sequence = fields.Integer()
     company_id = fields.Many2one(related="batch_id.company_id", store=True, index=True)
-    record_id = fields.Many2one("hocbaso.record", string="Record", ondelete="cascade",
+    record_id = fields.Many2one("hocbaso.record", ondelete="cascade",
                                 index=True)
     role = fields.Selection(roles.SELECTION, string="Signature",
                             help="The signature slot: a subject teacher's or the batch's role.")
     subject_code = fields.Char()
-    subject_id = fields.Many2one("hocbaso.subject", string="Subject")
+    subject_id = fields.Many2one("hocbaso.subject")
     doc_id = fields.Char(string="Document Code", help="Shown on the phone beside the request.")
     label = fields.Char(string="Document")
     record_version = fields.Integer()

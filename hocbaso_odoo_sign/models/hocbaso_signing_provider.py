@@ -36,19 +36,19 @@ class HocbasoSigningProvider(models.Model):
     service_url = fields.Char(string="Service URL", required=True)
     client_id = fields.Char(string="Client ID", help="SmartCA: the school's sp_id.", **SECRET)
     client_secret = fields.Char(
-        string="Client Secret", help="SmartCA: the sp_password. CSC: an access token, when no "
+        help="SmartCA: the sp_password. CSC: an access token, when no "
                                      "user name and password are given.", **SECRET)
     username = fields.Char(string="User Name", help="CSC: the account's user name.", **SECRET)
-    password = fields.Char(string="Password", help="CSC: the account's password.", **SECRET)
+    password = fields.Char(help="CSC: the account's password.", **SECRET)
     webhook_secret = fields.Char(
-        string="Webhook Secret", **SECRET,
+        **SECRET,
         default=lambda self: secrets.token_urlsafe(32),
         help="The service signs its calls to our webhook with this secret (HMAC-SHA256 of the "
              "body); other calls are refused.")
     webhook_url = fields.Char(compute="_compute_webhook_url",
                               help="Give this address to the signing service.")
     timeout = fields.Integer(string="Request Timeout (s)", default=20)
-    last_test = fields.Char(string="Last Test", readonly=True)
+    last_test = fields.Char(readonly=True)
 
     @api.depends("company_id")
     def _compute_webhook_url(self):

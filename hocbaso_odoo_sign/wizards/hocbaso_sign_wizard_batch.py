@@ -57,10 +57,11 @@ class HocbasoSignWizard(models.TransientModel):
     @api.onchange("role", "record_ids")
     def _onchange_role(self):
         """The certificate the user last signed with in this role, when it may sign here."""
-        super()._onchange_role()
+        result = super()._onchange_role()
         last = self.env["hocbaso.sign.choice"]._last(self.role)
         if last and last in self.allowed_certificate_ids and last.status == "valid":
             self.certificate_id = last
+        return result
 
     # --- signing -------------------------------------------------------------------------
     def action_sign(self):
