@@ -8,7 +8,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import JsonRpcException
 
 from .common import SignCase
 
@@ -265,3 +266,44 @@ class TestSignBatch(BatchCase):
         self.agent_sign(self.gvbm_math, self.record, "gvbm")
         choice = self.env["hocbaso.sign.choice"].with_user(self.gvbm_math)._last("gvbm")
         self.assertEqual(choice, self.agent_certs[self.gvbm_math])
+
+
+@tagged("post_install", "-at_install")
+class TestSignBatchRpc(BatchCase, HttpCase):
+    """The browser component's calls, over JSON-RPC as the web client makes them."""
+
+    def call(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request("/web/dataset/call_kw", {
+            "model": model, "method": method, "args": args, "kwargs": kwargs or {}})
+
+    def test_agent_round_trip_over_rpc(self):
+        self.lock(self.records)
+        user = self.gvbm_math
+        self.authenticate(user.login, user.login)
+        wizard_id = self.call("hocbaso.sign.wizard", "create", [{
+            "role": "gvbm", "certificate_id": self.agent_certs[user].id,
+            "record_ids": [(6, 0, self.records.ids)]}])
+        prepared = self.call("hocbaso.sign.wizard", "action_agent_prepare", [[wizard_id]])
+        self.assertEqual(len(prepared["items"]), 2)
+        answer = self.agent_answer(user, prepared)
+        # another teacher's session cannot answer my batch
+        self.authenticate(self.gvbm_lit.login, self.gvbm_lit.login)
+        with self.assertRaises(JsonRpcException):
+            self.call("hocbaso.sign.batch", "action_agent_complete",
+                      [[prepared["batch_id"]], answer])
+        # nor call the server-side steps directly
+        with self.assertRaises(JsonRpcException):
+            self.call("hocbaso.sign.batch", "_apply", [[prepared["batch_id"]], {}])
+        self.assertFalse(self.records.signature_ids)
+        self.authenticate(user.login, user.login)
+        result = self.call("hocbaso.sign.batch", "action_agent_complete",
+                           [[prepared["batch_id"]], answer])
+        self.assertEqual((result["signed"], result["failed"]), (2, 0))
+        self.env.invalidate_all()
+        self.assertEqual(len(self.records.signature_ids), 2)
+        # the same answer again: the batch is closed, nothing changes
+        with self.assertRaises(JsonRpcException):
+            self.call("hocbaso.sign.batch", "action_agent_complete",
+                      [[prepared["batch_id"]], answer])
+        self.env.invalidate_all()
+        self.assertEqual(len(self.records.signature_ids), 2)
