@@ -10,6 +10,7 @@
     "depends": ["hocbaso_odoo", "bus"],
     "external_dependencies": {"python": ["hocbaso", "signxml", "cryptography"]},
     "assets": {
+        "web.assets_backend": ["hocbaso_odoo_sign/static/src/**/*"],
         "web.assets_tests": ["hocbaso_odoo_sign/static/tests/tours/**/*"],
     },
     "data": [

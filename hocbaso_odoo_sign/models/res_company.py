@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -12,6 +13,17 @@ class ResCompany(models.Model):
         string="Staff Equipped to Sign (%)", compute="_compute_hocbaso_certified",
         help="Share of the school's teachers and leaders who hold a valid personal signing "
              "certificate registered here (the figure provinces report, e.g. 94.64%).")
+    hocbaso_agent_port = fields.Integer(
+        string="Signing Agent Port", default=8987,
+        help="The port on 127.0.0.1 where the signing agent listens on the teachers' computers "
+             "(hocbaso-agent --port), for certificates whose key is on a USB token there.")
+
+    @api.constrains("hocbaso_agent_port")
+    def _check_hocbaso_agent_port(self):
+        for company in self:
+            if not 0 < company.hocbaso_agent_port < 65536:
+                raise ValidationError(self.env._("The signing agent port must be between 1 "
+                                                 "and 65535."))
 
     @api.depends_context("uid")
     def _compute_hocbaso_certified(self):

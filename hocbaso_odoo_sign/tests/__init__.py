@@ -10,3 +10,5 @@ from . import test_verify_wizard
 from . import test_sign_batch
 from . import test_sign_batch_provider
 from . import test_verification_cache
+from . import test_agent_tour
+

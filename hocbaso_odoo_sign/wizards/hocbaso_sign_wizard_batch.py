@@ -69,7 +69,8 @@ class HocbasoSignWizard(models.TransientModel):
         cert = self.certificate_id
         if cert.backend == "agent":
             raise UserError(_("This certificate's key is on a USB token at your computer: "
-                              "press Sign with My Token (the signing agent must be running)."))
+                              "press Sign with the USB token on my computer (the signing "
+                              "program must be running)."))
         if cert.backend == "remote":
             return self._batch_start()
         result = super().action_sign()
