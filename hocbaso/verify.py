@@ -25,6 +25,7 @@ from .roles import ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, role_label, rol
 from .safexml import DEFAULT_MAX_BYTES, parse_untrusted
 from .signing import certs, timestamp
 from .signing.certs import PURPOSE_ORGANISATION, PURPOSE_PERSONAL
+from .signing.dsig_binding import binding_problems
 from .signing.dsig_check import reference_checks, signature_certificates, signature_value_ok
 from .signing.dsig_layout import DATA_ID, Layout, plan_signature
 from .signing.dsig_primitives import (
@@ -335,6 +336,7 @@ def _verify_signature(layout, slot, signature, index, chains, digests, at):
         entry.errors.append(problem)
     _check_xades(entry, signature, leaf, checks)
     _check_coverage(entry, layout, slot, signature, checks)
+    _check_binding(entry, layout, slot, signature)
 
     moment = _proven_time(entry, signature, chains.trusted,
                           [*chains.intermediates, *certificates[1:]], chains.crls, at) \
@@ -473,6 +475,14 @@ def _check_coverage(entry, layout, slot, signature, checks) -> None:
         entry.errors.append(Problem("The signature covers %(extra)s, which the %(slot)s must "
                                     "not sign.", extra=", ".join(extra), slot=slot.label))
     entry.coverage_ok = not missing and not extra
+
+
+def _check_binding(entry, layout, slot, signature) -> None:
+    """The record the signature names must be this one (hocbaso.signing.dsig_binding)."""
+    errors, warnings = binding_problems(layout.root, signature, slot.label,
+                                        "#" + DATA_ID in entry.references)
+    entry.errors.extend(errors)
+    entry.warnings.extend(warnings)
 
 
 def _inside(element, ancestor) -> bool:

@@ -2,7 +2,9 @@
 at hand, or in two phases (:func:`prepare_signature`, then :func:`complete_signature`) when
 the key signs elsewhere: a token driven from the browser or a remote signing service.
 
-XAdES-BES (on by default) adds SignedProperties with SigningTime and SigningCertificateV2.
+XAdES-BES (on by default) adds SignedProperties with SigningTime, SigningCertificateV2 and
+the record's ID and version (a CommitmentTypeIndication, see :mod:`.dsig_binding`), which bind
+the signature to the record it was made for.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..errors import SigningError
 from ..safexml import parse_untrusted
 from ..timeutil import now_utc
 from .base import Signer
+from .dsig_binding import RecordIdentity, add_binding, identity_to_sign, read_binding
 from .dsig_check import check_earlier_signatures, signature_certificates, signature_crypto_errors
 from .dsig_layout import Layout, Slot, SlotPlan, check_order, plan_signature
 from .dsig_primitives import (
@@ -74,7 +77,8 @@ def _certificate_texts(certificate: x509.Certificate) -> tuple[str, str, str]:
 
 def _xades_object(signature: etree._Element, signature_id: str,
                   certificate: x509.Certificate | None, signing_time: dt.datetime,
-                  texts: tuple[str, str, str] | None = None) -> etree._Element:
+                  texts: tuple[str, str, str] | None = None,
+                  binding: RecordIdentity | None = None) -> etree._Element:
     _, cert_sha256, issuer_serial = texts or _certificate_texts(certificate)
     obj = _sub(signature, ds("Object"))
     qualifying = etree.SubElement(obj, xades("QualifyingProperties"),
@@ -87,6 +91,8 @@ def _xades_object(signature: etree._Element, signature_id: str,
     _sub(cert_digest, ds("DigestMethod"), Algorithm=SHA256)
     _sub(cert_digest, ds("DigestValue"), cert_sha256)
     _sub(cert, xades("IssuerSerialV2"), issuer_serial)
+    if binding is not None:
+        add_binding(signed_props, binding)
     return signed_props
 
 
@@ -137,11 +143,11 @@ class PendingSignature:
 def _build_signature(parent: etree._Element | None, signature_id: str,
                      certificate: x509.Certificate | None, algorithm: str,
                      signing_time: dt.datetime, xades_bes: bool, texts: tuple[str, str, str],
-                     uris=(), index=None, digest_of=None):
+                     uris=(), index=None, digest_of=None, binding=None):
     """A ds:Signature (empty SignatureValue) under ``parent`` (None: a detached skeleton) with
     the references ``uris`` (digests from ``digest_of(element_id, element)``), without the
-    reference to its SignedProperties. Returns (signature, SignedInfo, SignatureValue,
-    SignedProperties or None)."""
+    reference to its SignedProperties; ``binding``: the record its XAdES properties name.
+    Returns (signature, SignedInfo, SignatureValue, SignedProperties or None)."""
     attrib, nsmap = {"Id": signature_id}, {"ds": DS_NS}
     signature = etree.Element(ds("Signature"), attrib, nsmap=nsmap) if parent is None else \
         etree.SubElement(parent, ds("Signature"), attrib, nsmap=nsmap)
@@ -155,7 +161,8 @@ def _build_signature(parent: etree._Element | None, signature_id: str,
     _sub(x509_data, ds("X509Certificate"), texts[0])
     signed_props = None
     if xades_bes:
-        signed_props = _xades_object(signature, signature_id, certificate, signing_time, texts)
+        signed_props = _xades_object(signature, signature_id, certificate, signing_time, texts,
+                                     binding)
     return signature, signed_info, value_element, signed_props
 
 
@@ -183,12 +190,13 @@ class _SignatureBuilder:
     way the bytes are those of the signature built in place.
     """
 
-    def __init__(self, signing_time: dt.datetime, xades_bes: bool, skeleton: bool = False):
-        self.signing_time, self.xades_bes = signing_time, xades_bes
+    def __init__(self, signing_time: dt.datetime, xades_bes: bool, skeleton: bool = False,
+                 binding: RecordIdentity | None = None):
+        self.signing_time, self.xades_bes, self.binding = signing_time, xades_bes, binding
         self.skeleton = None
-        if skeleton:
+        if skeleton:  # one record per builder: the skeleton names it already
             self.skeleton = _build_signature(None, "", None, "", signing_time, xades_bes,
-                                             ("", "", ""))[0]
+                                             ("", "", ""), binding=binding)[0]
         holder = etree.Element(_SIGNED_INFO, nsmap={"ds": DS_NS})
         append_reference(holder, "", b"")
         self.reference = holder[0]
@@ -239,13 +247,13 @@ class _SignatureBuilder:
         if DS_NS in in_scope or XADES_NS in in_scope:
             signature, signed_info, value_element, signed_props = _build_signature(
                 parent, plan.signature_id, certificate, algorithm, self.signing_time,
-                self.xades_bes, texts, plan.reference_uris, index, digest_of)
+                self.xades_bes, texts, plan.reference_uris, index, digest_of, self.binding)
             add_reference = functools.partial(append_reference, signed_info)
         else:
             if self.skeleton is None:
                 signature, signed_info, value_element, signed_props = _build_signature(
                     parent, plan.signature_id, certificate, algorithm, self.signing_time,
-                    self.xades_bes, texts)
+                    self.xades_bes, texts, binding=self.binding)
             else:
                 signature, signed_info, value_element, signed_props = self._from_skeleton(
                     plan.signature_id, algorithm, texts)
@@ -282,7 +290,8 @@ def prepare_signature(xml_bytes: bytes, role: str, certificate: x509.Certificate
     if signing_time is None:
         signing_time = now_utc()
     _check_new_id(index, plan.signature_id)
-    builder = _SignatureBuilder(signing_time, xades_bes)
+    builder = _SignatureBuilder(signing_time, xades_bes,
+                                binding=identity_to_sign(root) if xades_bes else None)
     _, _, _, uris = builder.add(plan, index, certificate, algorithm)
 
     document = serialize(root)
@@ -413,6 +422,7 @@ def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = 
         plan = plan_signature(layout, role, subject_code)
         algorithm_for(signer.certificate)  # a key type that cannot sign records is refused now
         _check_new_id(index, plan.signature_id)
+    binding = identity_to_sign(root) if xades_bes else None
     if signing_time is None:
         signing_time = now_utc()
 
@@ -435,7 +445,8 @@ def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = 
         cache[element_id] = (element, digest)
         return digest
 
-    builder = _SignatureBuilder(signing_time, xades_bes, skeleton=len(steps) > 1)
+    builder = _SignatureBuilder(signing_time, xades_bes, skeleton=len(steps) > 1,
+                                binding=binding)
     made: list[MadeSignature] = []
     for role, signer, subject_code in steps:
         check_order(layout, role, subject_code)  # now with the earlier steps in the tree
@@ -460,11 +471,12 @@ def sign_slots_made(xml_bytes: bytes, steps, signing_time: dt.datetime | None = 
         made.append(entry)
 
     document = serialize(root)
-    _check_written(document, made)
+    _check_written(document, made, binding)
     return document, made
 
 
-def _check_written(document: bytes, made: list[MadeSignature]) -> None:
+def _check_written(document: bytes, made: list[MadeSignature],
+                   binding: RecordIdentity | None = None) -> None:
     """Parse ``document`` again and verify each new signature as a verifier would."""
     root = parse_untrusted(document)
     layout = Layout.of(root)
@@ -497,6 +509,8 @@ def _check_written(document: bytes, made: list[MadeSignature]) -> None:
                     or b64decode(signature.findtext(
                         TIMESTAMP_PATH + "/" + xades("EncapsulatedTimeStamp"))) != entry.timestamp):
                 problems.append("its timestamp does not cover its value")
+            if read_binding(next(signature.iter(xades("SignedProperties")), None)) != binding:
+                problems.append("it does not name the record it was made for")
         if problems:
             raise SigningError(
                 "The record was changed after the %(who)s signed it (%(detail)s), so it "
