@@ -9,8 +9,12 @@ registry.category("web_tour.tours").add("hocbaso_tt22_results", {
     steps: () => [
         {
             content: "the year results",
-            trigger: ".o_form_view .o_notebook a[name=year_results], .o_form_view .o_notebook .nav-link:contains(Year Results), .o_form_view .o_notebook .nav-link:contains(Kết quả)",
+            trigger: ".o_form_view .o_notebook a.nav-link[name=year_results]",
             run: "click",
+        },
+        {
+            content: "the year results are the page shown (a click before the form settles is lost)",
+            trigger: ".o_form_view .o_notebook a.nav-link.active[name=year_results]",
         },
         {
             content: "the adjustment, with its reason",
