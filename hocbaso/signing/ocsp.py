@@ -239,3 +239,8 @@ class OcspClient:
             raise ValidationDataError(
                 "The OCSP responder %(url)s could not be reached (%(detail)s). Try again later.",
                 url=self.url, detail=type(exc).__name__) from None
+
+
+def load_response(der: bytes):
+    """The parsed OCSPResponse; ValueError when it is not one."""
+    return ocsp.load_der_ocsp_response(bytes(der))

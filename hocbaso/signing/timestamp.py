@@ -465,3 +465,22 @@ def record_timestamps(xml_bytes: bytes, trusted, intermediates=(), crls=()
     root = parse_record(xml_bytes)
     return {sig.get("Id", ""): signature_timestamp(sig, trusted, intermediates, crls)
             for sig in root.iter(ds("Signature"))}
+
+
+def token_certificate(token: bytes) -> x509.Certificate | None:
+    """The certificate that signed ``token``, as the token carries it, UNCHECKED (to find its
+    kept status or its expiry); None when the token cannot be read."""
+    try:
+        signed_data = asn1_cms.ContentInfo.load(bytes(token))["content"]
+        return _signer_certificate(signed_data["signer_infos"][0], _certificates(signed_data))
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, TimestampError):
+        return None
+
+
+def token_signer(signature: etree._Element) -> x509.Certificate | None:
+    """The TSA certificate of a signature's SignatureTimeStamp, unchecked; None without one."""
+    text = signature.findtext(TIMESTAMP_PATH + "/" + xades("EncapsulatedTimeStamp"))
+    try:
+        return token_certificate(b64decode(text)) if text else None
+    except ValueError:
+        return None
