@@ -36,6 +36,7 @@ RELIABILITY = (
      ("hocbaso_odoo_sign/tests/test_sign_batch",)),
     ("signing providers' faults and hostile answers", ("tests/lib/test_providers_",)),
     ("time-stamping authority faults and forged tokens", ("tests/lib/test_timestamp",)),
+    ("kept validation data and archive timestamps, forged or altered", ("tests/lib/test_ltv",)),
     # one test, thousands of generated cases: it reports them itself (note_cases)
     ("writes to signed records and system fields, through every door",
      ("hocbaso_odoo_sync/tests/test_sealed_probe.py",)),

@@ -297,17 +297,18 @@ def kept_validation_data(root: etree._Element) -> tuple[ValidationData, list]:
     if properties is None:
         return data, problems
     readers = ((xades("EncapsulatedX509Certificate"), x509.load_der_x509_certificate,
-                data.add_certificate, "certificate"),
+                data.add_certificate, Problem("A kept certificate cannot be read (it was "
+                                              "damaged or changed).")),
                (xades("EncapsulatedCRLValue"), x509.load_der_x509_crl, data.add_crl,
-                "revocation list"),
-               (xades("EncapsulatedOCSPValue"), _ocsp_der, data.add_ocsp, "OCSP response"))
-    for tag, load, add, what in readers:
+                Problem("A kept revocation list cannot be read (it was damaged or changed).")),
+               (xades("EncapsulatedOCSPValue"), _ocsp_der, data.add_ocsp,
+                Problem("A kept OCSP response cannot be read (it was damaged or changed).")))
+    for tag, load, add, problem in readers:
         for element in properties.iter(tag):
             try:
                 add(load(b64decode(element.text)))
             except ValueError:
-                problems.append(Problem("A kept %(what)s cannot be read (it was damaged or "
-                                        "changed).", what=what))
+                problems.append(problem)
     return data, problems
 
 
