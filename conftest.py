@@ -37,6 +37,7 @@ RELIABILITY = (
     ("signing providers' faults and hostile answers", ("tests/lib/test_providers_",)),
     ("time-stamping authority faults and forged tokens", ("tests/lib/test_timestamp",)),
     ("a signature copied into another record", ("tests/lib/test_binding",)),
+    ("kept validation data and archive timestamps, forged or altered", ("tests/lib/test_ltv",)),
     # one test, thousands of generated cases: it reports them itself (note_cases)
     ("writes to signed records and system fields, through every door",
      ("hocbaso_odoo_sync/tests/test_sealed_probe.py",)),

@@ -1,5 +1,5 @@
 """bench: `python -m bench [--records N] [--softhsm] [--providers [N]] [--timestamps [N]]
-[--odoo] [--students N] [--workers N]` prints figures and ratios.
+[--ltv [N]] [--odoo] [--students N] [--workers N]` prints figures and ratios.
 
 Plain stages always run; --odoo adds the Odoo stages on a fresh database, export and signing
 in --workers Odoo worker processes (see bench/odoo_stages.py).
@@ -33,6 +33,9 @@ def main(argv=None):
     parser.add_argument("--timestamps", type=int, nargs="?", const=200, default=0,
                         help="also ask the TSA stand-in for N (200) timestamps and timestamp "
                         "every signature of 20 records")
+    parser.add_argument("--ltv", type=int, nargs="?", const=20, default=0,
+                        help="also keep validation data and add an archive timestamp to N (20) "
+                        "timestamped records (TSA and OCSP stand-ins)")
     parser.add_argument("--odoo", action="store_true", help="also run the Odoo stages")
     parser.add_argument("--students", type=int, default=30000, help="district size (Odoo stages)")
     parser.add_argument("--workers", type=int, default=2,
@@ -55,6 +58,11 @@ def main(argv=None):
         from . import timestamps
 
         print_rows("Trusted timestamps (RFC 3161, TSA stand-in)", timestamps.run(args.timestamps))
+    if args.ltv:
+        from . import ltv
+
+        print_rows("Kept validation data and archive timestamps (TSA + OCSP stand-ins)",
+                   ltv.run(args.ltv))
     if args.odoo:
         from . import odoo_stages
 

@@ -108,6 +108,9 @@ def format_report(report: VerificationReport, name: str,
         lines.append("  Chứng thư số (certificate chain): %s — %s"
                      % (_yes_no(sig.chain_ok, "HỢP LỆ (valid)", "KHÔNG HỢP LỆ (invalid)"),
                         sig.chain_result))
+        if sig.revocation_sources:
+            lines.append("  Trạng thái thu hồi (revocation status): theo dữ liệu lưu kèm (from "
+                         "the kept data): %s" % "; ".join(sig.revocation_sources))
         lines.append("  Chữ ký (signature): %s" % _yes_no(
             sig.valid, "HỢP LỆ (valid)", "KHÔNG HỢP LỆ (invalid)"))
         lines.extend("  Lỗi (error): %s" % error for error in sig.errors)
@@ -120,10 +123,26 @@ def format_report(report: VerificationReport, name: str,
         report.order_ok, "ĐÚNG (respected)", "SAI (not respected)"))
     lines.append("Đủ chữ ký (complete): %s" % (
         "ĐỦ (yes)" if report.complete else "THIẾU (missing): %s" % ", ".join(report.missing)))
+    lines.extend(_kept_lines(report))
     lines.extend("Lỗi (error): %s" % error for error in report.errors)
     lines.extend("Cảnh báo (warning): %s" % warning for warning in report.warnings)
     ok = report.valid and (report.complete or not require_complete)
     lines.append("Kết luận (result): %s" % _yes_no(ok, "HỢP LỆ (VALID)", "KHÔNG HỢP LỆ (INVALID)"))
+    return lines
+
+
+def _kept_lines(report: VerificationReport) -> list[str]:
+    """The validation data the record keeps (XAdES-LT) and its archive timestamps."""
+    lines = []  # a record without either prints nothing more
+    if report.kept_certificates or report.kept_crls or report.kept_ocsp:
+        lines.append("Dữ liệu kiểm tra lưu kèm (kept validation data): %d chứng thư "
+                     "(certificates), %d danh sách thu hồi (CRLs), %d phản hồi OCSP (OCSP "
+                     "responses)" % (report.kept_certificates, report.kept_crls,
+                                     report.kept_ocsp))
+    for number, (moment, authority) in enumerate(
+            zip(report.archive_times, report.archive_authorities), 1):
+        lines.append("Dấu thời gian lưu trữ %d (archive timestamp %d): %s (giờ Việt Nam), của "
+                     "(by) %s" % (number, number, vn_datetime(moment), authority))
     return lines
 
 

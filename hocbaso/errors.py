@@ -106,6 +106,12 @@ class TimestampError(SigningError):
     check (another hash or nonce, an untrusted authority, a damaged or forged token)."""
 
 
+class ValidationDataError(SigningError):
+    """Validation data (certificate chains, CRLs, OCSP responses) could not be gathered or
+    kept: an OCSP responder unreachable or refusing, a forged or unrelated answer, a
+    certificate revoked or unknown, or a record that cannot take the data."""
+
+
 class CertificateError(HocbasoError):
     """A certificate is expired, not yet valid, revoked, untrusted or of the wrong kind."""
 

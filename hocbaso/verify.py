@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from .errors import HocbasoError, Problem
 from .roles import ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, role_label, role_rank
 from .safexml import DEFAULT_MAX_BYTES, parse_untrusted
-from .signing import certs, timestamp
+from .signing import archive, certs, ltv, timestamp
 from .signing.certs import PURPOSE_ORGANISATION, PURPOSE_PERSONAL
 from .signing.dsig_binding import binding_problems
 from .signing.dsig_check import reference_checks, signature_certificates, signature_value_ok
@@ -92,6 +92,8 @@ class SignatureReport:
     timestamp_proven: bool = False
     timestamp_authority: str = ""
     warnings: list[str] = field(default_factory=list)  # do not make the signature invalid
+    # the kept validation data (XAdES-LT) that proved each certificate's status, if any
+    revocation_sources: list[str] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -129,6 +131,12 @@ class VerificationReport:
     signed_roles: list[str] = field(default_factory=list)  # "gvbm:TOAN", "gvcn", ...
     missing: list[str] = field(default_factory=list)  # labels of slots not signed yet
     source: str = ""  # the file inside a package, when verifying a zip
+    # validation data kept in the issuer's signature, and the archive timestamps' times
+    kept_certificates: int = 0
+    kept_crls: int = 0
+    kept_ocsp: int = 0
+    archive_times: list[dt.datetime] = field(default_factory=list)
+    archive_authorities: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -165,6 +173,11 @@ class VerificationReport:
             "errors": self.errors,
             "warnings": self.warnings,
             "source": self.source,
+            "kept_certificates": self.kept_certificates,
+            "kept_crls": self.kept_crls,
+            "kept_ocsp": self.kept_ocsp,
+            "archive_times": [moment.isoformat() for moment in self.archive_times],
+            "archive_authorities": self.archive_authorities,
             "signatures": [s.to_dict() for s in self.signatures],
         }
 
@@ -189,7 +202,9 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
     # one document, one pass of each kind: an element several signatures reference is
     # canonicalised and digested once; each certificate's chain and each CRL checked once
     digests: dict = {}
-    chains = certs.ChainCheck(trusted_roots, intermediates, crls)
+    kept = ltv.read_for_report(root, report)  # the kept chains and CRLs help, never trust
+    chains = certs.ChainCheck(trusted_roots, [*intermediates, *kept.certificates],
+                              [*crls, *kept.crls])
     _check_format(root, report)
     _check_document(layout, index, report)
     all_digests_ok = True
@@ -207,7 +222,8 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
                 slot=slot.label, count=len(signatures)))
             order_ok = False
         for signature in signatures:
-            entry = _verify_signature(layout, slot, signature, index, chains, digests, at)
+            entry = _verify_signature(layout, slot, signature, index, chains, digests, at,
+                                      kept)
             report.signatures.append(entry)
             all_digests_ok = all_digests_ok and entry.digests_ok
             order_ok = order_ok and entry.coverage_ok
@@ -221,6 +237,7 @@ def verify_document(xml_bytes: bytes, trusted_roots: list[x509.Certificate], int
                                      "and are not accepted.", count=len(outside)))
     if not report.signatures:
         report.errors.append(Problem("The record carries no signature."))
+    archive.report_archive_timestamps(root, report, chains, at)
     report.intact = bool(report.signatures) and all_digests_ok
     report.order_ok = order_ok
     return report
@@ -306,7 +323,7 @@ def find_record_in_zip(zip_bytes: bytes) -> tuple[str, bytes]:
 
 
 # --- one signature ---------------------------------------------------------------------------
-def _verify_signature(layout, slot, signature, index, chains, digests, at):
+def _verify_signature(layout, slot, signature, index, chains, digests, at, kept=None):
     entry = SignatureReport(role=slot.role, slot=slot.path, signature_id=signature.get("Id", ""),
                             subject_code=slot.subject_code)
     if entry.signature_id != slot.signature_id:
@@ -352,6 +369,8 @@ def _verify_signature(layout, slot, signature, index, chains, digests, at):
     entry.chain_ok, entry.chain_result = _check_chain(leaf, chains, moment, purpose)
     if not entry.chain_ok:
         entry.errors.append(Problem("Certificate: %(problem)s", problem=entry.chain_result))
+    elif kept:
+        ltv.judge_signature(entry, signature, leaf, chains, moment, kept)
     return entry
 
 

@@ -37,6 +37,7 @@ SCHOOL_NAME = "Trường Tiểu học Nguyễn Bỉnh Khiêm"
 SCHOOL_TAX_CODE = "0101234567"
 TSA_NAME = "Hocbaso Test Time-Stamping Authority – not for production"
 OTHER_TSA_NAME = "Untrusted Time-Stamping Authority – not for production"
+OCSP_NAME = "Hocbaso Test OCSP Responder – not for production"
 
 # The good signers match the people of hocbaso.samples.sample_primary_record(), so demo
 # records signed with these certificates name their signers.
@@ -129,6 +130,11 @@ class TestPki:
     tsa_key: object = None
     other_tsa: x509.Certificate | None = None
     other_tsa_key: object = None
+    # the issuing CA's delegated OCSP responder (id-kp-OCSPSigning, id-pkix-ocsp-nocheck) and
+    # the root's CRL (it lists no one: the status of the issuing CA)
+    ocsp: x509.Certificate | None = None
+    ocsp_key: object = None
+    root_crl: x509.CertificateRevocationList | None = None
 
     @property
     def trusted(self) -> list[x509.Certificate]:
@@ -242,6 +248,22 @@ def _tsa(common_name, now, issuer_cert, issuer_key) -> tuple[x509.Certificate, o
     return builder.sign(issuer_key, hashes.SHA256()), key
 
 
+def _ocsp_responder(now, issuer_cert, issuer_key) -> tuple[x509.Certificate, object]:
+    """A delegated OCSP responder (RFC 6960 4.2.2.2): EKU OCSPSigning, issued by the CA whose
+    certificates it answers for, with id-pkix-ocsp-nocheck (its own status is not asked)."""
+    key = _rsa_key()
+    builder = (
+        _builder(vn_name(OCSP_NAME, organisation="Hocbaso Test PKI"), issuer_cert.subject,
+                 key.public_key(), now - dt.timedelta(days=30), now + dt.timedelta(days=3000),
+                 issuer_key.public_key())
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signing=True), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.OCSP_SIGNING]), critical=False)
+        .add_extension(x509.OCSPNoCheck(), critical=False)
+    )
+    return builder.sign(issuer_key, hashes.SHA256()), key
+
+
 def _p12(spec: LeafSpec, cert, key, chain) -> bytes:
     return pkcs12.serialize_key_and_certificates(
         spec.name.encode(), key, cert, chain,
@@ -267,10 +289,12 @@ def _generate(now: dt.datetime) -> TestPki:
                                        if s.revoked])
     tsa, tsa_key = _tsa(TSA_NAME, now, inter, inter_key)
     other_tsa, other_tsa_key = _tsa(OTHER_TSA_NAME, now, other, other_key)
+    responder, responder_key = _ocsp_responder(now, inter, inter_key)
     return TestPki(now=now, root=root, root_key=root_key, intermediate=inter,
                    intermediate_key=inter_key, other_root=other, other_root_key=other_key,
                    crl=crl, leaves=leaves, tsa=tsa, tsa_key=tsa_key, other_tsa=other_tsa,
-                   other_tsa_key=other_tsa_key)
+                   other_tsa_key=other_tsa_key, ocsp=responder, ocsp_key=responder_key,
+                   root_crl=_crl(now, root, root_key, []))
 
 
 def _crl(now, issuer, issuer_key, revoked_certs) -> x509.CertificateRevocationList:
@@ -300,7 +324,8 @@ def build_test_pki(directory=None, now: dt.datetime | None = None) -> TestPki:
 
     Dates are relative to ``now``: good leaves from now-30 days to now+2 years, "expired" ended
     30 days ago, "not_yet_valid" starts in 30 days, "revoked" was revoked 2 days ago; the TSA
-    certificates (``tsa``, ``other_tsa``) from now-30 days to now+3000 days.
+    certificates (``tsa``, ``other_tsa``) and the OCSP responder's (``ocsp``) from now-30 days
+    to now+3000 days; ``root_crl`` (the root's, empty) from now-1 day to now+30 days.
     With ``directory``, also writes every file there (see ``write_files``).
     """
     if now is None:  # midnight keeps the cache key stable for a whole test run
@@ -320,7 +345,8 @@ def write_files(pki: TestPki, directory) -> Path:
     """Write the PKI: CA certificates, the CRL (PEM and DER), each leaf as ``<name>.pem``
     (certificate), ``<name>.key.pem`` (unencrypted key, tests only) and ``<name>.p12``, and
     ``pki.json`` describing the users (name, personal ID or tax code, files, password), and the
-    time-stamping authorities' ``tsa.pem``/``tsa.key.pem`` and ``other-tsa.*``."""
+    time-stamping authorities' ``tsa.pem``/``tsa.key.pem`` and ``other-tsa.*``, the OCSP
+    responder's ``ocsp.pem``/``ocsp.key.pem`` and the root's CRL ``root.crl.pem``."""
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "root.pem").write_bytes(_pem(pki.root))
@@ -330,8 +356,10 @@ def write_files(pki: TestPki, directory) -> Path:
     (folder / "intermediate.crl.pem").write_bytes(
         pki.crl.public_bytes(serialization.Encoding.PEM))
     (folder / "intermediate.crl").write_bytes(pki.crl.public_bytes(serialization.Encoding.DER))
+    (folder / "root.crl.pem").write_bytes(pki.root_crl.public_bytes(serialization.Encoding.PEM))
     for name, cert, key in (("tsa", pki.tsa, pki.tsa_key),
-                            ("other-tsa", pki.other_tsa, pki.other_tsa_key)):
+                            ("other-tsa", pki.other_tsa, pki.other_tsa_key),
+                            ("ocsp", pki.ocsp, pki.ocsp_key)):
         (folder / (name + ".pem")).write_bytes(_pem(cert))
         key_file = folder / (name + ".key.pem")
         key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
@@ -359,6 +387,7 @@ def write_files(pki: TestPki, directory) -> Path:
         "untrusted_root": "other-root.pem", "users": users,
         "tsa": {"certificate": "tsa.pem", "key": "tsa.key.pem"},
         "untrusted_tsa": {"certificate": "other-tsa.pem", "key": "other-tsa.key.pem"},
+        "ocsp": {"certificate": "ocsp.pem", "key": "ocsp.key.pem"}, "root_crl": "root.crl.pem",
     }
     (folder / "pki.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2),
                                      encoding="utf-8")
@@ -372,7 +401,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     pki = build_test_pki(args.outdir)
     print("Test PKI written to %s (%d certificates, PKCS#12 password %s)"
-          % (args.outdir, len(pki.leaves) + 5, TEST_PASSWORD))
+          % (args.outdir, len(pki.leaves) + 6, TEST_PASSWORD))
     return 0
 
 
