@@ -115,6 +115,7 @@ def sign_pdf(pdf: bytes, signer: Signer, chain=(), *, tsa_url: str | None = None
     from pyhanko.sign import fields, signers
     from pyhanko.sign.general import SigningError as PyHankoSigningError
     from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
     if not pdf or pdf[:5] != b"%PDF-":
         raise SigningError("The file to sign is not a PDF.")
@@ -133,6 +134,10 @@ def sign_pdf(pdf: bytes, signer: Signer, chain=(), *, tsa_url: str | None = None
         pdf_signer.sign_pdf(writer, output=output)
     except SigningError:
         raise
+    except (TimestampRequestError, ConnectionError) as err:
+        raise SigningError("The time-stamping authority %(url)s did not give a timestamp: "
+                           "%(detail)s. Nothing was signed.", url=tsa_url,
+                           detail=str(err)) from None
     except (PyHankoSigningError, OSError) as err:
         raise SigningError("The PDF could not be signed: %(detail)s", detail=str(err)) from None
     except Exception as err:  # noqa: BLE001 - pyHanko's reader on a damaged PDF
@@ -182,17 +187,25 @@ class PdfReport:
         return self.signed and not self.problems and all(s.ok for s in self.signatures)
 
 
-def _validation_context(trusted_roots, intermediates, crls):
+def _validation_context(trusted_roots, intermediates, crls, leaf=None):
+    """pyhanko-certvalidator's context: nothing fetched. The signer's certificate is checked
+    against a CRL whenever the trust list holds one of its issuer (and must then be current);
+    a CA the trust list keeps no CRL of is checked only if it names one (soft)."""
     from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.policy_decl import (CertRevTrustPolicy, RevocationCheckingPolicy,
+                                                   RevocationCheckingRule)
 
+    crl_issuers = {crl.issuer for crl in crls}
+    soft = RevocationCheckingRule.CHECK_IF_DECLARED_SOFT
+    leaf_rule = (RevocationCheckingRule.CRL_REQUIRED
+                 if leaf is not None and leaf.issuer in crl_issuers else soft)
     return ValidationContext(
         trust_roots=[_asn1(c) for c in trusted_roots],
         other_certs=[_asn1(c) for c in intermediates],
         crls=[c.public_bytes(serialization.Encoding.DER) for c in crls],
         allow_fetching=False,
-        # a CRL given for an issuer is checked; a CA without one in the trust list is not
-        # refused for that (as hocbaso.signing.certs does)
-        revocation_mode="soft-fail",
+        revinfo_policy=CertRevTrustPolicy(RevocationCheckingPolicy(
+            ee_certificate_rule=leaf_rule, intermediate_ca_cert_rule=soft)),
     )
 
 
@@ -217,7 +230,10 @@ def _check_signature(embedded, trusted_roots, intermediates, crls) -> PdfSignatu
     check.certification = embedded.docmdp_level is not None
     try:
         status = validate_pdf_signature(
-            embedded, _validation_context(trusted_roots, intermediates, crls))
+            embedded,
+            _validation_context(trusted_roots, intermediates, crls, check.certificate),
+            # the time-stamping authority's certificate: its CRL is checked if it names one
+            ts_validation_context=_validation_context(trusted_roots, intermediates, crls))
     except Exception as err:  # noqa: BLE001 - a damaged or hostile signature
         check.problems.append(Problem("The PDF signature could not be checked: %(detail)s",
                                       detail=f"{type(err).__name__}: {err}"))
@@ -239,9 +255,15 @@ def _check_signature(embedded, trusted_roots, intermediates, crls) -> PdfSignatu
             "The PDF was changed after %(signer)s signed it: its signature no longer matches "
             "its content.", signer=check.signer_name))
     if not check.trusted:
-        if status.revocation_details is not None:
+        indication = getattr(status.trust_problem_indic, "name", "")
+        if status.revocation_details is not None or indication.startswith("REVOKED"):
             check.problems.append(Problem(
                 "The certificate of %(signer)s was revoked.", signer=check.signer_name))
+        elif indication == "TRY_LATER":
+            check.problems.append(Problem(
+                "The revocation list of the authority that issued the certificate of "
+                "%(signer)s is out of date: the administrator should load a current one.",
+                signer=check.signer_name))
         else:
             check.problems.append(Problem(
                 "The certificate of %(signer)s is not issued by a trusted certificate "
