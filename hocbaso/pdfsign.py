@@ -376,10 +376,11 @@ def _name_tree_pairs(tree, depth: int = 0):
         yield from _name_tree_pairs(kid, depth + 1)
 
 
-def record_xml(pdf: bytes) -> bytes | None:
-    """The record XML attached to ``pdf`` (its first .xml file), or None."""
+def record_xml(pdf: bytes, limit: int = MAX_XML_BYTES) -> bytes | None:
+    """The record XML attached to ``pdf`` (its first .xml file, at most ``limit`` bytes), or
+    None: an untrusted PDF that cannot be read simply has no XML inside."""
     try:
-        files = embedded_files(pdf)
+        files = embedded_files(pdf, limit)
     except VerificationError:
         return None
     for name, data in files:

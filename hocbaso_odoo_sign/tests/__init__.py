@@ -8,3 +8,4 @@ from . import test_waiting_for_me
 from . import test_waiting_for_me_tour
 from . import test_verify_wizard
 from . import test_verification_cache
+from . import test_signed_pdf
