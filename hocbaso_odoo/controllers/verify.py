@@ -249,11 +249,22 @@ class HocbasoVerify(http.Controller):
         roots, intermediates, crls = anchors if anchors is not None else ([], [], [])
         report = verify_pdf(pdf, list(roots), list(intermediates), list(crls))
         rows = []
-        for signature in report.signatures:
+        for signature in report.signatures:  # a loop: env._ in a comprehension finds no lang
+            if signature.ok:
+                headline = env._("The PDF is signed by %(signer)s and has not been changed "
+                                 "since.", signer=signature.signer_name)
+            else:
+                headline = env._("The signature of %(signer)s on the PDF is NOT valid.",
+                                 signer=signature.signer_name)
+            if signature.timestamp_time:
+                when = env._("Signed on %(time)s; the time is proven by a timestamp "
+                             "(%(proven)s).", time=vn_time(signature.signing_time),
+                             proven=vn_time(signature.timestamp_time))
+            else:
+                when = env._("Signed on %(time)s (the time stated by the signer).",
+                             time=vn_time(signature.signing_time))
             rows.append({
-                "ok": signature.ok, "signer": signature.signer_name,
-                "time": vn_time(signature.signing_time),
-                "timestamp": vn_time(signature.timestamp_time),
+                "ok": signature.ok, "headline": headline, "when": when,
                 "reasons": [lib_text(env, problem) for problem in signature.problems],
             })
         return {"signed": report.signed, "signatures": rows,
