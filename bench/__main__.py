@@ -1,5 +1,5 @@
-"""bench: `python -m bench [--records N] [--softhsm] [--providers [N]] [--odoo] [--students N]
-[--workers N]` prints figures and ratios.
+"""bench: `python -m bench [--records N] [--softhsm] [--providers [N]] [--pdf [N]] [--odoo]
+[--students N] [--workers N]` prints figures and ratios.
 
 Plain stages always run; --odoo adds the Odoo stages on a fresh database, export and signing
 in --workers Odoo worker processes (see bench/odoo_stages.py).
@@ -30,6 +30,9 @@ def main(argv=None):
     parser.add_argument("--providers", type=int, nargs="?", const=600, default=0,
                         help="also sign N records (600) through each provider stand-in with "
                         "one approval")
+    parser.add_argument("--pdf", type=int, nargs="?", const=200, default=0,
+                        help="also certify N printed PDFs (200) with the school's key and "
+                        "check them, beside raw RSA signing")
     parser.add_argument("--odoo", action="store_true", help="also run the Odoo stages")
     parser.add_argument("--students", type=int, default=30000, help="district size (Odoo stages)")
     parser.add_argument("--workers", type=int, default=2,
@@ -48,6 +51,10 @@ def main(argv=None):
 
         print_rows("Remote providers' stand-ins (one approval, one batch)",
                    providers.run(args.providers))
+    if args.pdf:
+        from . import pdf
+
+        print_rows("The signed PDF (PAdES)", pdf.run(args.pdf))
     if args.odoo:
         from . import odoo_stages
 

@@ -101,6 +101,15 @@ def _seam_signer_class():
     return SeamSigner
 
 
+def _reserved(signer: Signer, chain) -> int:
+    """Room for the CMS signature in the PDF (hex digits, twice its DER size): the certificates
+    it carries, the signature value and the signed attributes, with a margin."""
+    der = sum(len(c.public_bytes(serialization.Encoding.DER))
+              for c in [signer.certificate, *chain])
+    der += (signer.certificate.public_key().key_size + 7) // 8 + 4096
+    return 2 * (der + der // 4)
+
+
 def sign_pdf(pdf: bytes, signer: Signer, chain=(), *, tsa_url: str | None = None,
              reason: str = "", location: str = "", contact: str = "",
              field_name: str = FIELD_NAME, timeout: int = 20) -> bytes:
@@ -131,7 +140,10 @@ def sign_pdf(pdf: bytes, signer: Signer, chain=(), *, tsa_url: str | None = None
     output = io.BytesIO()
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(bytes(pdf)), strict=False)
-        pdf_signer.sign_pdf(writer, output=output)
+        # without a timestamp the signature's size is known from the certificates: pyHanko's
+        # own estimate (a dry-run CMS) took half of the signing time
+        pdf_signer.sign_pdf(writer, output=output,
+                            bytes_reserved=None if tsa_url else _reserved(signer, chain))
     except SigningError:
         raise
     except (TimestampRequestError, ConnectionError) as err:
