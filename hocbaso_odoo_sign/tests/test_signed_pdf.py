@@ -81,3 +81,28 @@ class TestSignedPdf(SignCase, HttpCase):
         page = self._upload(pdf).text
         self.assertIn("o_hocbaso_pdf_unsigned", page)
         self.assertNotIn("o_hocbaso_pdf_signed", page)
+
+    def test_a_superseded_version_keeps_its_pdf_but_prints_anew(self):
+        self.lock(self.record)
+        self.sign_to(self.record)
+        first = self.record._hocbaso_kept_pdf()
+        self.assertTrue(first)
+        action = self.record.with_user(self.gvcn).action_create_correction()
+        v2 = self.env["hocbaso.record"].browse(action["res_id"])
+        self.assertFalse(v2.signed_pdf, "a correction starts without the old version's PDF")
+        self.lock(v2)
+        self.sign_to(v2)
+        self.assertEqual(self.record.state, "superseded")
+        # the certified PDF stays with the old version (kept, never served as current) ...
+        self.assertTrue(self.record.signed_pdf)
+        self.assertIsNone(self.record._hocbaso_kept_pdf())
+        reprint = self.env["ir.actions.report"]._render_qweb_pdf(
+            "hocbaso_odoo.report_hocbaso_record", self.record.ids)[0]
+        self.assertNotEqual(reprint, first)
+        self.assertFalse(pdfsign.verify_pdf(reprint, [self.pki.root]).signed,
+                         "printed anew with its watermark, not presented as the issued one")
+        # ... and the new version serves its own, with its own XML
+        report = pdfsign.verify_pdf(v2._hocbaso_kept_pdf(), [self.pki.root],
+                                    [self.pki.intermediate], [self.pki.crl])
+        self.assertTrue(report.ok)
+        self.assertEqual(report.record_xml, v2._get_xml())
