@@ -1,5 +1,5 @@
 """bench: `python -m bench [--records N] [--softhsm] [--providers [N]] [--timestamps [N]]
-[--ltv [N]] [--odoo] [--students N] [--workers N]` prints figures and ratios.
+[--ltv [N]] [--pdf [N]] [--odoo] [--students N] [--workers N]` prints figures and ratios.
 
 Plain stages always run; --odoo adds the Odoo stages on a fresh database, export and signing
 in --workers Odoo worker processes (see bench/odoo_stages.py).
@@ -36,6 +36,9 @@ def main(argv=None):
     parser.add_argument("--ltv", type=int, nargs="?", const=20, default=0,
                         help="also keep validation data and add an archive timestamp to N (20) "
                         "timestamped records (TSA and OCSP stand-ins)")
+    parser.add_argument("--pdf", type=int, nargs="?", const=200, default=0,
+                        help="also certify N printed PDFs (200) with the school's key and "
+                        "check them, beside raw RSA signing")
     parser.add_argument("--odoo", action="store_true", help="also run the Odoo stages")
     parser.add_argument("--students", type=int, default=30000, help="district size (Odoo stages)")
     parser.add_argument("--workers", type=int, default=2,
@@ -63,6 +66,10 @@ def main(argv=None):
 
         print_rows("Kept validation data and archive timestamps (TSA + OCSP stand-ins)",
                    ltv.run(args.ltv))
+    if args.pdf:
+        from . import pdf
+
+        print_rows("The signed PDF (PAdES)", pdf.run(args.pdf))
     if args.odoo:
         from . import odoo_stages
 

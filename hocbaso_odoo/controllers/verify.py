@@ -9,11 +9,13 @@ from odoo import http
 from odoo.http import request
 
 from hocbaso.errors import HocbasoError
+from hocbaso.pdfsign import verify_pdf
 from hocbaso.verify import find_record_in_zip
 from hocbaso.xmlprofile import detect_profile
 
 from ..models.hocbaso_record_package import pdf_record_xml
-from ..models.hocbaso_record_transfer import PUBLISHED_STATES, missing_labels, signature_rows
+from ..models.hocbaso_record_transfer import (PUBLISHED_STATES, missing_labels, signature_rows,
+                                               vn_time)
 from ..tools import lib_text
 
 _logger = logging.getLogger(__name__)
@@ -218,12 +220,15 @@ class HocbasoVerify(http.Controller):
         if error:
             return request.render("hocbaso_odoo.verify_upload_result", {"error": error}, status=400)
         from_pdf = data[:5] == b"%PDF-"
+        pdf_check = None
         if from_pdf:
+            pdf_check = self._pdf_check(data)  # the school's signature on the PDF itself
             data = pdf_record_xml(data)
             if data is None:
                 # a PDF printed elsewhere, scanned or re-saved: its signatures cannot be read
                 return request.render("hocbaso_odoo.verify_upload_result", {
-                    "error": None, "pdf_without_xml": True, "filename": upload.filename})
+                    "error": None, "pdf_without_xml": True, "filename": upload.filename,
+                    "pdf_check": pdf_check})
         is_package = data[:4] == b"PK\x03\x04"
         report, trusted = env["hocbaso.record.transfer"].sudo()._hocbaso_verify(
             data, is_package=is_package)
@@ -233,5 +238,34 @@ class HocbasoVerify(http.Controller):
             "report": report, "trusted": trusted, "valid": report.valid and trusted,
             "filename": upload.filename, "signatures": signature_rows(report, trusted, env),
             "reasons": [lib_text(env, problem) for problem in report.errors],
-            "missing": missing_labels(report, env),
+            "missing": missing_labels(report, env), "pdf_check": pdf_check,
         })
+
+    def _pdf_check(self, pdf):
+        """The PDF's own signatures (the school certifies the printed record at issuance),
+        checked against the trusted CAs, as the page shows them."""
+        env = request.env
+        anchors = env["hocbaso.record.transfer"].sudo()._hocbaso_trust_anchors()
+        roots, intermediates, crls = anchors if anchors is not None else ([], [], [])
+        report = verify_pdf(pdf, list(roots), list(intermediates), list(crls))
+        rows = []
+        for signature in report.signatures:  # a loop: env._ in a comprehension finds no lang
+            if signature.ok:
+                headline = env._("The PDF is signed by %(signer)s and has not been changed "
+                                 "since.", signer=signature.signer_name)
+            else:
+                headline = env._("The signature of %(signer)s on the PDF is NOT valid.",
+                                 signer=signature.signer_name)
+            if signature.timestamp_time:
+                when = env._("Signed on %(time)s; the time is proven by a timestamp "
+                             "(%(proven)s).", time=vn_time(signature.signing_time),
+                             proven=vn_time(signature.timestamp_time))
+            else:
+                when = env._("Signed on %(time)s (the time stated by the signer).",
+                             time=vn_time(signature.signing_time))
+            rows.append({
+                "ok": signature.ok, "headline": headline, "when": when,
+                "reasons": [lib_text(env, problem) for problem in signature.problems],
+            })
+        return {"signed": report.signed, "signatures": rows,
+                "problems": [lib_text(env, problem) for problem in report.problems]}

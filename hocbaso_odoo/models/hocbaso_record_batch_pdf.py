@@ -78,11 +78,24 @@ class HocbasoRecord(models.Model):
 
     def _render_pdfs(self):
         """{record id: PDF bytes} for these records, printed in ONE wkhtmltopdf call, with the
-        reader's rights (as the single print). Falls back to one call per record when the
+        reader's rights (as the single print); a record's kept PDF (_hocbaso_kept_pdf) is
+        served as it is. Falls back to one call per record when the
         batch cannot be split (the output is the same, only slower)."""
         if not self:
             return {}
         self.check_access("read")
+        kept = {}
+        for record in self:
+            pdf = record._hocbaso_kept_pdf()
+            if pdf:
+                kept[record.id] = pdf
+        printed = self.filtered(lambda record: record.id not in kept)._print_pdfs()
+        return {record.id: kept.get(record.id) or printed[record.id] for record in self}
+
+    def _print_pdfs(self):
+        """{record id: PDF bytes} of a new print of these records (see _render_pdfs)."""
+        if not self:
+            return {}
         Report = self.env["ir.actions.report"].with_context(**{NO_DELAY_KEY: True})
         report = self.env.ref("hocbaso_odoo.report_hocbaso_record")
         if len(self) > 1:

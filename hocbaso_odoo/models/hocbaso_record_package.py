@@ -10,7 +10,6 @@ import json
 import logging
 import re
 import zipfile
-import zlib
 from urllib.parse import urlencode
 
 from cryptography import x509
@@ -21,6 +20,7 @@ from odoo.exceptions import UserError
 from odoo.tools.misc import hmac as odoo_hmac
 from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter
 
+from hocbaso import pdfsign
 from hocbaso import subjects as hb_subjects
 from hocbaso import timeutil
 from hocbaso.errors import HocbasoError
@@ -42,7 +42,6 @@ CODE_SCOPE = "hocbaso-verification-code"
 CODE_LENGTH = 10
 CODE_RE = re.compile(r"[0-9a-f]{%d}" % CODE_LENGTH)
 RECORD_XML_SUBTYPE = "application/xml"
-MAX_EMBEDDED_FILES = 20
 
 
 # What is printed on the record: the document is Vietnamese by law.
@@ -145,36 +144,12 @@ def embed_record_xml(pdf, records):
         return pdf
 
 
-def _bounded_stream_bytes(stream, limit):
-    """The bytes of a PDF stream, decompressed to at most ``limit`` bytes (a flate bomb in an
-    uploaded PDF is refused, not inflated); None for a filter other than Flate."""
-    raw = stream._data
-    filters = stream.get("/Filter")
-    filters = list(filters) if isinstance(filters, list) else [filters] if filters else []
-    if not filters:
-        return bytes(raw) if len(raw) <= limit else None
-    if filters != ["/FlateDecode"] or stream.get("/DecodeParms"):
-        return None
-    inflater = zlib.decompressobj()
-    data = inflater.decompress(bytes(raw), limit + 1)
-    return data if len(data) <= limit else None
-
-
 def pdf_record_xml(data, limit=DEFAULT_MAX_BYTES):
     """The record XML embedded in a PDF (the first embedded .xml file), or None: an uploaded
-    PDF is untrusted, so anything unreadable or oversized is simply 'no XML inside'."""
-    try:
-        reader = OdooPdfFileReader(io.BytesIO(data), strict=False)
-        root = reader.trailer["/Root"]
-        names = root.get("/Names", {}).get("/EmbeddedFiles", {}).get("/Names") or []
-        for spec in list(names)[1::2][:MAX_EMBEDDED_FILES]:
-            spec = spec.getObject()
-            if not str(spec.get("/F") or "").lower().endswith(".xml"):
-                continue
-            return _bounded_stream_bytes(spec["/EF"]["/F"].getObject(), limit)
-    except Exception as err:  # noqa: BLE001 - hostile or broken PDFs
-        _logger.info("No record XML readable in an uploaded PDF: %s", err)
-    return None
+    PDF is untrusted, so anything unreadable or oversized is simply 'no XML inside'. Read by
+    the library (pyHanko's reader), which also reads a PDF the school certified: its
+    signature is an incremental update."""
+    return pdfsign.record_xml(data, limit)
 
 
 class HocbasoRecord(models.Model):
@@ -415,6 +390,14 @@ class HocbasoRecord(models.Model):
         return self._report_filename()
 
     # --- PDF and package ----------------------------------------------------------------------
+    def _hocbaso_kept_pdf(self):
+        """The PDF kept for this record as issued, served instead of a new print, or None.
+
+        The core keeps none; the signing addon keeps the PDF the school certified with its
+        organisation certificate at issuance (a new print would not carry that signature)."""
+        self.ensure_one()
+        return None
+
     def _render_pdf(self):
         """The printed record as PDF bytes."""
         self.ensure_one()
@@ -556,6 +539,9 @@ class IrActionsReport(models.Model):
         if not records:
             raise UserError(_("Choose the records to print."))
         records.check_access("read")
+        kept = records._hocbaso_kept_pdf() if len(records) == 1 else None
+        if kept:
+            return kept, "pdf"
         # one HTML document for every record, each starting on a new page: Debian's
         # wkhtmltopdf (unpatched Qt) gives an empty PDF when handed several input documents
         body = self.env["ir.qweb"]._render(STANDALONE_TEMPLATE, {"docs": records})

@@ -10,6 +10,7 @@ from . import hocbaso_record_verification
 from . import hocbaso_record_transfer
 from . import hocbaso_class
 from . import hocbaso_record_send_back
+from . import hocbaso_record_signed_pdf
 from . import res_company
 from . import hocbaso_signing_provider
 from . import hocbaso_sign_choice

@@ -215,6 +215,9 @@ class HocbasoRecord(models.Model):
                 continue
             signed.append((record, xml, made))
         self._finish_signing_batch(role, signed, certificate_record, user, moment)
+        if role == X.ROLE_ISSUER and signed:  # the key is open: certify the printed records
+            self.browse([record.id for record, _xml, _made in signed])._sign_issued_pdfs(
+                signer, certificate_record)
         return failures
 
     def _finish_signing_batch(self, role, signed, certificate_record, user, moment):

@@ -207,7 +207,8 @@ class TestSealedProbe(SignCase, HttpCase):
         files = self.env["ir.attachment"].sudo().search([
             ("res_model", "=", "hocbaso.record"), ("res_field", "!=", False),
             ("res_id", "in", [r.id for r in self.by_state.values() if r.state in SIGNED_STATES])])
-        self.assertEqual(set(files.mapped("res_field")), {"paper_scan", "revocation_statement"})
+        self.assertEqual(set(files.mapped("res_field")),
+                         {"paper_scan", "revocation_statement", "signed_pdf"})
         tried = 0
         for login, user in self.roles.items():
             self.authenticate(user.login, "admin" if login == "admin" else user.login)

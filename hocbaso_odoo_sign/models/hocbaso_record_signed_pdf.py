@@ -1,0 +1,94 @@
+"""The printed record certified by the school (PAdES) at issuance, kept with the version.
+
+The organisation key's PIN or password is never stored, so the PDF is signed when the issuer
+has it in hand: in the same signing session that issues the records (``_sign_batch`` calls
+``_sign_issued_pdfs`` with the open key). An issued version never changes, so its certified
+PDF stays valid and is what printing, the portal and the record package serve from then on.
+A revoked or superseded version is printed anew (with its watermark), unsigned."""
+
+import base64
+import logging
+
+from cryptography import x509
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+from hocbaso import pdfsign
+from hocbaso.errors import HocbasoError
+
+from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
+
+_logger = logging.getLogger(__name__)
+
+# the reason a PDF reader shows beside the signature: the record is Vietnamese by law, its
+# printed words too (see hocbaso_odoo/report/hocbaso_record_report.xml)
+PDF_REASON = "Phát hành học bạ"
+
+
+class HocbasoRecord(models.Model):
+    _inherit = "hocbaso.record"
+
+    signed_pdf = fields.Binary(
+        string="Certified PDF", attachment=True, readonly=True, copy=False,
+        help="The printed record as issued, with the signed record XML attached, certified "
+             "with the school's organisation certificate: any PDF reader shows who signed it "
+             "and whether it was changed since.")
+
+    def _hocbaso_kept_pdf(self):
+        self.ensure_one()
+        if self.state == "issued":
+            data = self.sudo().with_context(bin_size=False).signed_pdf
+            if data:
+                return base64.b64decode(data)
+        return super()._hocbaso_kept_pdf()
+
+    def _pdf_timestamp_url(self):
+        """The time-stamping authority's URL for the certified PDF, or None (PAdES baseline B:
+        the signing time is the school's claim). A hook for the timestamping configuration."""
+        self.ensure_one()
+        return None
+
+    def _pdf_signing_chain(self, certificate):
+        """The CA certificates between ``certificate`` and its root, from the trusted list,
+        put in the PDF's signature so a reader can build the path offline."""
+        from cryptography.hazmat.primitives import serialization
+
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        return [x509.load_der_x509_certificate(ca_der)
+                for _name, ca_der, _subject in self._package_chain_certificates([der])]
+
+    def _sign_issued_pdfs(self, signer, certificate_record):
+        """Certify the printed PDF of these just-issued records with ``signer`` (the open key
+        that issued them) and keep it. A PDF that cannot be printed or signed leaves its
+        record issued as it is (the signed XML is the record; the PDF is printed unsigned) and
+        says why in the record's chatter."""
+        records = self.filtered(lambda record: record.state == "issued")
+        if not records:
+            return
+        try:
+            printed = records._print_pdfs()
+        except (UserError, OSError) as err:
+            _logger.warning("Issued records %s not printed for certification: %s",
+                            records.ids, err)
+            records._log_note_batch(self.env._(
+                "The PDF could not be certified with the school's certificate: it could not be "
+                "printed (%(problem)s). It is printed unsigned.",
+                problem=err.args[0] if err.args else str(err)))
+            return
+        chain = self._pdf_signing_chain(signer.certificate)
+        company = records.company_id[:1]
+        location = company.hocbaso_issue_place or company.name or ""
+        for record in records:
+            try:
+                signed = pdfsign.sign_pdf(
+                    printed[record.id], signer, chain, tsa_url=record._pdf_timestamp_url(),
+                    reason=PDF_REASON, location=location)
+            except HocbasoError as err:
+                _logger.warning("PDF of issued record %s not certified: %s", record.id, err)
+                record._log_note_batch(self.env._(
+                    "The PDF could not be certified with the school's certificate: "
+                    "%(problem)s It is printed unsigned.", problem=lib_message(self.env, err)))
+                continue
+            with workflow(self.env):
+                record.sudo().write({"signed_pdf": base64.b64encode(signed)})
