@@ -1,7 +1,9 @@
 """Portal for parents, public verification page, rate limit (real HTTP requests)."""
 
+import io
 import re
 import time
+import zipfile
 from datetime import datetime
 
 from odoo.tests import HttpCase, tagged
@@ -162,6 +164,32 @@ class TestPublicVerify(PortalCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("o_hocbaso_upload_invalid", response.text)
         self.assertNotIn("o_hocbaso_upload_valid", response.text)
+
+    def test_upload_of_what_is_no_record_says_what_to_upload(self):
+        """A spreadsheet, another XML, a photo: "not a học bạ" and what to upload instead,
+        never "changed after signing" nor the XML's namespaces."""
+        sheet = io.BytesIO()
+        with zipfile.ZipFile(sheet, "w") as archive:  # what an .xlsx holds
+            archive.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats'
+                             '.org/package/2006/content-types"/>')
+            archive.writestr("xl/workbook.xml", "<workbook/>")
+        for name, data in (("diem.xlsx", sheet.getvalue()),
+                           ("khac.xml", b'<?xml version="1.0"?><HoaDon xmlns="urn:x"/>'),
+                           ("anh.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 64),
+                           ("ghichu.txt", "Học bạ của em".encode())):
+            with self.subTest(name=name):
+                response = self._upload(data, name)
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("o_hocbaso_upload_not_record", response.text)
+                self.assertIn(f"{name}: ", response.text)
+                self.assertIn("(.zip)", response.text, "what to upload instead")
+                self.assertNotIn("o_hocbaso_upload_invalid", response.text)
+                self.assertNotIn("bị thay đổi", response.text)
+                self.assertNotIn("schemas.openxmlformats", response.text)
+                self.assertNotIn("urn:x", response.text)
+        # a record's package still goes to the verifier
+        response = self._upload(self.record._build_package(), "hocba.zip")
+        self.assertIn("o_hocbaso_upload_valid", response.text)
 
     def test_upload_hostile_and_oversized(self):
         bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]>'
