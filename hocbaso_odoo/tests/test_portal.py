@@ -7,6 +7,7 @@ import zipfile
 from datetime import datetime
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import HocbasoCase
 from .test_transfer import TestPki, make_issued, patch_trust
@@ -54,6 +55,11 @@ class TestPortal(PortalCase):
         self.assertIn("<td>Good</td>", response.text, "results in words, not codes")
         self.assertNotIn("T – Good", response.text)
         self.assertIn(f"/my/hocba/{self.record.id}/package", response.text)
+        # the short code printed under the PDF's QR code first, the long ID beside it
+        code = self.record._verification_code()
+        self.assertEqual(len(code), 10)
+        self.assertRegex(response.text, rf"o_hocbaso_portal_code.*<code>{code}</code>")
+        self.assertLess(response.text.index(code), response.text.index(self.record.record_uuid))
         log = self.env["hocbaso.access.log"].search(
             [("record_id", "=", self.record.id), ("action", "=", "view")]
         )
@@ -64,10 +70,19 @@ class TestPortal(PortalCase):
         self.assertEqual(package.content[:2], b"PK")
         xml = self.url_open(f"/my/hocba/{self.record.id}/xml")
         self.assertEqual(xml.content, self.record._get_xml())
+        # one name for the files of a record, the school year written 2024-2025 in each
+        stem = f"hocba_{self.student.personal_id}_{self.record.school_year_id.name}_v1"
+        self.assertIn("-", self.record.school_year_id.name)
+        self.assertIn(f"{stem}.zip", package.headers["Content-Disposition"])
+        self.assertIn(f"{stem}.xml", xml.headers["Content-Disposition"])
         if self.record._hocbaso_pdf_report():
             pdf = self.url_open(f"/my/hocba/{self.record.id}/pdf")
             self.assertEqual(pdf.status_code, 200)
             self.assertEqual(pdf.content[:4], b"%PDF")
+            self.assertIn(f"{stem}.pdf", pdf.headers["Content-Disposition"])
+            report = self.env.ref("hocbaso_odoo.report_hocbaso_record")
+            self.assertEqual(safe_eval(report.print_report_name, {"object": self.record}),
+                             stem)
         else:
             self.assertNotIn("/pdf\"", response.text)
             self.assertEqual(self.url_open(f"/my/hocba/{self.record.id}/pdf").status_code, 404)
