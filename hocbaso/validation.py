@@ -403,6 +403,17 @@ def check_partial_date(text) -> str:
     return shown
 
 
+_LONG_NUMBER_RE = re.compile(r"[0-9]{9,}")
+
+
+def mask_personal_ids(text) -> str:
+    """A certificate subject for people who need not know the holder's ID numbers:
+    UID=CCCD:001175318506,CN=Hoàng Thị Mai -> UID=CCCD:••••••••8506,CN=Hoàng Thị Mai (a CCCD,
+    a CMND or a tax code keeps only its last four digits)."""
+    return _LONG_NUMBER_RE.sub(lambda match: "•" * (len(match.group(0)) - 4)
+                               + match.group(0)[-4:], text or "")
+
+
 def show_partial_date(text) -> str:
     """2013-09-01 -> 01/09/2013, 2013-09 -> 09/2013, 2013 -> 2013: how people read it."""
     return "/".join(reversed(normalize_text(text or "").split("-")))

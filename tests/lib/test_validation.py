@@ -372,3 +372,10 @@ def test_partial_dates_shown_and_typed_day_first():
         with pytest.raises(InvalidValueError):
             v.parse_shown_date(bad)
 
+
+def test_personal_ids_masked_in_a_certificate_subject():
+    assert (v.mask_personal_ids("UID=CCCD:001175318506,CN=Hoàng Thị Mai,C=VN")
+            == "UID=CCCD:••••••••8506,CN=Hoàng Thị Mai,C=VN")
+    assert v.mask_personal_ids("CN=Trường THCS A,UID=MST:0101234567") == \
+        "CN=Trường THCS A,UID=MST:••••••4567"
+    assert v.mask_personal_ids("") == ""
