@@ -403,6 +403,41 @@ def check_partial_date(text) -> str:
     return shown
 
 
+_LONG_NUMBER_RE = re.compile(r"[0-9]{9,}")
+
+
+def mask_personal_ids(text) -> str:
+    """A certificate subject for people who need not know the holder's ID numbers:
+    UID=CCCD:001175318506,CN=Hoàng Thị Mai -> UID=CCCD:••••••••8506,CN=Hoàng Thị Mai (a CCCD,
+    a CMND or a tax code keeps only its last four digits)."""
+    return _LONG_NUMBER_RE.sub(lambda match: "•" * (len(match.group(0)) - 4)
+                               + match.group(0)[-4:], text or "")
+
+
+def show_partial_date(text) -> str:
+    """2013-09-01 -> 01/09/2013, 2013-09 -> 09/2013, 2013 -> 2013: how people read it."""
+    return "/".join(reversed(normalize_text(text or "").split("-")))
+
+
+_SHOWN_DATE_RE = re.compile(r"(?:([0-9]{1,2})[/.-])?(?:([0-9]{1,2})[/.-])?([0-9]{4})")
+
+
+def parse_shown_date(text) -> str:
+    """What a person types (02/09/2015, 2/9/2015, 09/2015, 2015, or 2015-09-02) as the
+    record stores it (YYYY-MM-DD, YYYY-MM or YYYY); refused when it names no real day."""
+    shown = normalize_text(text)
+    match = _SHOWN_DATE_RE.fullmatch(shown)
+    if not match:
+        return check_partial_date(shown)
+    first, second, year = match.groups()
+    day, month = (first, second) if second else (None, first)
+    iso = year + (f"-{int(month):02d}" if month else "") + (f"-{int(day):02d}" if day else "")
+    try:
+        return check_partial_date(iso)
+    except InvalidValueError:
+        return check_partial_date(shown)
+
+
 def check_date(text) -> str:
     """A full calendar date YYYY-MM-DD."""
     shown = normalize_text(text)

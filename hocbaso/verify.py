@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import serialization
 
 from .errors import HocbasoError, Problem
 from .roles import ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, role_label, role_rank
-from .safexml import DEFAULT_MAX_BYTES, parse_untrusted
+from .safexml import DEFAULT_MAX_BYTES, UnsafeXmlError, parse_untrusted
 from .signing import archive, certs, ltv, timestamp
 from .signing.certs import PURPOSE_ORGANISATION, PURPOSE_PERSONAL
 from .signing.dsig_binding import binding_problems
@@ -279,6 +279,24 @@ def package_certificates(zip_bytes: bytes) -> list[x509.Certificate]:
         except (HocbasoError, zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
             continue
     return found
+
+
+def is_record_file(data: bytes, is_package: bool) -> bool:
+    """False when an upload is plainly no school record: not XML, a zip without a record XML
+    (a spreadsheet, a document), or XML whose root element is not HOC_BA. XML that is unsafe or
+    broken counts as a record: the verifier then says what is wrong with it."""
+    if is_package:
+        try:
+            data = find_record_in_zip(data)[1]
+        except HocbasoError:
+            return False
+    if not data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return False
+    try:
+        root = parse_untrusted(data)
+    except UnsafeXmlError:
+        return True
+    return isinstance(root.tag, str) and root.tag.rsplit("}", 1)[-1] == "HOC_BA"
 
 
 def find_record_in_zip(zip_bytes: bytes) -> tuple[str, bytes]:

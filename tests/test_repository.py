@@ -32,6 +32,40 @@ def test_vietnamese_translation_complete(addon):
 
 
 @pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
+def test_code_strings_have_code_entries(addon):
+    """Odoo loads the translations of _(), env._() and _t() only from vi.po entries marked
+    ``#. odoo-python`` / ``#. odoo-javascript``: a msgid translated for a view or a field alone
+    stays English in code (the score template read "School", "Class" in Vietnamese)."""
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "check_po.py"), "--code",
+                             str(addon)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_check_finds_a_string_without_code_entry(tmp_path):
+    addon = tmp_path / "hocbaso_odoo_probe"
+    (addon / "i18n").mkdir(parents=True)
+    (addon / "static" / "src").mkdir(parents=True)
+    (addon / "probe.py").write_text(
+        "from odoo import _\n\ndef f(env):\n    return _('Class'), env._('Coded'), "
+        "env._('Fine')\n", encoding="utf-8")
+    (addon / "static" / "src" / "probe.js").write_text(
+        'const a = _t(\n    "Web " + "only", { x: 1 });\n', encoding="utf-8")
+    (addon / "i18n" / "vi.po").write_text(
+        '#. module: hocbaso_odoo_probe\n#: model:ir.model,name:hocbaso_odoo_probe.model_x\n'
+        'msgid "Class"\nmsgstr "Lớp"\n\n'
+        '#. module: hocbaso_odoo_probe\n#. odoo-python\n'
+        '#: code:addons/hocbaso_odoo_probe/probe.py:0\nmsgid "Fine"\nmsgstr "Tốt"\n',
+        encoding="utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "check_po.py"), "--code",
+                             str(addon)], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "'Class'" in result.stdout and "lacks '#. odoo-python'" in result.stdout
+    assert "'Coded'" in result.stdout and "not in vi.po" in result.stdout
+    assert "'Web only'" in result.stdout
+    assert "'Fine'" not in result.stdout
+
+
+@pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
 def test_pot_in_step_with_the_translation(addon):
     """Odoo merges vi.po with the .pot before loading it: an entry missing from the .pot is
     dropped as obsolete, and the screen stays in English although vi.po is right."""

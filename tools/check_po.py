@@ -2,6 +2,7 @@
 """Check translation files (.po) of the addons before they ship.
 
 Usage: tools/check_po.py path/to/vi.po [more.po ...]
+       tools/check_po.py --code addon_dir [more addon dirs ...]
 
 For every entry (the header and obsolete ``#~`` entries are skipped) it checks that:
   * the entry is translated (msgstr, or every msgstr[n], is not empty);
@@ -13,11 +14,20 @@ For every entry (the header and obsolete ``#~`` entries are skipped) it checks t
     msgstr are equal, counted, case-insensitively.
 Plural entries compare msgid_plural's placeholders and tags with each msgstr[n].
 
+With ``--code`` it checks instead that every string the addon's code translates (the first
+argument of ``_()``, ``_lt()`` and ``env._()`` in its Python, read with ``ast``, and of ``_t()``
+in its ``static/src`` JavaScript) has an entry in the addon's ``i18n/vi.po`` marked
+``#. odoo-python`` (``#. odoo-javascript`` for JavaScript) with a ``#: code:addons/...:0``
+reference: Odoo loads the translations used by code only from entries with that comment, so a
+msgid that is in vi.po for a view or a field alone stays English in a ``_()`` call.
+
 Prints one line per problem (file:line: msgid: problem) and exits 1 when there is any,
 0 when every file is clean. Plain Python 3, no third-party package needed.
 """
 
+import ast
 import collections
+import pathlib
 import re
 import sys
 
@@ -35,6 +45,8 @@ class Entry:
     def __init__(self):
         self.line = 0
         self.flags = set()
+        self.comments = set()
+        self.occurrences = set()
         self.msgctxt = None
         self.msgid = None
         self.msgid_plural = None
@@ -96,6 +108,10 @@ def parse(path, problems):
             obsolete = True
             continue
         if line.startswith("#"):
+            if line.startswith("#."):
+                current.comments.add(line[2:].strip())
+            elif line.startswith("#:"):
+                current.occurrences.update(line[2:].split())
             if line.startswith("#,"):
                 current.flags.update(flag.strip() for flag in line[2:].split(",") if flag.strip())
             continue
@@ -206,7 +222,94 @@ def check(path):
     return entries, problems
 
 
+PYTHON_COMMENT, JAVASCRIPT_COMMENT = "odoo-python", "odoo-javascript"
+PYTHON_KEYWORDS = ("_", "_lt")
+# _t("text") or _t("a" + "b"), in double, single or back quotes
+JS_CALL = re.compile(r"\b_t\(\s*((?:([\"'`])(?:\\.|(?!\2).)*\2\s*\+?\s*)+)", re.S)
+JS_STRING = re.compile(r"([\"'`])((?:\\.|(?!\1).)*)\1", re.S)
+
+
+def _source_files(addon, pattern):
+    for path in sorted(addon.rglob(pattern)):
+        parts = path.relative_to(addon).parts
+        if "tests" not in parts and "lib" not in parts:
+            yield path
+
+
+def python_code_strings(addon):
+    """{msgid: [file]} of the constant first arguments of _(), _lt() and env._()."""
+    found = collections.defaultdict(list)
+    for path in _source_files(addon, "*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else (
+                func.attr if isinstance(func, ast.Attribute) else None)
+            first = node.args[0]
+            if name in PYTHON_KEYWORDS and isinstance(first, ast.Constant) \
+                    and isinstance(first.value, str) and first.value:
+                found[first.value].append(path)
+    return found
+
+
+def _js_unescape(text):
+    return re.sub(r"\\(.)", lambda match: ESCAPES.get(match.group(1), match.group(1)), text)
+
+
+def javascript_code_strings(addon):
+    """{msgid: [file]} of the string literal first arguments of _t() in static/src."""
+    found = collections.defaultdict(list)
+    for path in _source_files(addon / "static" / "src", "*.js") \
+            if (addon / "static" / "src").is_dir() else ():
+        for call in JS_CALL.finditer(path.read_text(encoding="utf-8")):
+            text = "".join(_js_unescape(part.group(2))
+                           for part in JS_STRING.finditer(call.group(1)))
+            if text:
+                found[text].append(path)
+    return found
+
+
+def check_code(addon):
+    """Problems: strings the addon's code translates without a code entry in its vi.po."""
+    addon = pathlib.Path(addon).resolve()
+    po_path = addon / "i18n" / "vi.po"
+    problems = []
+    entries = {entry.msgid: entry for entry in parse(str(po_path), problems)
+               if entry.msgctxt is None}
+    for comment, strings in ((PYTHON_COMMENT, python_code_strings(addon)),
+                             (JAVASCRIPT_COMMENT, javascript_code_strings(addon))):
+        for msgid, paths in sorted(strings.items()):
+            where = "%s: %r (%s)" % (po_path, msgid[:60] + ("…" if len(msgid) > 60 else ""),
+                                     paths[0].relative_to(addon.parent))
+            entry = entries.get(msgid)
+            if entry is None:
+                problems.append("%s: used in code but not in vi.po" % where)
+            elif comment not in entry.comments or not any(
+                    occurrence.startswith("code:addons/") for occurrence in entry.occurrences):
+                problems.append("%s: used in code but its entry lacks '#. %s' and a "
+                                "'#: code:addons/...:0' reference: Odoo will not load it for "
+                                "the code" % (where, comment))
+    return problems
+
+
+def main_code(addons):
+    failed = False
+    for addon in addons:
+        problems = check_code(addon)
+        for problem in problems:
+            print(problem)
+        failed = failed or bool(problems)
+        print("%s: %s" % (addon, "%d problem(s)" % len(problems) if problems
+                          else "OK, every string translated in code has a code entry"),
+              file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv):
+    if len(argv) > 1 and argv[1] == "--code":
+        return main_code(argv[2:])
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
         print(__doc__.strip(), file=sys.stderr)
         return 2

@@ -119,6 +119,15 @@ class HocbasoPortal(CustomerPortal):
         return self._show_report(model=record.sudo(), report_type="pdf",
                                  report_ref="hocbaso_odoo.report_hocbaso_record", download=True)
 
+    def _get_http_headers(self, model, report_type, report, download):
+        headers = super()._get_http_headers(model, report_type, report, download)
+        if model._name == "hocbaso.record" and report_type == "pdf" and download:
+            # the name the XML and the package carry (the portal's own would turn 2024-2025
+            # into 2024_2025)
+            headers["Content-Disposition"] = content_disposition(
+                model._report_filename() + ".pdf")
+        return headers
+
     @http.route("/my/hocba/<int:record_id>/package", type="http", auth="user", website=True)
     def portal_hocba_package(self, record_id, **kw):
         record = self._hocba_get_record(record_id)

@@ -10,7 +10,7 @@ from odoo.http import request
 
 from hocbaso.errors import HocbasoError
 from hocbaso.pdfsign import verify_pdf
-from hocbaso.verify import find_record_in_zip
+from hocbaso.verify import find_record_in_zip, is_record_file
 from hocbaso.xmlprofile import detect_profile
 
 from ..models.hocbaso_record_package import pdf_record_xml
@@ -223,18 +223,19 @@ class HocbasoVerify(http.Controller):
         pdf_check = None
         if from_pdf:
             pdf_check = self._pdf_check(data)  # the school's signature on the PDF itself
-            data = pdf_record_xml(data)
-            if data is None:
-                # a PDF printed elsewhere, scanned or re-saved: its signatures cannot be read
-                return request.render("hocbaso_odoo.verify_upload_result", {
-                    "error": None, "pdf_without_xml": True, "filename": upload.filename,
-                    "pdf_check": pdf_check})
+            # None for a PDF printed elsewhere, scanned or re-saved: no record to verify
+            data = pdf_record_xml(data) or b""
         is_package = data[:4] == b"PK\x03\x04"
+        if not is_record_file(data, is_package):
+            # a spreadsheet, a photo, another XML: say what to upload, not "tampered"
+            return request.render("hocbaso_odoo.verify_upload_result", {
+                "error": None, "not_record": True, "from_pdf": from_pdf,
+                "filename": upload.filename, "pdf_check": pdf_check})
         report, trusted = env["hocbaso.record.transfer"].sudo()._hocbaso_verify(
             data, is_package=is_package)
         return request.render("hocbaso_odoo.verify_upload_result", {
             "summary": self._file_summary(data, is_package) if report.valid and trusted else None,
-            "error": None, "pdf_without_xml": False, "from_pdf": from_pdf,
+            "error": None, "not_record": False, "from_pdf": from_pdf,
             "report": report, "trusted": trusted, "valid": report.valid and trusted,
             "filename": upload.filename, "signatures": signature_rows(report, trusted, env),
             "reasons": [lib_text(env, problem) for problem in report.errors],

@@ -22,7 +22,7 @@ from odoo.tools.pdf import OdooPdfFileReader, OdooPdfFileWriter
 
 from hocbaso import pdfsign
 from hocbaso import subjects as hb_subjects
-from hocbaso import timeutil
+from hocbaso import timeutil, validation
 from hocbaso.errors import HocbasoError
 from hocbaso.roles import BY_CODE, ROLE_CBQL, ROLE_GVBM, ROLE_GVCN, ROLE_ISSUER, parse_signature_id
 from hocbaso.safexml import DEFAULT_MAX_BYTES, parse_untrusted
@@ -206,7 +206,7 @@ class HocbasoRecord(models.Model):
     def _report_birth_date(self):
         """2013-09-01 -> 01/09/2013; partial dates (2013-09, 2013) keep what is known."""
         self.ensure_one()
-        return "/".join(reversed((self.student_id.birth_date or "").split("-")))
+        return validation.show_partial_date(self.student_id.birth_date)
 
     def _report_labels(self):
         """The words the printed record uses: the fields' own labels and choices read in

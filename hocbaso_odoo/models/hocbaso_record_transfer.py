@@ -14,7 +14,7 @@ import zipfile
 from odoo import _, _lt, api, fields, models
 from odoo.exceptions import UserError
 
-from hocbaso import roles, timeutil
+from hocbaso import roles, timeutil, validation
 from hocbaso import verify as hb_verify
 
 from ..tools import lib_text
@@ -80,7 +80,9 @@ def signature_rows(report, trusted, env=None, subject_names=None):
                 "role": signature_role_label(env, sig.role, sig.subject_code, subject_names),
                 "signer": sig.signer_name or sig.certificate_subject,
                 "time": vn_time(sig.signing_time),
-                "certificate_subject": sig.certificate_subject,
+                # the holder's ID numbers masked: the inspector, a parent, anyone at the public
+                # page reads who signed, not the CCCD
+                "certificate_subject": validation.mask_personal_ids(sig.certificate_subject),
                 "chain": lib_text(env, sig.chain_result)
                 if env is not None
                 else str(sig.chain_result or ""),

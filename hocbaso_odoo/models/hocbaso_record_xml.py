@@ -23,6 +23,12 @@ def _s(value):
     return value or ""
 
 
+
+def record_file_stem(person, school_year, version):
+    """The one name of a record's files, before .xml, .pdf or .zip:
+    hocba_001313000001_2024-2025_v1 (the school year as it is written, with its hyphen)."""
+    return f"hocba_{person}_{school_year}_v{version}"
+
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
 
@@ -55,8 +61,9 @@ class HocbasoRecord(models.Model):
 
     def _compute_xml_filename(self):
         for record in self:
-            record.xml_filename = (f"hocba_{record.personal_id or record.id}_"
-                                   f"{record.school_year_id.name}_v{record.version}.xml")
+            record.xml_filename = record_file_stem(
+                record.personal_id or record.id, record.school_year_id.name,
+                record.version) + ".xml"
 
     # --- Odoo record -> plain data ---------------------------------------------------------
     def _to_record_data(self):

@@ -41,9 +41,13 @@ class HocbasoStudent(models.Model):
     student_code = fields.Char(size=20)  # <mahocsinh> in the XML
     register_no = fields.Char(string="Register Number")  # <sosodangbo> in the XML
     sex = fields.Selection(SEX_SELECTION, required=True, default="0")
-    birth_date = fields.Char(
-        string="Date of Birth", help="YYYY-MM-DD, or YYYY-MM / YYYY when only part is known."
-    )
+    birth_date = fields.Char(  # as the record's XML carries it
+        string="Date of Birth (YYYY-MM-DD)",
+        help="YYYY-MM-DD, or YYYY-MM / YYYY when only part is known.")
+    birth_date_shown = fields.Char(
+        string="Date of Birth", compute="_compute_birth_date_shown",
+        inverse="_inverse_birth_date_shown",
+        help="DD/MM/YYYY, or MM/YYYY / YYYY when only part is known.")
     birth_place = fields.Char(string="Place of Birth")
     birth_place_commune_code = fields.Char(string="Birth Commune Code", size=5)
     birth_place_province_code = fields.Char(string="Birth Province Code", size=2)
@@ -109,6 +113,19 @@ class HocbasoStudent(models.Model):
                 validation.check_personal_id(
                     student.personal_id, birth_date=student.birth_date or None,
                     sex=student.sex if student.sex in ("1", "2") else None)
+            except HocbasoError as err:
+                raise_as_validation_error(self.env, err)
+
+    @api.depends("birth_date")
+    def _compute_birth_date_shown(self):
+        for student in self:
+            student.birth_date_shown = validation.show_partial_date(student.birth_date)
+
+    def _inverse_birth_date_shown(self):
+        for student in self:
+            text = validation.normalize_text(student.birth_date_shown or "")
+            try:
+                student.birth_date = validation.parse_shown_date(text) if text else False
             except HocbasoError as err:
                 raise_as_validation_error(self.env, err)
 

@@ -78,6 +78,28 @@ class TestBadInput(HocbasoCase):
         self.student.write({"birth_date": "2013-09-02"})
         self.assertEqual(self.student.birth_date, "2013-09-02")
 
+    def test_birth_date_reads_and_types_day_first(self):
+        """Lists and forms show 02/09/2013 in every language; the record keeps 2013-09-02."""
+        for typed, stored, shown in (("2/9/2013", "2013-09-02", "02/09/2013"),
+                                     ("09/2013", "2013-09", "09/2013"),
+                                     ("2013", "2013", "2013"),
+                                     ("2013-09-02", "2013-09-02", "02/09/2013")):
+            with self.subTest(typed=typed):
+                self.student.write({"birth_date_shown": typed})
+                self.student.invalidate_recordset()  # as the form reads it after saving
+                self.assertEqual(self.student.birth_date, stored)
+                self.assertEqual(self.student.birth_date_shown, shown)
+        for bad in ("30/02/2013", "13/2013", "2/9/13"):
+            with (self.subTest(bad=bad), self.assertRaises(ValidationError),
+                  self.env.cr.savepoint()):
+                self.student.write({"birth_date_shown": bad})
+        self.assertEqual(self.student.birth_date, "2013-09-02")
+        for view in ("hocbaso_odoo.hocbaso_student_view_list",
+                     "hocbaso_odoo.hocbaso_class_view_form"):
+            arch = self.env.ref(view).arch
+            self.assertIn('name="birth_date_shown"', arch, view)
+            self.assertNotIn('name="birth_date"', arch, view)
+
     def test_bad_school_year_refused(self):
         for bad in ("2024-2026", "2024", "24-25"):
             with (

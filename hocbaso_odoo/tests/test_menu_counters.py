@@ -62,6 +62,18 @@ class TestMenuCounters(CountCase):
         self.force(self.records, "issued", ("TOAN", "NGUVAN", "GDTC"))
         self.assertEqual(self.counts(), nobody)
 
+    def test_empty_list_says_nothing_waits_without_sample_data(self):
+        """Odoo's sample rows (faded Latin, "Laoreet id (3)") never stand in for an empty
+        "Waiting for Me": the page says nothing waits and when records come."""
+        action = self.env.ref("hocbaso_odoo.hocbaso_record_action_waiting")
+        for view in (self.env.ref("hocbaso_odoo.hocbaso_record_view_list"),
+                     *action.view_ids.view_id):
+            self.assertNotIn("sample=", view.arch)
+        arch = self.env["hocbaso.record"].get_views([(False, "list")])["views"]["list"]["arch"]
+        self.assertNotIn("sample=", arch)
+        self.assertIn("Nothing waits for your signature", action.help)
+        self.assertIn("Records appear here when your step is next", action.help)
+
     def test_a_record_waiting_in_two_roles_counts_once(self):
         # the homeroom teacher teaches mathematics in her class too: with only her subject
         # left, she signs it with her class's signature; the record is one record to sign

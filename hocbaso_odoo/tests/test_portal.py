@@ -1,10 +1,13 @@
 """Portal for parents, public verification page, rate limit (real HTTP requests)."""
 
+import io
 import re
 import time
+import zipfile
 from datetime import datetime
 
 from odoo.tests import HttpCase, tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import HocbasoCase
 from .test_transfer import TestPki, make_issued, patch_trust
@@ -52,6 +55,11 @@ class TestPortal(PortalCase):
         self.assertIn("<td>Good</td>", response.text, "results in words, not codes")
         self.assertNotIn("T – Good", response.text)
         self.assertIn(f"/my/hocba/{self.record.id}/package", response.text)
+        # the short code printed under the PDF's QR code first, the long ID beside it
+        code = self.record._verification_code()
+        self.assertEqual(len(code), 10)
+        self.assertRegex(response.text, rf"o_hocbaso_portal_code.*<code>{code}</code>")
+        self.assertLess(response.text.index(code), response.text.index(self.record.record_uuid))
         log = self.env["hocbaso.access.log"].search(
             [("record_id", "=", self.record.id), ("action", "=", "view")]
         )
@@ -62,10 +70,19 @@ class TestPortal(PortalCase):
         self.assertEqual(package.content[:2], b"PK")
         xml = self.url_open(f"/my/hocba/{self.record.id}/xml")
         self.assertEqual(xml.content, self.record._get_xml())
+        # one name for the files of a record, the school year written 2024-2025 in each
+        stem = f"hocba_{self.student.personal_id}_{self.record.school_year_id.name}_v1"
+        self.assertIn("-", self.record.school_year_id.name)
+        self.assertIn(f"{stem}.zip", package.headers["Content-Disposition"])
+        self.assertIn(f"{stem}.xml", xml.headers["Content-Disposition"])
         if self.record._hocbaso_pdf_report():
             pdf = self.url_open(f"/my/hocba/{self.record.id}/pdf")
             self.assertEqual(pdf.status_code, 200)
             self.assertEqual(pdf.content[:4], b"%PDF")
+            self.assertIn(f"{stem}.pdf", pdf.headers["Content-Disposition"])
+            report = self.env.ref("hocbaso_odoo.report_hocbaso_record")
+            self.assertEqual(safe_eval(report.print_report_name, {"object": self.record}),
+                             stem)
         else:
             self.assertNotIn("/pdf\"", response.text)
             self.assertEqual(self.url_open(f"/my/hocba/{self.record.id}/pdf").status_code, 404)
@@ -162,6 +179,32 @@ class TestPublicVerify(PortalCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("o_hocbaso_upload_invalid", response.text)
         self.assertNotIn("o_hocbaso_upload_valid", response.text)
+
+    def test_upload_of_what_is_no_record_says_what_to_upload(self):
+        """A spreadsheet, another XML, a photo: "not a học bạ" and what to upload instead,
+        never "changed after signing" nor the XML's namespaces."""
+        sheet = io.BytesIO()
+        with zipfile.ZipFile(sheet, "w") as archive:  # what an .xlsx holds
+            archive.writestr("[Content_Types].xml", '<Types xmlns="http://schemas.openxmlformats'
+                             '.org/package/2006/content-types"/>')
+            archive.writestr("xl/workbook.xml", "<workbook/>")
+        for name, data in (("diem.xlsx", sheet.getvalue()),
+                           ("khac.xml", b'<?xml version="1.0"?><HoaDon xmlns="urn:x"/>'),
+                           ("anh.jpg", b"\xff\xd8\xff\xe0" + b"\0" * 64),
+                           ("ghichu.txt", "Học bạ của em".encode())):
+            with self.subTest(name=name):
+                response = self._upload(data, name)
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("o_hocbaso_upload_not_record", response.text)
+                self.assertIn(f"{name}: ", response.text)
+                self.assertIn("(.zip)", response.text, "what to upload instead")
+                self.assertNotIn("o_hocbaso_upload_invalid", response.text)
+                self.assertNotIn("bị thay đổi", response.text)
+                self.assertNotIn("schemas.openxmlformats", response.text)
+                self.assertNotIn("urn:x", response.text)
+        # a record's package still goes to the verifier
+        response = self._upload(self.record._build_package(), "hocba.zip")
+        self.assertIn("o_hocbaso_upload_valid", response.text)
 
     def test_upload_hostile_and_oversized(self):
         bomb = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]>'

@@ -159,71 +159,106 @@ class TestScoreEntry(HocbasoCase):
         entry = self.entry()
         book = self.template(entry)
         sheet = book["NHAPDIEM"]
+        self.assertEqual([sheet.cell(row, 1).value for row in range(1, 6)],
+                         ["School", "School year", "Class", "Subject", "Term"])
         self.assertEqual(sheet["B3"].value, "6A1")
-        self.assertEqual(sheet["B4"].value, "Mathematics [TOAN]")
-        header = [cell.value for cell in sheet[7]]
-        self.assertEqual(header[1], "Student code [MAHOCSINH]")
-        self.assertEqual(header[3:], ["TX1 [TX1]", "TX2 [TX2]", "TX3 [TX3]", "TX4 [TX4]",
-                                      "Mid-term [GK]", "Final [CK]"])
+        self.assertEqual(sheet["B4"].value, "Mathematics", "no code shown to the teacher")
+        self.assertEqual(sheet["B5"].value, "Semester 1")
+        # the keys the import reads, hidden
+        self.assertEqual([(sheet.cell(row, 1).value, sheet.cell(row, 2).value)
+                          for row in range(6, 10)],
+                         [("NAMHOC", "2024-2025"), ("LOP", "6A1"), ("MONHOC", "TOAN"),
+                          ("HOCKY", "HK1")])
+        self.assertTrue(all(sheet.row_dimensions[row].hidden for row in (6, 7, 8, 9, 12)))
+        header = [cell.value for cell in sheet[11]]
+        self.assertEqual(header[:3], ["No.", "Student code", "Full name"])
+        self.assertEqual(header[3:], ["TX1", "TX2", "TX3", "TX4", "Mid-term", "Final"])
+        self.assertEqual([cell.value for cell in sheet[12]],
+                         ["STT", "MAHOCSINH", "HOVATEN", "TX1", "TX2", "TX3", "TX4", "GK", "CK"])
+        self.assertFalse(sheet.row_dimensions[11].hidden)
         self.assertTrue(sheet.protection.sheet, "code and name are locked")
-        self.assertTrue(sheet["B8"].protection.locked)
-        self.assertFalse(sheet["D8"].protection.locked, "the scores are open")
-        rows = {sheet.cell(row, 2).value: row for row in (8, 9)}
+        self.assertTrue(sheet["B13"].protection.locked)
+        self.assertFalse(sheet["D13"].protection.locked, "the scores are open")
+        self.assertEqual(sheet["A13"].value, 1, "numbers are numbers, not text")
+        self.assertNotEqual(sheet["D13"].number_format, "@", "a typed score stays a number")
+        rows = {sheet.cell(row, 2).value: row for row in (13, 14)}
         self.assertEqual(set(rows), {"HS0001", "HS0002"})
         for column, value in zip("DEFGHI", (8, "7,5", 9, 6, 7, 8.5)):
             sheet[f"{column}{rows['HS0001']}"] = value
         sheet[f"H{rows['HS0002']}"] = 6
         action = self.upload(entry, workbook_bytes(book))
-        self.assertIn("2 students imported, 0 rows rejected", action["params"]["message"])
+        self.assertEqual(action["params"]["message"], "2 students imported, 0 rows rejected.")
         self.assertEqual(self.line_an.s1_regular, "8.0 7.5 9.0 6.0")
         self.assertEqual((self.line_an.s1_midterm, self.line_an.s1_final), ("7.0", "8.5"))
         self.assertEqual(self.line_binh.s1_midterm, "6.0")
         self.assertFalse(entry.rejected_file)
+        self.assertEqual(entry.template_filename, "scores_6A1_TOAN_HK1.xlsx")
+        # the scores written come back as numbers in the next template
+        sheet = self.template(entry)["NHAPDIEM"]
+        self.assertEqual(sheet.cell(rows["HS0001"], 5).value, 7.5)
+        # the template of an older release, keys in brackets beside the labels, still imports
+        old = self.template(entry)
+        sheet = old["NHAPDIEM"]
+        sheet.delete_rows(11)  # the titles; the key row takes their place
+        for row in range(6, 10):
+            sheet.cell(row, 1).value = "Label [%s]" % sheet.cell(row, 1).value
+        sheet["H12"] = 5
+        self.upload(entry, workbook_bytes(old))
+        self.assertEqual(entry.import_message, "1 student imported, 0 rows rejected.")
+        self.assertEqual(self.line_an.s1_midterm, "5.0")
+
+    def test_import_summary_says_one_and_many(self):
+        entry = self.entry()
+        self.assertEqual(entry._import_summary(1, 2), "1 student imported, 2 rows rejected.")
+        self.assertEqual(entry._import_summary(3, 1), "3 students imported, 1 row rejected.")
+        self.assertEqual(entry.with_context(lang="en_US")._import_summary(0, 0),
+                         "0 students imported, 0 rows rejected.")
 
     def test_rejected_rows_come_back_with_their_reason(self):
         self.line_binh.write({"s1_midterm": "5"})
         entry = self.entry()
         book = self.template(entry)
         sheet = book["NHAPDIEM"]
-        rows = {sheet.cell(row, 2).value: row for row in (8, 9)}
+        rows = {sheet.cell(row, 2).value: row for row in (13, 14)}
         sheet[f"D{rows['HS0001']}"] = 9
         sheet[f"H{rows['HS0002']}"] = 11  # score > 10
         sheet[f"I{rows['HS0002']}"] = 8  # the rest of the row is lost with it, not half-written
         sheet.append([3, "HS9999", "Người Lạ", 7])  # not in the class
         sheet.append([4, "HS0001", "Nguyễn Văn An", "bảy"])  # text, and a second time
         action = self.upload(entry, workbook_bytes(book))
-        self.assertIn("1 students imported, 3 rows rejected", action["params"]["message"])
+        self.assertIn("1 student imported, 3 rows rejected", action["params"]["message"])
         self.assertEqual(self.line_an.s1_regular, "9.0")
         self.assertEqual((self.line_binh.s1_midterm, self.line_binh.s1_final), ("5.0", False))
         rejected = openpyxl.load_workbook(io.BytesIO(base64.b64decode(entry.rejected_file)))
         sheet = rejected["NHAPDIEM"]
-        self.assertEqual(sheet.cell(7, 10).value, "Reason [LYDO]")
+        self.assertEqual(sheet.cell(11, 10).value, "Reason")
+        self.assertEqual(sheet.cell(12, 10).value, "LYDO")
         reasons = {sheet.cell(row, 2).value + str(row): sheet.cell(row, 10).value
-                   for row in range(8, 11)}
+                   for row in range(13, 16)}
         self.assertEqual(len(reasons), 3)
         texts = " | ".join(reasons.values())
         self.assertIn("Score 11 is outside 0–10", texts)
         self.assertIn("HS9999 is not a student of 6A1", texts)
         self.assertIn("appears twice", texts)
-        self.assertEqual(sheet.cell(8, 8).value, "11", "the rejected row as it was typed")
+        self.assertEqual(sheet.cell(13, 8).value, 11, "the rejected row as it was typed")
         self.assertTrue(entry.rejected_filename.endswith(".xlsx"))
         # the rejected rows, corrected, go back in as they are
-        sheet.cell(8, 8).value = "9,5"
-        sheet.delete_rows(9, 2)
+        sheet.cell(13, 8).value = "9,5"
+        sheet.delete_rows(14, 2)
         self.upload(entry, workbook_bytes(rejected))
-        self.assertIn("1 students imported, 0 rows rejected", entry.import_message)
+        self.assertIn("1 student imported, 0 rows rejected", entry.import_message)
         self.assertEqual((self.line_binh.s1_midterm, self.line_binh.s1_final), ("9.5", "8.0"))
         self.assertFalse(entry.rejected_file)
 
     def test_text_in_a_number_cell_is_refused(self):
         entry = self.entry()
         book = self.template(entry)
-        book["NHAPDIEM"]["D8"] = "tám"
+        book["NHAPDIEM"]["D13"] = "tám"
         self.upload(entry, workbook_bytes(book))
-        self.assertIn("0 students imported, 1 rows rejected", entry.import_message)
+        self.assertIn("0 students imported, 1 row rejected", entry.import_message)
         rejected = openpyxl.load_workbook(io.BytesIO(base64.b64decode(entry.rejected_file)))
-        self.assertIn("TX1", rejected["NHAPDIEM"].cell(8, 10).value)
-        self.assertIn("tám", rejected["NHAPDIEM"].cell(8, 10).value)
+        self.assertIn("TX1", rejected["NHAPDIEM"].cell(13, 10).value)
+        self.assertIn("tám", rejected["NHAPDIEM"].cell(13, 10).value)
 
     def test_untrusted_files_are_refused_whole(self):
         entry = self.entry()
@@ -276,20 +311,21 @@ class TestPrimaryScoreEntry(HocbasoCase):
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(
             entry.action_download_template() and entry.template_file)))
         sheet = book["NHAPDIEM"]
-        self.assertEqual([cell.value for cell in sheet[7]][3:],
-                         ["Rating (T, H, C) [MUCDAT]", "Periodic test (0–10) [KTDK]"])
-        sheet["D8"], sheet["E8"] = "t", 9
+        self.assertEqual([cell.value for cell in sheet[11]][3:],
+                         ["Rating (T, H, C)", "Periodic test (0–10)"])
+        self.assertEqual([cell.value for cell in sheet[12]][3:], ["MUCDAT", "KTDK"])
+        sheet["D13"], sheet["E13"] = "t", 9
         entry.write({"import_file": base64.b64encode(workbook_bytes(book)),
                      "import_filename": "4A.xlsx"})
         entry.action_import()
         line = entry.line_ids
         self.assertEqual(len(line), 1)
         self.assertEqual((line.level, line.test_score), ("T", "9"), entry.import_message)
-        sheet["E8"] = "9.5"  # primary tests are whole numbers
+        sheet["E13"] = "9.5"  # primary tests are whole numbers
         entry.write({"import_file": base64.b64encode(workbook_bytes(book)),
                      "import_filename": "4A.xlsx"})
         entry.action_import()
-        self.assertIn("1 rows rejected", entry.import_message)
+        self.assertIn("1 row rejected", entry.import_message)
         self.assertEqual(line.test_score, "9")
         action = entry.action_compute_results()
         self.assertIn("1 of 1", action["params"]["message"])

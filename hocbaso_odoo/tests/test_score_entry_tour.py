@@ -51,7 +51,12 @@ class TestScoreEntryTour(HocbasoCase, HttpCase):
         # mid-term of 11 for Bình, which the import refuses
         book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(entry.template_file)))
         sheet = book["NHAPDIEM"]
-        rows = {sheet.cell(row, 2).value: row for row in (8, 9)}
+        # her language, no codes in what she reads (the keys the import needs are hidden)
+        self.assertEqual([sheet.cell(row, 1).value for row in (1, 2, 3, 4, 5)],
+                         ["Trường", "Năm học", "Lớp", "Môn học", "Học kỳ"])
+        self.assertEqual((sheet["B4"].value, sheet["B5"].value), ("Toán", "Học kỳ I"))
+        self.assertEqual(sheet.cell(11, 2).value, "Mã học sinh")
+        rows = {sheet.cell(row, 2).value: row for row in (13, 14)}
         for column, value in zip("DEFGHI", (8, "7,5", 9, 6, 7, "8,5")):
             sheet[f"{column}{rows['HS0001']}"] = value
         sheet[f"H{rows['HS0002']}"] = 11
@@ -70,8 +75,8 @@ class TestScoreEntryTour(HocbasoCase, HttpCase):
         self.assertEqual(entry.import_message, "Đã nhập 1 học sinh, 1 dòng bị từ chối.")
         rejected = openpyxl.load_workbook(io.BytesIO(base64.b64decode(entry.rejected_file)))
         sheet = rejected["NHAPDIEM"]
-        self.assertEqual(sheet.cell(8, 2).value, "HS0002")
-        self.assertIn("Điểm 11 nằm ngoài khoảng 0–10", sheet.cell(8, 10).value)
+        self.assertEqual(sheet.cell(13, 2).value, "HS0002")
+        self.assertIn("Điểm 11 nằm ngoài khoảng 0–10", sheet.cell(13, 10).value)
 
     def test_errors_speak_vietnamese(self):
         self.load_vietnamese()

@@ -129,7 +129,8 @@ class TestVerifyByCode(PortalCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("o_hocbaso_upload_pdf_without_xml", response.text)
         self.assertNotIn("o_hocbaso_upload_invalid", response.text)  # not "tampered"
-        self.assertIn("gói học bạ (ZIP)", response.text)
+        self.assertIn("không phải là học bạ số", response.text)
+        self.assertIn("gói học bạ (.zip)", response.text)
         self.assertIn("mã xác thực", response.text)
 
     def test_pdf_with_an_inflating_attachment_is_not_inflated(self):

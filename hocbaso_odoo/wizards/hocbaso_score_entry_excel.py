@@ -28,6 +28,7 @@ MAX_HEADER_ROWS = 20
 KEY_YEAR, KEY_CLASS, KEY_SUBJECT, KEY_TERM = "NAMHOC", "LOP", "MONHOC", "HOCKY"
 KEY_NO, KEY_CODE, KEY_NAME, KEY_REASON = "STT", "MAHOCSINH", "HOVATEN", "LYDO"
 TERM_KEYS = {"s1": "HK1", "s2": "HK2", "year": "CN"}
+NUMBER = re.compile(r"^\d{1,3}(\.\d{1,2})?$")  # 8, 7.5, 8.25: written as a number
 
 
 class RowRejected(Exception):
@@ -63,13 +64,14 @@ class HocbasoScoreEntry(models.TransientModel):
                           ("CK", _("Final"), f"{sem}_final")]
 
     def _header_rows(self):
+        """[(label, key, value shown, value in the machine row)] of the file's header."""
         term = dict(self._fields["term"]._description_selection(self.env))[self.term]
         return [
-            (_("School"), "", self.class_id.company_id.name),
-            (_("School year"), KEY_YEAR, self.school_year_id.name),
-            (_("Class"), KEY_CLASS, self.class_id.name),
-            (_("Subject"), KEY_SUBJECT, f"{self.subject_id.name} [{self.subject_id.code}]"),
-            (_("Term"), KEY_TERM, f"{term} [{TERM_KEYS[self.term]}]"),
+            (_("School"), "", self.class_id.company_id.name, ""),
+            (_("School year"), KEY_YEAR, self.school_year_id.name, self.school_year_id.name),
+            (_("Class"), KEY_CLASS, self.class_id.name, self.class_id.name),
+            (_("Subject"), KEY_SUBJECT, self.subject_id.name, self.subject_id.code),
+            (_("Term"), KEY_TERM, term, TERM_KEYS[self.term]),
         ]
 
     @staticmethod
@@ -79,43 +81,64 @@ class HocbasoScoreEntry(models.TransientModel):
     # --- writing a workbook ------------------------------------------------------------------
     def _workbook(self, rows, reasons=None):
         """The template (or the rejected rows, with ``reasons``): the header rows that say
-        what the file is for, then one row per student; code and name locked, the scores
-        open. Every cell is text, nothing is a formula."""
+        what the file is for, in the reader's words, then one row per student; code and name
+        locked, the scores open. The keys the import reads (school year, class, subject code,
+        term, the columns) sit in hidden rows, so nobody reads a code. Scores are numbers,
+        codes and ratings text, nothing is a formula."""
         buffer = io.BytesIO()
         book = xlsxwriter.Workbook(buffer, {
             "in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
             "strings_to_numbers": False})
         locked = book.add_format({"num_format": "@", "locked": True})
+        locked_number = book.add_format({"locked": True, "align": "left"})
         bold = book.add_format({"bold": True, "locked": True, "bg_color": "#DDEBF7",
                                 "border": 1, "text_wrap": True, "valign": "top"})
-        open_cell = book.add_format({"num_format": "@", "locked": False, "border": 1,
+        open_text = book.add_format({"num_format": "@", "locked": False, "border": 1,
                                      "bg_color": "#FFF2CC"})
+        open_number = book.add_format({"locked": False, "border": 1, "bg_color": "#FFF2CC"})
         sheet = book.add_worksheet(SHEET)
-        for number, (label, key, value) in enumerate(self._header_rows()):
-            sheet.write_string(number, 0, f"{label} [{key}]" if key else label, bold)
+        header = self._header_rows()
+        for number, (label, _key, value, _machine) in enumerate(header):
+            sheet.write_string(number, 0, label, bold)
             sheet.write_string(number, 1, value or "", locked)
-        head = len(self._header_rows()) + 1
+        machine = [(key, value) for _label, key, _value, value in header if key]
+        for number, (key, value) in enumerate(machine, start=len(header)):
+            sheet.write_string(number, 0, key, locked)
+            sheet.write_string(number, 1, value or "", locked)
+            sheet.set_row(number, None, None, {"hidden": True})
+        head = len(header) + len(machine) + 1
         inputs = self._input_columns()
         titles = [(_("No."), KEY_NO), (_("Student code"), KEY_CODE), (_("Full name"), KEY_NAME)]
         titles += [(label, key) for key, label, _field in inputs]
         if reasons is not None:
             titles.append((_("Reason"), KEY_REASON))
         for column, (label, key) in enumerate(titles):
-            sheet.write_string(head, column, f"{label} [{key}]", bold)
+            sheet.write_string(head, column, label, bold)
+            sheet.write_string(head + 1, column, key, locked)
+        sheet.set_row(head + 1, None, None, {"hidden": True})
         sheet.set_column(0, 0, 14)
         sheet.set_column(1, 1, 16)
         sheet.set_column(2, 2, 30)
         sheet.set_column(3, 2 + len(inputs), 12)
         if reasons is not None:
             sheet.set_column(3 + len(inputs), 3 + len(inputs), 60)
+        numeric = [name not in ("level",) and key != "KETQUA" for key, _l, name in inputs]
         for offset, cells in enumerate(rows, start=1):
-            line = head + offset
+            line = head + 1 + offset
             for column, value in enumerate(cells):
-                style = open_cell if 3 <= column < 3 + len(inputs) else locked
-                sheet.write_string(line, column, str(value or ""), style)
+                text = str(value or "")
+                is_input = 3 <= column < 3 + len(inputs)
+                number_cell = column == 0 or (is_input and numeric[column - 3])
+                if number_cell and NUMBER.match(text):
+                    sheet.write_number(line, column, float(text),
+                                       open_number if is_input else locked_number)
+                elif number_cell and not text:  # typed as a number, not as text
+                    sheet.write_blank(line, column, None, open_number if is_input else locked)
+                else:
+                    sheet.write_string(line, column, text, open_text if is_input else locked)
             if reasons is not None:
                 sheet.write_string(line, 3 + len(inputs), reasons[offset - 1], locked)
-        sheet.freeze_panes(head + 1, 3)
+        sheet.freeze_panes(head + 2, 3)
         sheet.protect("", {"select_locked_cells": True, "select_unlocked_cells": True})
         book.close()
         return buffer.getvalue()
@@ -138,7 +161,7 @@ class HocbasoScoreEntry(models.TransientModel):
             rows.append([str(number), self._student_key(student), student.name]
                         + [line[name] or "" for _key, _label, name in self._input_columns()])
         self.write({"template_file": base64.b64encode(self._workbook(rows)),
-                    "template_filename": f"nhap_diem_{self._file_slug()}.xlsx"})
+                    "template_filename": _("scores_%(name)s.xlsx", name=self._file_slug())})
         return download_action(self, "template_file", "template_filename")
 
     def _check_ready(self):
@@ -198,6 +221,8 @@ class HocbasoScoreEntry(models.TransientModel):
             if key == KEY_NO:
                 columns = {sheet_tools.column_key(text): position
                            for position, text in enumerate(cells) if text}
+                if KEY_CODE not in columns and index + 1 < len(rows):
+                    continue  # the titles in the reader's words; the keys are below
                 self._check_header_values(found)
                 missing = [key for key in [KEY_CODE] + [k for k, _l, _f in self._input_columns()]
                            if key not in columns]
@@ -277,15 +302,22 @@ class HocbasoScoreEntry(models.TransientModel):
                 rejected.append([cell(KEY_NO), cell(KEY_CODE), cell(KEY_NAME)]
                                 + [cell(key) for key, _label, _field in inputs])
                 reasons.append(str(err))
-        message = _("%(imported)s students imported, %(rejected)s rows rejected.",
-                    imported=imported, rejected=len(rejected))
+        message = self._import_summary(imported, len(rejected))
         vals = {"import_message": message, "import_file": False, "rejected_file": False,
                 "rejected_filename": False}
         if rejected:
             vals.update(rejected_file=base64.b64encode(self._workbook(rejected, reasons)),
-                        rejected_filename=f"bi_tu_choi_{self._file_slug()}.xlsx")
+                        rejected_filename=_("rejected_%(name)s.xlsx", name=self._file_slug()))
         self.write(vals)
         return self._notify(message, "warning" if rejected else "success")
+
+    def _import_summary(self, imported, rejected):
+        """"1 student imported, 2 rows rejected.": one and many said apart."""
+        students = _("1 student imported") if imported == 1 else _(
+            "%(count)s students imported", count=imported)
+        rows = _("1 row rejected") if rejected == 1 else _(
+            "%(count)s rows rejected", count=rejected)
+        return _("%(students)s, %(rows)s.", students=students, rows=rows)
 
     def _row_vals(self, line, inputs, cell):
         """The line's new values from the row, each checked; an empty cell changes nothing."""

@@ -18,6 +18,7 @@ from hocbaso.safexml import DEFAULT_MAX_BYTES
 from hocbaso.xmlprofile import detect_profile
 
 from ..models.hocbaso_record_transfer import report_problems
+from ..models.hocbaso_record_xml import record_file_stem
 from ..tools import lib_message, lib_text
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # a transfer bundle of many packages
@@ -246,9 +247,9 @@ class HocbasoTransferImport(models.TransientModel):
             "document_status": "revoked" if data.status == rec.STATUS_REVOKED else "valid",
             "is_extract": data.is_extract,
             "xml_document": base64.b64encode(xml),
-            "xml_filename": "hocba_%s_%s_v%s.xml" % (
+            "xml_filename": record_file_stem(
                 data.student.personal_id or data.student.id_document_number, data.school_year,
-                data.version),
+                data.version) + ".xml",
             "xml_sha256": hashlib.sha256(xml).hexdigest(),
             "verification_valid": report.valid,
             "verification_data": report.to_data(),

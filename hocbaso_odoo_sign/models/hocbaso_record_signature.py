@@ -1,7 +1,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from hocbaso import roles
+from hocbaso import roles, validation
 
 from odoo.addons.hocbaso_odoo.tools import in_workflow
 
@@ -29,6 +29,9 @@ class HocbasoRecordSignature(models.Model):
     certificate_id = fields.Many2one("hocbaso.signing.certificate",
                                      readonly=True, ondelete="restrict")
     certificate_subject = fields.Char(readonly=True)
+    certificate_holder = fields.Char(
+        compute="_compute_certificate_holder",
+        help="The certificate's subject with the holder's ID numbers masked.")
     signing_time = fields.Datetime(required=True, readonly=True)
     signature_ref = fields.Char(string="Signature Id", readonly=True)
     digest = fields.Char(string="SignedInfo SHA-256", readonly=True)
@@ -37,6 +40,12 @@ class HocbasoRecordSignature(models.Model):
     withdrawn_on = fields.Datetime(readonly=True)
     withdrawn_by = fields.Many2one("res.users", readonly=True)
     withdraw_reason = fields.Text(string="Reason for Withdrawal", readonly=True)
+
+    @api.depends("certificate_subject")
+    def _compute_certificate_holder(self):
+        for signature in self:
+            signature.certificate_holder = validation.mask_personal_ids(
+                signature.certificate_subject)
 
     def write(self, vals):
         # a log of signatures is append-only (sudo writes from the signing layer included):

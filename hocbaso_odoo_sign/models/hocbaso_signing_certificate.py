@@ -6,7 +6,7 @@ import datetime as dt
 from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from hocbaso import roles
+from hocbaso import roles, timeutil
 from hocbaso.errors import CertificatePurposeError, HocbasoError
 from hocbaso.signing import certs
 from hocbaso.signing.pkcs12 import check_pkcs12_file
@@ -96,6 +96,19 @@ class HocbasoSigningCertificate(models.Model):
     def _compute_name(self):
         for rec in self:
             rec.name = f"{rec.subject_name or _('Certificate')} ({rec.serial or '?'})"
+
+    @api.depends("subject_name", "valid_to")
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        """What a picker shows: the holder and the last day of validity, not a serial:
+        "Đặng Văn Nam — hết hạn 31/12/2027"."""
+        for rec in self:
+            if rec.valid_to:
+                rec.display_name = self.env._("%(name)s — valid to %(date)s",
+                                              name=rec.subject_name or rec.name,
+                                              date=timeutil.vn_date(rec.valid_to))
+            else:
+                rec.display_name = rec.subject_name or rec.name
 
     @api.depends("certificate_file")
     def _compute_info(self):

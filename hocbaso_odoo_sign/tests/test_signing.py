@@ -6,7 +6,10 @@ from lxml import etree
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from hocbaso import timeutil
+
 from ..wizards import hocbaso_sign_wizard as sign_wizard_module
+
 from .common import SignCase
 
 
@@ -41,6 +44,25 @@ class TestSigning(SignCase):
         wizard = self.env["hocbaso.verify.wizard"].browse(wizard_action["res_id"])
         self.assertTrue(wizard.valid and wizard.intact)
         self.assertIn(self.pki.leaf("gvcn").spec.common_name, wizard.report_html)
+        # the inspector reads who signed, not the holder's CCCD
+        personal_id = self.gvcn.hocbaso_personal_id
+        self.assertIn(personal_id, log.filtered(lambda s: s.role == "gvcn").certificate_subject)
+        self.assertNotIn(personal_id, wizard.report_html)
+        self.assertIn("••••" + personal_id[-4:], wizard.report_html)
+        holders = " ".join(log.mapped("certificate_holder"))
+        self.assertNotIn(personal_id, holders)
+        self.assertIn(self.pki.leaf("gvcn").spec.common_name, holders)
+
+    def test_certificate_picker_names_holder_and_end_of_validity(self):
+        cert = self.certs[self.gvcn]
+        day = timeutil.vn_date(cert.valid_to)
+        self.assertEqual(cert.with_context(lang="en_US").display_name,
+                         f"{cert.subject_name} — valid to {day}")
+        self.assertNotIn(cert.serial, cert.display_name)
+        self.assertNotIn(cert.fingerprint, cert.display_name)
+        self.load_vietnamese()
+        self.assertEqual(cert.with_context(lang="vi_VN").display_name,
+                         f"{cert.subject_name} — hết hạn {day}")
 
     def test_wrong_order_refused(self):
         self.lock(self.record)

@@ -358,3 +358,24 @@ def test_secondary_absences(value, ok):
     else:
         with pytest.raises(InvalidValueError, match="from 0 to 300"):
             v.check_secondary_absences(value)
+
+
+def test_partial_dates_shown_and_typed_day_first():
+    assert v.show_partial_date("2013-09-02") == "02/09/2013"
+    assert v.show_partial_date("2013-09") == "09/2013"
+    assert v.show_partial_date("") == ""
+    assert v.parse_shown_date("2/9/2013") == "2013-09-02"
+    assert v.parse_shown_date("02.09.2013") == "2013-09-02"
+    assert v.parse_shown_date("9/2013") == "2013-09"
+    assert v.parse_shown_date("2013-09-02") == "2013-09-02"
+    for bad in ("30/02/2013", "13/2013", "2/9/13", "hôm qua"):
+        with pytest.raises(InvalidValueError):
+            v.parse_shown_date(bad)
+
+
+def test_personal_ids_masked_in_a_certificate_subject():
+    assert (v.mask_personal_ids("UID=CCCD:001175318506,CN=Hoàng Thị Mai,C=VN")
+            == "UID=CCCD:••••••••8506,CN=Hoàng Thị Mai,C=VN")
+    assert v.mask_personal_ids("CN=Trường THCS A,UID=MST:0101234567") == \
+        "CN=Trường THCS A,UID=MST:••••••4567"
+    assert v.mask_personal_ids("") == ""
