@@ -18,7 +18,8 @@ from .errors import CertificateError
 from .roles import ROLES
 from .signing import certs
 from .timeutil import parse_iso, vn_datetime
-from .verify import UNPROVEN_TIME, VerificationReport, verify_document, verify_package
+from .verify import UNPROVEN_TIME, verify_document, verify_package
+from .verify_report import VerificationReport
 
 EXIT_VALID = 0
 EXIT_INVALID = 1

@@ -16,6 +16,7 @@ from odoo.exceptions import UserError
 
 from hocbaso import roles, timeutil, validation
 from hocbaso import verify as hb_verify
+from hocbaso.verify_report import VerificationReport
 
 from ..tools import lib_text
 
@@ -109,8 +110,8 @@ def missing_labels(report, env=None, subject_names=None):
 
 
 def summarise_report(report, env, trusted=True):
-    """A plain-text summary of a hocbaso.verify.VerificationReport in the language of ``env``:
-    the signature rows, times on the school's clock."""
+    """A plain-text summary of a VerificationReport in the language of ``env``: the signature
+    rows, times on the school's clock."""
     lines = [env._("Valid") if report.valid else env._("NOT valid"),
              env._("Document intact: yes") if report.intact else env._("Document intact: no")]
     for row in signature_rows(report, trusted, env):
@@ -194,7 +195,7 @@ class HocbasoRecordTransfer(models.Model):
         for transfer in self:
             data = transfer.verification_data
             transfer.verification_summary = summarise_report(
-                hb_verify.VerificationReport.from_data(data), self.env) if data else False
+                VerificationReport.from_data(data), self.env) if data else False
 
     def write(self, vals):
         if not self.env.su:

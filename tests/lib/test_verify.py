@@ -12,7 +12,8 @@ from dsig_fixtures import NOW, make_pki, sign_all, sign_subjects
 from lxml import etree
 
 from hocbaso.signing import xmldsig as X
-from hocbaso.verify import VerificationReport, verify_document, verify_package
+from hocbaso.verify import verify_document, verify_package
+from hocbaso.verify_report import VerificationReport
 
 SIGNING_TIME = NOW - dt.timedelta(hours=3)
 
