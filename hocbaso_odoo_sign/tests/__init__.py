@@ -11,4 +11,5 @@ from . import test_sign_batch
 from . import test_sign_batch_provider
 from . import test_verification_cache
 from . import test_agent_tour
+from . import test_timestamps
 
