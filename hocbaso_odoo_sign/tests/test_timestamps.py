@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from hocbaso.signing import timestamp as T
@@ -143,6 +144,11 @@ class TestTimestamps(SignCase, HttpCase):
             run = self.xmlsec1_verify(xml, signature_id)
             self.assertEqual(run.returncode, 0, (signature_id, run.stderr))
         self.assertNotIn("Signed without a trusted timestamp", self.chatter(self.record))
+        # retention: an issued record and its signature proofs are never deleted
+        with self.assertRaises(UserError):
+            self.record.sudo().unlink()
+        with self.assertRaises(UserError):
+            self.record.signature_ids.sudo().unlink()
 
         # the rows users read: the proven time on the school's clock and the authority
         proven = vn_datetime(self.stamps(xml)["sig-gvcn"].gen_time, seconds=False)
@@ -199,7 +205,7 @@ class TestTimestamps(SignCase, HttpCase):
         self.assertNotIn("cannot be proven", english)
         self.assertIn("Chưa có dấu thời gian", self.wizard_html("vi_VN"))
         # required without an address is refused at once
-        with self.assertRaises(Exception):
+        with self.assertRaises(ValidationError):
             self.school.write({"hocbaso_tsa_url": False, "hocbaso_tsa_required": True})
 
     # --- a remote provider's batch ---------------------------------------------------------
