@@ -27,6 +27,7 @@ from hocbaso.timeutil import vn_datetime
 
 from odoo.addons.hocbaso_odoo.models.hocbaso_record_transfer import signature_rows
 
+from ..tools import verify_statement
 from .common import REPO_ROOT, SignCase, pem
 
 SP_ID, SP_PASSWORD, WEBHOOK_SECRET = "hocbaso-test-sp", "sp-password-1", "webhook-secret-1"
@@ -178,6 +179,23 @@ class TestTimestamps(SignCase, HttpCase):
         self.assertIn(proven, page.text)
         self.assertIn("Hocbaso Test Time-Stamping Authority", page.text)
         self.assertIn("Dấu thời gian tin cậy", page.text)
+
+    def test_revocation_statement_timestamped(self):
+        self.lock(self.record)
+        self.sign_to(self.record)
+        wizard = self.env["hocbaso.revoke.signed"].with_user(self.issuer).with_context(
+            active_ids=self.record.ids).create({"record_ids": [(6, 0, self.record.ids)],
+                                                "reason": "Sai điểm môn Toán"})
+        wizard.with_context(hocbaso_secret=self.password).action_revoke()
+        self.assertEqual(self.record.state, "revoked")
+        statement = self.record._get_revocation_statement()
+        signature = etree.fromstring(statement).find("CHU_KY/" + X.ds("Signature"))
+        info = T.signature_timestamp(signature, [self.pki.root], [self.pki.intermediate])
+        self.assertTrue(info and info.tsa_name.startswith("Hocbaso Test Time-Stamping"))
+        self.assertTrue(verify_statement(statement)[0])
+        run = self.xmlsec1_verify(statement, "sig-thuhoi")  # the signature is unchanged
+        self.assertEqual(run.returncode, 0, run.stderr)
+        self.assertEqual(self.openssl_verify(statement, "sig-thuhoi").returncode, 0)
 
     def test_tsa_down_and_required_signs_nothing(self):
         self.school.write({"hocbaso_tsa_url": _dead_url(), "hocbaso_tsa_required": True})
