@@ -14,7 +14,9 @@ else:
     result = school.build(env, code=DEMO_CODE)  # noqa: F821
     pki_dir = os.environ.get("HOCBASO_DEMO_DIR", "/tmp/hocbaso-demo") + "/pki"
     if "hocbaso.signing.certificate" in env:  # noqa: F821 (signing addon installed)
-        school.sign_demo(env, result, pki_dir)  # noqa: F821
+        tsa_port = os.environ.get("HOCBASO_TSA_PORT")
+        school.sign_demo(env, result, pki_dir,  # noqa: F821
+                         tsa_port=int(tsa_port) if tsa_port else None)
     csdl_url = os.environ.get("HOCBASO_CSDL_URL")
     if csdl_url and "hocbaso.sync.config" in env:  # noqa: F821
         env["hocbaso.sync.config"].create({  # noqa: F821

@@ -47,12 +47,14 @@ def build(env, name="Trường Tiểu học và THCS Hòa Bình (demo)", code="0
     return result
 
 
-def sign_demo(env, result, folder):
-    """Sign the records of ``build()``'s result into every state with a test PKI in ``folder``.
+def sign_demo(env, result, folder, tsa_port=None):
+    """Sign the records of ``build()``'s result into every state with a test PKI in ``folder``;
+    with ``tsa_port``, each signature timestamped by the reference time-stamping authority
+    run on that port.
 
     Test certificates only (password 1234): never for real records.
     """
     # imported here: building an unsigned school must not need the signing stack loaded
     from odoo.addons.hocbaso_odoo_sign.tools.demo import sign_demo as _sign_demo
 
-    return _sign_demo(env, result, folder)
+    return _sign_demo(env, result, folder, tsa_port=tsa_port)

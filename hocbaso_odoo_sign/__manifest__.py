@@ -28,5 +28,6 @@
         "views/hocbaso_sign_batch_views.xml",
         "data/ir_cron.xml",
         "views/res_company_views.xml",
+        "views/res_company_tsa_views.xml",
     ],
 }

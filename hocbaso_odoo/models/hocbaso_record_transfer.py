@@ -48,6 +48,9 @@ def _subject_name(env, code, subject_names):
 ROLE_WORDS = {"gvcn": _lt("Homeroom teacher"), "cbql": _lt("School leadership"),
               "phathanh": _lt("Issuing school"), "gvbm": _lt("Subject teacher")}
 SUBJECT_TEACHER_OF = _lt("Subject teacher – %(subject)s")
+# a signature's trusted timestamp (RFC 3161), in words
+PROVEN_BY = _lt("%(time)s, by %(authority)s")
+NO_TIMESTAMP = _lt("No trusted timestamp")
 
 
 def signature_role_label(env, role, subject_code="", subject_names=None):
@@ -65,12 +68,20 @@ def signature_rows(report, trusted, env=None, subject_names=None):
     """The rows of a signature report, one per signature: the single builder behind the parent
     portal, the public verification page, the verification wizard and a transfer's summary.
 
-    Each row: role (label in words), signer, time (Asia/Ho_Chi_Minh, dd/mm/yyyy HH:MM),
-    certificate_subject, status ('valid', 'invalid' or 'not_checked' without a trust list),
-    valid (bool) and reasons (the problems, in the language of ``env`` when given).
+    Each row: role (label in words), signer, time (the time the signer claims,
+    Asia/Ho_Chi_Minh, dd/mm/yyyy HH:MM), proven_time (the time a trusted timestamp proves, same
+    form, or ""), authority (the time-stamping authority's name), timestamp (the two in words,
+    or "No trusted timestamp"), certificate_subject, status ('valid', 'invalid' or
+    'not_checked' without a trust list), valid (bool) and reasons (the problems, in the
+    language of ``env`` when given).
     """
+    lang = (env.lang if env is not None else None) or "en_US"
     rows = []
     for sig in report.signatures:
+        proven = vn_time(sig.timestamp_time) if sig.timestamp_proven else ""
+        stamp = PROVEN_BY._translate(lang) % {"time": proven,
+                                              "authority": sig.timestamp_authority} \
+            if proven else NO_TIMESTAMP._translate(lang)
         reasons = [lib_text(env, error) if env is not None else str(error) for error in sig.errors]
         if trusted:
             status = "valid" if sig.valid else "invalid"
@@ -81,6 +92,9 @@ def signature_rows(report, trusted, env=None, subject_names=None):
                 "role": signature_role_label(env, sig.role, sig.subject_code, subject_names),
                 "signer": sig.signer_name or sig.certificate_subject,
                 "time": vn_time(sig.signing_time),
+                "proven_time": proven,
+                "authority": sig.timestamp_authority if proven else "",
+                "timestamp": stamp,
                 # the holder's ID numbers masked: the inspector, a parent, anyone at the public
                 # page reads who signed, not the CCCD
                 "certificate_subject": validation.mask_personal_ids(sig.certificate_subject),
@@ -115,9 +129,9 @@ def summarise_report(report, env, trusted=True):
     lines = [env._("Valid") if report.valid else env._("NOT valid"),
              env._("Document intact: yes") if report.intact else env._("Document intact: no")]
     for row in signature_rows(report, trusted, env):
-        lines.append("- %s: %s, %s, %s" % (
+        lines.append("- %s: %s, %s, %s (%s)" % (
             row["role"], row["signer"] or "?", row["time"] or "-",
-            env._("valid") if row["valid"] else env._("INVALID")))
+            env._("valid") if row["valid"] else env._("INVALID"), row["timestamp"]))
         lines.extend("    %s" % reason for reason in row["reasons"])
     for label in missing_labels(report, env):
         lines.append(env._("Missing: %(signature)s", signature=label))

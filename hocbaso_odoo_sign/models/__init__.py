@@ -2,6 +2,7 @@ from . import hocbaso_trusted_ca
 from . import hocbaso_signing_certificate
 from . import hocbaso_record_signature
 from . import hocbaso_record
+from . import hocbaso_record_timestamp
 from . import hocbaso_record_remote
 from . import hocbaso_record_enforce
 from . import hocbaso_record_revoke
@@ -12,6 +13,7 @@ from . import hocbaso_class
 from . import hocbaso_record_send_back
 from . import hocbaso_record_signed_pdf
 from . import res_company
+from . import res_company_tsa
 from . import hocbaso_signing_provider
 from . import hocbaso_sign_choice
 from . import hocbaso_sign_batch

@@ -4,6 +4,7 @@ it in hocbaso_record_remote/_enforce/_revoke/_verify.py."""
 
 import collections
 import datetime as dt
+import functools
 import hashlib
 import logging
 
@@ -191,6 +192,7 @@ class HocbasoRecord(models.Model):
         retries record by record to tell which.
         """
         user = self.env.user
+        stamper = self._stamper()
         self._lock_for_signing()
         moment = _utcnow()
         failures, signed, key_checked = {}, [], False
@@ -205,7 +207,8 @@ class HocbasoRecord(models.Model):
                     certificate_record._check_usable()
                     key_checked = True
                 steps = [(X.ROLE_GVBM if code else role, signer, code) for code in codes]
-                xml, made = X.sign_slots_made(record._get_xml(), steps, signing_time=moment)
+                xml, made = record._sign_stamped(stamper, functools.partial(
+                    X.sign_slots_made, record._get_xml(), steps, signing_time=moment))
                 record._note_verified(xml, {entry.role for entry in made})
             except (UserError, AccessError, ValidationError) as err:
                 failures[record.id] = err
@@ -215,9 +218,10 @@ class HocbasoRecord(models.Model):
                 continue
             signed.append((record, xml, made))
         self._finish_signing_batch(role, signed, certificate_record, user, moment)
+        signed_records = self.browse([record.id for record, _xml, _made in signed])
+        signed_records._note_unstamped(stamper, author=user)
         if role == X.ROLE_ISSUER and signed:  # the key is open: certify the printed records
-            self.browse([record.id for record, _xml, _made in signed])._sign_issued_pdfs(
-                signer, certificate_record)
+            signed_records._sign_issued_pdfs(signer, certificate_record)
         return failures
 
     def _finish_signing_batch(self, role, signed, certificate_record, user, moment):

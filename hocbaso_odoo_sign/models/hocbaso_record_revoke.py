@@ -2,6 +2,7 @@
 certificate, kept with the record."""
 
 import base64
+import functools
 
 from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
@@ -25,7 +26,7 @@ class HocbasoRecord(models.Model):
 
     def _revoke_signed(self, reason, signer, certificate_record):
         """Sign a revocation statement with the school's certificate, keep it, then revoke."""
-        from ..tools import build_revocation_statement, sign_statement
+        from ..tools import build_revocation_statement, sign_statement, timestamp_statement
 
         reason = (reason or "").strip()
         if not reason:
@@ -47,6 +48,9 @@ class HocbasoRecord(models.Model):
             statement = build_revocation_statement(record, reason, moment)
             try:
                 signed, signature_id, digest = sign_statement(statement, signer, moment)
+                stamper = record._stamper()
+                signed = record._sign_stamped(stamper, functools.partial(timestamp_statement,
+                                                                         signed))
             except HocbasoError as err:
                 raise UserError(lib_message(self.env, err)) from err
             with workflow(self.env):
@@ -58,6 +62,7 @@ class HocbasoRecord(models.Model):
                     "signing_time": moment.replace(tzinfo=None), "signature_ref": signature_id,
                     "digest": digest})
             record._revoke(reason)
+            record._note_unstamped(stamper, author=user)
         return True
 
     def _get_revocation_statement(self):

@@ -23,7 +23,8 @@ from ..tools import trust_material, trust_version
 
 # Bump when the verifier's rules change: the results kept under the old rules are then
 # ignored (they are part of the key, with the document and the trust material).
-VERIFIER_REVISION = "1"
+# 2: a signature with a trusted timestamp is judged at the time the timestamp proves.
+VERIFIER_REVISION = "2"
 
 
 def _problem(value):
@@ -110,11 +111,13 @@ class HocbasoRecordVerification(models.Model):
     @staticmethod
     def _timeless(report):
         """Whether the report is the same at any later moment: every signature (if any) names its
-        signing time (certificates and revocations are judged at that time) and none is in
-        the future (a signing time after the verification time is a problem only until then)."""
+        signing time (certificates and revocations are judged at that time, or at the time
+        its trusted timestamp proves) and neither is in the future (a time after the
+        verification time is a problem only until then)."""
         now = now_utc() + dt.timedelta(minutes=1)
         return all(
             signature.signing_time is not None and signature.signing_time <= now
+            and (signature.timestamp_time is None or signature.timestamp_time <= now)
             for signature in report.signatures)
 
     def _keep(self, record, digest, version, outcome):

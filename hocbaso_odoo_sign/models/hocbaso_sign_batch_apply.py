@@ -18,11 +18,14 @@ import logging
 from odoo import models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from hocbaso.errors import HocbasoError
+from hocbaso.errors import HocbasoError, TimestampError
+from hocbaso.signing import timestamp as T
 from hocbaso.signing import xmldsig as X
+from hocbaso.signing.dsig_primitives import parse_record
 
 from odoo.addons.hocbaso_odoo.tools import lib_message
 
+from ..tools import trust_material
 from .hocbaso_sign_batch import FINAL_STATES
 
 _logger = logging.getLogger(__name__)
@@ -95,6 +98,9 @@ class HocbasoSignBatch(models.Model):
         except ValidationError as err:
             self._refuse_items(list(wanted), err.args[0])
             return 0, len(wanted)
+        stamper = records._stamper()
+        trust = (stamper.client.trusted, stamper.client.intermediates, stamper.client.crls) \
+            if stamper.client else trust_material(env, records[:1].company_id)
         records._lock_for_signing()
         done = {X.ROLE_GVBM: [], "other": []}
         outcome = {}  # item -> (state, message)
@@ -103,7 +109,7 @@ class HocbasoSignBatch(models.Model):
             items = items_by_record[record.id]
             try:
                 xml, made = self._complete_record(record, items, wanted, user, certificate,
-                                                  x509_cert)
+                                                  x509_cert, (stamper, timestamps, trust))
             except (UserError, AccessError, ValidationError) as err:
                 outcome.update({item: ("refused", err.args[0]) for item in items})
                 continue
@@ -123,38 +129,66 @@ class HocbasoSignBatch(models.Model):
                                           certificate, user, moment)
             for _record, _xml, _made, items in entries:
                 outcome.update({item: ("signed", False) for item in items})
+            records.browse([entry[0].id for entry in entries])._note_unstamped(
+                stamper, author=user)
         for (state, message), items in _group(outcome).items():
             self.env["hocbaso.sign.batch.item"].sudo().browse(
                 [item.id for item in items]).write({"state": state, "message": message})
-        if timestamps:
-            _logger.info("Signing batch %s: %s timestamp tokens received (not kept yet)",
-                         batch.id, len(timestamps))
         signed = sum(1 for state, _message in outcome.values() if state == "signed")
         return signed, len(outcome) - signed
 
-    def _complete_record(self, record, items, wanted, user, certificate, x509_cert):
-        """(document, signatures made) once every value of ``items`` (one record) is in."""
+    def _complete_record(self, record, items, wanted, user, certificate, x509_cert,
+                         stamping):
+        """(document, signatures made) once every value of ``items`` (one record) is in, each
+        signature timestamped right after it is completed. ``stamping``: (the run's Stamper,
+        the provider's tokens {doc_id: bytes}, the trust material they must chain to)."""
+        stamper, tokens, trust = stamping
         codes = [item.subject_code for item in items if item.subject_code]
         role = items[0].role
         record._check_signer(role, user, certificate, codes or None, check_certificate=False)
         if any(item.record_version != record.version for item in items):
             raise UserError(self._changed_text(record))
-        xml = record._get_xml()
-        made = []
-        for item in items:
-            pending = X.PendingSignature.from_dict(json.loads(item.pending_json))
-            if pending.certificate != x509_cert or pending.role != item.role or \
-                    pending.subject_code != (item.subject_code or None):
-                raise UserError(_("The pending signature was made for another certificate."))
-            if hashlib.sha256(xml).hexdigest() != item.base_sha256 or made:
-                again = X.prepare_signature(xml, pending.role, x509_cert, pending.subject_code,
-                                            signing_time=record._pending_time(pending))
-                if again.signed_info_c14n != pending.signed_info_c14n:
-                    raise UserError(self._changed_text(record))
-                pending = again
-            xml = X.complete_signature(pending, wanted[item])
-            made.append(pending)
-        return xml, made
+
+        def complete(timestamp=None):
+            xml = record._get_xml()
+            made = []
+            for item in items:
+                pending = X.PendingSignature.from_dict(json.loads(item.pending_json))
+                if pending.certificate != x509_cert or pending.role != item.role or \
+                        pending.subject_code != (item.subject_code or None):
+                    raise UserError(_("The pending signature was made for another "
+                                      "certificate."))
+                if hashlib.sha256(xml).hexdigest() != item.base_sha256 or made:
+                    again = X.prepare_signature(xml, pending.role, x509_cert,
+                                                pending.subject_code,
+                                                signing_time=record._pending_time(pending))
+                    if again.signed_info_c14n != pending.signed_info_c14n:
+                        raise UserError(self._changed_text(record))
+                    pending = again
+                xml = X.complete_signature(pending, wanted[item])
+                xml = self._timestamp_completed(xml, pending.signature_id,
+                                                tokens.get(item.doc_id), trust, timestamp)
+                made.append(pending)
+            return xml, made
+
+        return record._sign_stamped(stamper, complete)
+
+    def _timestamp_completed(self, xml, signature_id, token, trust, stamp):
+        """``xml`` with signature ``signature_id`` timestamped: the provider's ``token`` kept
+        when it checks out (over this signature's value, from an authority the school
+        trusts), else one from the school's authority (``stamp``; None: left without)."""
+        if token:
+            try:
+                return T.add_signature_timestamp(xml, signature_id, token, *trust)
+            except TimestampError as err:
+                _logger.info("Signing batch %s: the provider's timestamp for %s was not kept "
+                             "(%s)", self.id, signature_id, err.message)
+        if stamp is None:
+            return xml
+        signature = [sig for sig in parse_record(xml).iter(X.ds("Signature"))
+                     if sig.get("Id") == signature_id][0]
+        return T.add_signature_timestamp(xml, signature_id,
+                                         stamp(T.signature_value_digest(signature)), *trust)
 
     def _changed_text(self, record):
         return _("%(record)s changed while waiting for the signature (its results were "

@@ -12,3 +12,4 @@ from . import test_sign_batch_provider
 from . import test_verification_cache
 from . import test_agent_tour
 from . import test_signed_pdf
+from . import test_timestamps

@@ -1,4 +1,5 @@
 import os
+import socket
 import tempfile
 
 
@@ -89,8 +90,11 @@ class TestDemo(SignCase):
             self.env, name="Demo ký số", code="01009998", students_per_class=3,
             user_prefix="sdemo_", classes=(("5A", 5), ("6A1", 6), ("9A", 9)),
             year_name="2023-2024")
+        with socket.socket() as sock:  # a free port for the demo's time-stamping authority
+            sock.bind(("127.0.0.1", 0))
+            tsa_port = sock.getsockname()[1]
         with tempfile.TemporaryDirectory() as folder:
-            school.sign_demo(self.env, result, folder)
+            school.sign_demo(self.env, result, folder, tsa_port=tsa_port)
             self.assertTrue(os.path.exists(os.path.join(folder, "gv_toan.p12")))
         records = result["records"]
         states = set(records.mapped("state"))
@@ -101,4 +105,7 @@ class TestDemo(SignCase):
         self.assertEqual(version2.state, "issued")
         self.assertEqual(version2.previous_version_id.state, "superseded")
         for record in records.filtered(lambda r: r.state in ("issued", "superseded", "revoked")):
-            self.assertTrue(record._verify_report().valid, record.display_name)
+            report = record._verify_report()
+            self.assertTrue(report.valid, record.display_name)
+            # every demo signature carries the demo authority's trusted timestamp
+            self.assertTrue(all(sig.timestamp_proven for sig in report.signatures))

@@ -4,7 +4,10 @@ Test certificates only (``security.pki``, password 1234): never use them for rea
 """
 
 import base64
+import contextlib
 import logging
+import subprocess
+import sys
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -42,10 +45,42 @@ def _personal_leaf(pki_module, pki, login, user, folder):
     return cert, p12
 
 
-def sign_demo(env, result, pki_dir):
+@contextlib.contextmanager
+def demo_tsa(folder, port):
+    """The reference time-stamping authority (``hocbaso.signing.standins.tsa``) run as its own
+    process on ``port`` with the demo PKI of ``folder``; yields its URL, stops it after."""
+    repo = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "hocbaso.signing.standins.tsa", "--port",
+                             str(port), "--pki-dir", str(folder)], cwd=repo,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stdout.readline()
+        if not line.startswith("listening on http://127.0.0.1:"):
+            raise RuntimeError("the demo time-stamping authority did not start: %r" % line)
+        yield line.split()[2]
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def sign_demo(env, result, pki_dir, tsa_port=None):
+    """Sign the demo records; with ``tsa_port`` the school's time-stamping authority is the
+    reference one on that port (started for the signing, and by bin/demo afterwards), so every
+    demo signature carries a trusted timestamp."""
     pki_module = _import_pki()
     folder = Path(pki_dir)
     pki = pki_module.build_test_pki(folder)
+    if tsa_port is None:
+        return _sign_demo(env, result, pki_module, pki, folder)
+    with demo_tsa(folder, tsa_port) as url:
+        result["company"].sudo().write({"hocbaso_tsa_url": url, "hocbaso_tsa_required": True})
+        return _sign_demo(env, result, pki_module, pki, folder)
+
+
+def _sign_demo(env, result, pki_module, pki, folder):
     password = pki_module.TEST_PASSWORD
     company, users = result["company"], result["users"]
     Ca, Cert = env["hocbaso.trusted.ca"].sudo(), env["hocbaso.signing.certificate"].sudo()

@@ -8,6 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
 from hocbaso.safexml import parse_untrusted
+from hocbaso.signing import timestamp as T
 from hocbaso.signing import xmldsig as X
 
 STATEMENT_ID = "thuhoi"
@@ -64,6 +65,28 @@ def sign_statement(xml_bytes, signer, moment):
     signature.find(X.ds("SignatureValue")).text = base64.b64encode(value).decode()
     signed = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return signed, SIGNATURE_ID, hashlib.sha256(c14n).hexdigest()
+
+
+def timestamp_statement(xml_bytes, timestamp=None):
+    """The signed statement with a trusted timestamp: ``timestamp(digest)`` gives an RFC 3161
+    token over the SHA-256 of its canonical SignatureValue (as XAdES's SignatureTimeStamp),
+    kept in an unsigned ds:Object of the signature (which its SignedInfo does not reference, so
+    the signature is unchanged); ``hocbaso.signing.timestamp.signature_timestamp`` reads it.
+    No ``timestamp``: the statement as it is."""
+    if timestamp is None:
+        return xml_bytes
+    root = parse_untrusted(xml_bytes)
+    signature = root.find("CHU_KY/" + X.ds("Signature"))
+    token = timestamp(T.signature_value_digest(signature))
+    qualifying = etree.SubElement(etree.SubElement(signature, X.ds("Object")),
+                                  X.xades("QualifyingProperties"),
+                                  {"Target": "#" + SIGNATURE_ID}, nsmap={"xades": X.XADES_NS})
+    properties = etree.SubElement(etree.SubElement(qualifying, X.xades("UnsignedProperties")),
+                                  X.xades("UnsignedSignatureProperties"))
+    stamp = etree.SubElement(properties, X.xades("SignatureTimeStamp"))
+    etree.SubElement(stamp, X.ds("CanonicalizationMethod"), Algorithm=X.C14N)
+    etree.SubElement(stamp, X.xades("EncapsulatedTimeStamp")).text = X.b64(token)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
 def verify_statement(xml_bytes):
