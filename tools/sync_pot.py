@@ -8,7 +8,8 @@ Why: when Odoo loads ``i18n/vi.po`` it merges it with the addon's ``.pot`` first
 obsolete. A translation added to vi.po alone is then silently dropped: the screen stays in
 English although vi.po is right. Odoo's own exporter needs a database; this writes the .pot from
 vi.po itself (same msgids, comments, occurrences and flags, empty msgstr), which is all the merge
-reads. ``--check`` only reports the entries out of step and exits 1 if there are any.
+reads. ``--check`` only reports the entries out of step, and entries without the
+``#. module:`` comment Odoo's reader needs, and exits 1 if there are any.
 """
 
 import sys
@@ -36,6 +37,11 @@ def out_of_step(addon: Path) -> list[str]:
     for entry in po:
         if entry.obsolete:
             continue
+        if not (entry.comment or "").startswith(("module: ", "modules: ")):
+            # Odoo's PoFileReader reads the module from this comment and fails without it:
+            # installing the language stops with an AttributeError
+            problems.append("%s: %r has no '#. module: %s' comment in vi.po"
+                            % (addon.name, entry.msgid[:60], addon.name))
         there = pot.get(_key(entry))
         if there is None:
             problems.append("%s: %r is not in %s" % (addon.name, entry.msgid[:60], pot_path.name))
