@@ -98,6 +98,30 @@ class TestProgressMatrix(HocbasoCase):
         [subject_row] = Pending.search([("subject_id", "=", self.subj_math.id)])
         self.assertEqual(subject_row.record_count, 1)
 
+    def test_progress_graph_stacks_steps_in_workflow_order(self):
+        Progress = self.env["hocbaso.progress"].with_user(self.principal)
+        # as the graph asks: bars per class, stacked by step
+        groups = Progress.web_read_group([], ["record_count:sum"], ["class_id", "state"],
+                                         lazy=False)["groups"]
+        by_class = {}
+        for group in groups:
+            by_class.setdefault(group["class_id"][1], []).append(
+                (group["state"], group["record_count"]))
+        # every step met, in every class, in workflow order (the legend's order)
+        self.assertEqual(by_class[self.klass7.display_name],
+                         [("draft", 0), ("locked", 2), ("leader_signed", 0), ("issued", 1)])
+        self.assertEqual(by_class[self.other_class.display_name],
+                         [("draft", 1), ("locked", 0), ("leader_signed", 0), ("issued", 0)])
+        empty = next(group for group in groups if group["__count"] == 0)
+        self.assertFalse(Progress.search(empty["__domain"]), "an empty bar opens no record")
+        # the pivot's step headers in workflow order too
+        headers = Progress.read_group([], ["record_count:sum"], ["state"], lazy=False)
+        self.assertEqual([group["state"] for group in headers],
+                         ["draft", "locked", "leader_signed", "issued"])
+        # the count axis shows whole numbers
+        arch = Progress.get_views([(False, "graph")])["views"]["graph"]["arch"]
+        self.assertIn('widget="integer"', arch)
+
     def test_reminders_once_per_teacher_class_and_subject(self):
         Pending = self.env["hocbaso.progress.pending"]
         action = Pending.with_user(self.principal).action_send_reminders()
