@@ -38,6 +38,7 @@ class Role:
     group: str  # the Odoo security group whose members sign this step
     state_before: str  # the record's state when this step may start
     state_after: str  # the record's state once this step is done
+    step_title: str = ""  # English, the step a record waits for ("Issuance")
 
     def signature_id(self, subject_code: str = "") -> str:
         """The Id of this role's ds:Signature: sig-gvbm-TOAN, sig-gvcn, sig-cbql, sig-phathanh."""
@@ -49,21 +50,23 @@ class Role:
 ROLES = (
     Role(ROLE_GVBM, 1, Problem("subject teacher (GVBM)"), "Subject Teacher (GVBM)",
          "Giáo viên bộ môn", "Giáo viên bộ môn", "hocbaso_odoo.group_subject_teacher",
-         "locked", "gvbm_signed"),
+         "locked", "gvbm_signed", step_title="Subject teachers' signatures"),
     Role(ROLE_GVCN, 2, Problem("homeroom teacher (GVCN)"), "Homeroom Teacher (GVCN)",
          "Giáo viên chủ nhiệm", "Giáo viên chủ nhiệm", "hocbaso_odoo.group_homeroom_teacher",
-         "gvbm_signed", "gvcn_signed"),
+         "gvbm_signed", "gvcn_signed", step_title="Homeroom teacher's signature"),
     Role(ROLE_CBQL, 3, Problem("school leader (CBQL)"), "School Leadership",
          "Cán bộ quản lý (giám hiệu)", "Hiệu trưởng", "hocbaso_odoo.group_leadership",
-         "gvcn_signed", "leader_signed"),
+         "gvcn_signed", "leader_signed", step_title="School leadership's signature"),
     Role(ROLE_ISSUER, 4, Problem("issuing school (its seal)"), "Issuance (School Seal)",
          "Ký phát hành (nhà trường)", "Đơn vị phát hành", "hocbaso_odoo.group_issuer",
-         "leader_signed", "issued"),
+         "leader_signed", "issued", step_title="Issuance"),
 )
 BY_CODE = {role.code: role for role in ROLES}
 SIGNING_ORDER = tuple(role.code for role in ROLES)
 #: (code, title) pairs for an Odoo Selection field
 SELECTION = [(role.code, role.title) for role in ROLES]
+#: (code, step title) pairs: the step a record waits for, in signing order
+STEP_SELECTION = [(role.code, role.step_title) for role in ROLES]
 
 
 def role_rank(code: str) -> int:

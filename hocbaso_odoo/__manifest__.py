@@ -2,7 +2,7 @@
     "name": "Học bạ số (Digital School Records)",
     "summary": "Vietnamese digital school records (học bạ số): students, classes, "
     "results under TT27/2020 and TT22/2021, workflow and roles",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Education",
     "author": "Học bạ số for Odoo",
     "website": "https://example.invalid/hocbaso-odoo",

@@ -27,6 +27,9 @@ from . import hocbaso_verify_throttle
 from . import hocbaso_record_package
 from . import ir_attachment
 from . import mail_activity
+from . import hocbaso_selection_order
+from . import hocbaso_record_reminder
+from . import res_users_activity
 from . import hocbaso_record_batch_pdf
 from . import hocbaso_export_job
 from . import hocbaso_export_job_chunk

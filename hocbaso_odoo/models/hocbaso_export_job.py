@@ -63,6 +63,18 @@ class HocbasoExportJob(models.Model):
     date_done = fields.Datetime(string="Finished on", readonly=True)
     attachment_id = fields.Many2one("ir.attachment", string="Export File", readonly=True)
     export_filename = fields.Char(related="attachment_id.name", string="File Name")
+    coverage = fields.Char(string="Covers", compute="_compute_coverage",
+                           help="The class exported, the whole school or the records chosen.")
+
+    @api.depends("scope", "class_id")
+    def _compute_coverage(self):
+        for job in self:
+            if job.scope == "class":
+                job.coverage = job.class_id.display_name
+            elif job.scope == "school":
+                job.coverage = self.env._("Whole school")
+            else:
+                job.coverage = self.env._("Selected records")
 
     @api.model
     def _scope_selection(self):
@@ -89,7 +101,9 @@ class HocbasoExportJob(models.Model):
         job = self.sudo().with_context(mail_create_nolog=True).create({
             "name": wizard._export_name(), "user_id": self.env.user.id,
             "company_id": wizard.company_id.id, "scope": wizard.scope,
-            "class_id": wizard.class_id.id, "total_count": len(records), "chunk_ids": chunks,
+            # the class only for a class's export (the wizard may keep the one it opened on)
+            "class_id": wizard.class_id.id if wizard.scope == "class" else False,
+            "total_count": len(records), "chunk_ids": chunks,
         })
         self.env.ref("hocbaso_odoo.ir_cron_hocbaso_export_job")._trigger()
         return job.with_env(self.env)

@@ -1,13 +1,9 @@
-"""What a progress reminder is about, so that a second click does not remind twice."""
+"""A progress reminder: one open per person and school, closed once nothing waits for her."""
 
 from odoo import fields, models
-
-from .hocbaso_record import STATES
 
 
 class MailActivity(models.Model):
     _inherit = "mail.activity"
 
-    hocbaso_step = fields.Selection(STATES, string="Signing Step", readonly=True)
-    hocbaso_subject_id = fields.Many2one("hocbaso.subject", string="Subject to Sign",
-                                         readonly=True, ondelete="set null")
+    hocbaso_reminder = fields.Boolean(string="Signing Reminder", readonly=True, index=True)

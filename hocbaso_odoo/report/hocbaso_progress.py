@@ -19,11 +19,13 @@ def step_count_field(state):
 
 class HocbasoProgress(models.Model):
     _name = "hocbaso.progress"
+    _inherit = ["hocbaso.selection.order.mixin"]
     _description = "School Records Progress"
     _auto = False
     _rec_name = "record_id"
     _order = "school_year_id desc, class_id"
     _expand_states = expand_states
+    _selection_order = ("state",)
 
     record_id = fields.Many2one("hocbaso.record", readonly=True)
     company_id = fields.Many2one("res.company", string="School", readonly=True)
@@ -87,6 +89,50 @@ class HocbasoProgress(models.Model):
         tools.drop_view_if_exists(self.env.cr, self._table)
         self.env.cr.execute(f"""CREATE VIEW {self._table} AS (
             SELECT {self._select()} FROM {self._from()} WHERE {self._where()})""")
+
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False,
+                   lazy=True):
+        """Grouped by step and something else at once (the graph's bars stacked by step, the
+        pivot's cells): every step met appears in every group, in workflow order (the
+        graph's legend follows the order the steps first appear in)."""
+        result = super().read_group(domain, fields, groupby, offset=offset, limit=limit,
+                                    orderby=orderby, lazy=lazy)
+        groupby = [groupby] if isinstance(groupby, str) else list(groupby or [])
+        if lazy or limit or offset or "state" not in groupby or len(groupby) < 2 or any(
+                ":" in name or "." in name for name in groupby):
+            return result
+        return self._fill_steps(domain, groupby, result)
+
+    @api.model
+    def _fill_steps(self, domain, groupby, result):
+        others = [name for name in groupby if name != "state"]
+        met = {row["state"] for row in result}
+        states = [state for state, _label in STATES if state in met]
+        rows = {}
+        for row in result:
+            key = tuple(self._group_key(row[name]) for name in others)
+            rows.setdefault(key, {})[row["state"]] = row
+        filled = []
+        for key, by_state in rows.items():
+            template = next(iter(by_state.values()))
+            for state in states:
+                if state in by_state:
+                    filled.append(by_state[state])
+                    continue
+                empty = {name: (0 if isinstance(value, (int, float)) and name in self._fields
+                                and self._fields[name].aggregator == "sum" else False)
+                         for name, value in template.items()}
+                empty.update({name: template[name] for name in others}, state=state,
+                             __count=0, __domain=[*domain, *(
+                                 (name, "=", value) for name, value in zip(others, key)),
+                                 ("state", "=", state)])
+                filled.append(empty)
+        return filled
+
+    @staticmethod
+    def _group_key(value):
+        return value[0] if isinstance(value, tuple) else value
 
     # --- the matrix ---------------------------------------------------------------------------
     @api.model

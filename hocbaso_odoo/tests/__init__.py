@@ -22,6 +22,7 @@ from . import test_score_entry_tour
 from . import test_staff_roles_tour
 from . import test_progress_matrix
 from . import test_progress_tour
+from . import test_progress_reminders
 from . import test_export_job
 from . import test_export_job_tour
 from . import test_menu_counters

@@ -125,6 +125,21 @@ class TestExportJob(HocbasoCase):
                                                       ("user_id", "=", self.gvcn.id)])
         self.assertEqual(logs.record_id, self.record | self.record2)
 
+    def test_the_job_says_what_it_covers(self):
+        _wizard, job = self._queue()
+        self.assertEqual((job.class_id, job.coverage), (self.klass, self.klass.display_name))
+        # the whole school, asked from a class's page: no class shown, "Whole school"
+        wizard = self.env["hocbaso.record.export"].with_user(self.issuer).with_context(
+            active_model="hocbaso.class", active_ids=self.klass.ids).create({"scope": "school"})
+        wizard.action_export()
+        job = wizard.job_id
+        self.assertEqual((job.scope, job.class_id.id, job.coverage),
+                         ("school", False, "Whole school"))
+        self.load_vietnamese()
+        self.assertEqual(job.with_context(lang="vi_VN").coverage, "Toàn trường")
+        arch = job.get_views([(False, "list")])["views"]["list"]["arch"]
+        self.assertIn('name="coverage"', arch)
+
     def test_batch_print_split_per_record(self):
         records = self.record | self.record2
         pdfs = records._render_pdfs()

@@ -87,10 +87,28 @@ class TestProgressMatrix(HocbasoCase):
         rows = {(row.step, row.user_id.login, row.class_id.name, row.subject_id.code):
                 row.record_count for row in Pending.search([])}
         self.assertEqual(rows, {
-            ("gvbm_signed", "gvbm_math", "7A1", "TOAN"): 2,   # two locked records, unsigned
-            ("locked", "gvcn_other", "6A2", False): 1,        # results not locked yet
-            ("issued", False, "6A1", False): 1,               # signed, waiting for the seal
+            ("gvbm", "gvbm_math", "7A1", "TOAN"): 2,   # two locked records, unsigned
+            ("lock", "gvcn_other", "6A2", False): 1,   # results not locked yet
+            # signed by the leadership, waiting for the seal: whoever holds the issuer's role
+            ("phathanh", "issuer", "6A1", False): 1,
+            ("phathanh", "school_admin", "6A1", False): 1,
         })
+        # in workflow order, the step each waits FOR (not the state reached after it)
+        self.assertEqual(Pending.search([]).mapped("step"),
+                         ["lock", "gvbm", "phathanh", "phathanh"])
+        groups = Pending.read_group([], ["record_count:sum"], ["step"])
+        self.assertEqual([group["step"] for group in groups], ["lock", "gvbm", "phathanh"])
+        self.load_vietnamese()
+        labels = {lang: dict(Pending._fields["step"]._description_selection(
+            self.env(context={"lang": lang}))) for lang in ("en_US", "vi_VN")}
+        self.assertEqual(labels["en_US"], {
+            "lock": "Locking the results", "gvbm": "Subject teachers' signatures",
+            "gvcn": "Homeroom teacher's signature", "cbql": "School leadership's signature",
+            "phathanh": "Issuance"})
+        self.assertEqual(labels["vi_VN"], {
+            "lock": "Khóa kết quả", "gvbm": "Giáo viên bộ môn ký",
+            "gvcn": "Giáo viên chủ nhiệm ký", "cbql": "Ban giám hiệu ký",
+            "phathanh": "Phát hành"})
         # one of them signed (as the signing layer would, tested elsewhere)
         self.env.cr.execute("UPDATE hocbaso_record_line SET gvbm_signed = TRUE WHERE id IN %s",
                             (tuple(self.records7[1].line_ids.ids),))
@@ -98,45 +116,29 @@ class TestProgressMatrix(HocbasoCase):
         [subject_row] = Pending.search([("subject_id", "=", self.subj_math.id)])
         self.assertEqual(subject_row.record_count, 1)
 
-    def test_reminders_once_per_teacher_class_and_subject(self):
-        Pending = self.env["hocbaso.progress.pending"]
-        action = Pending.with_user(self.principal).action_send_reminders()
-        self.assertEqual(action["params"]["message"], "2 reminders sent.")
-        Activity = self.env["mail.activity"]
-        reminders = Activity.search([("res_model", "=", "hocbaso.class"),
-                                     ("hocbaso_step", "!=", False)])
-        self.assertEqual(sorted((r.user_id.login, r.summary) for r in reminders), [
-            ("gvbm_math", "Sign Mathematics in 7A1 (2024-2025): 2 records"),
-            ("gvcn_other", ("6A2 (2024-2025) waits for you at step \u201cResults Locked\u201d: "
-                            "1 records")),
-        ])
-        todo = self.env.ref("mail.mail_activity_data_todo")
-        self.assertEqual(reminders.activity_type_id, todo)
-        self.assertEqual(set(reminders.mapped("date_deadline")), {todo._get_date_deadline()})
-        # a second click: no duplicate while the reminder is open
-        action = Pending.with_user(self.principal).action_send_reminders()
-        self.assertIn("No reminder sent", action["params"]["message"])
-        self.assertEqual(Activity.search_count([("hocbaso_step", "!=", False)]), 2)
-        # done: the next click reminds again
-        reminders.filtered(lambda r: r.user_id == self.gvbm_math).action_done()
-        rows = Pending.with_user(self.principal).search([("user_id", "=", self.gvbm_math.id)])
-        rows.action_send_reminders()
-        self.assertEqual(Activity.search_count([("hocbaso_step", "!=", False)]), 2)
-        # a teacher, the issuer or an inspector cannot remind anybody
-        for user in (self.gvcn, self.issuer, self.inspector):
-            with self.assertRaises(AccessError, msg=user.login):
-                Pending.with_user(user).action_send_reminders()
-        self.assertEqual(Activity.search_count([("hocbaso_step", "!=", False)]), 2)
-
-    def test_reminder_in_the_teachers_language(self):
-        self.load_vietnamese()
-        self.gvbm_math.lang = "vi_VN"
-        Pending = self.env["hocbaso.progress.pending"].with_user(self.principal)
-        Pending.search([("user_id", "=", self.gvbm_math.id)]).action_send_reminders()
-        reminder = self.env["mail.activity"].search([("user_id", "=", self.gvbm_math.id),
-                                                     ("hocbaso_step", "!=", False)])
-        self.assertTrue(reminder.summary.startswith("Ký môn"), reminder.summary)
-        self.assertIn("7A1 (2024-2025)", reminder.summary)
+    def test_progress_graph_stacks_steps_in_workflow_order(self):
+        Progress = self.env["hocbaso.progress"].with_user(self.principal)
+        # as the graph asks: bars per class, stacked by step
+        groups = Progress.web_read_group([], ["record_count:sum"], ["class_id", "state"],
+                                         lazy=False)["groups"]
+        by_class = {}
+        for group in groups:
+            by_class.setdefault(group["class_id"][1], []).append(
+                (group["state"], group["record_count"]))
+        # every step met, in every class, in workflow order (the legend's order)
+        self.assertEqual(by_class[self.klass7.display_name],
+                         [("draft", 0), ("locked", 2), ("leader_signed", 0), ("issued", 1)])
+        self.assertEqual(by_class[self.other_class.display_name],
+                         [("draft", 1), ("locked", 0), ("leader_signed", 0), ("issued", 0)])
+        empty = next(group for group in groups if group["__count"] == 0)
+        self.assertFalse(Progress.search(empty["__domain"]), "an empty bar opens no record")
+        # the pivot's step headers in workflow order too
+        headers = Progress.read_group([], ["record_count:sum"], ["state"], lazy=False)
+        self.assertEqual([group["state"] for group in headers],
+                         ["draft", "locked", "leader_signed", "issued"])
+        # the count axis shows whole numbers
+        arch = Progress.get_views([(False, "graph")])["views"]["graph"]["arch"]
+        self.assertIn('widget="integer"', arch)
 
     def test_excel_export(self):
         self.load_vietnamese()
@@ -168,8 +170,11 @@ class TestProgressMatrix(HocbasoCase):
         [school_row] = book.worksheets[2].iter_rows(min_row=5, values_only=True)
         self.assertEqual(school_row[2], 6, "records of the school")
         pending = list(book.worksheets[3].iter_rows(min_row=5, values_only=True))
-        self.assertEqual(len(pending), 3)
-        self.assertNotIn("gvbm_signed", str(pending), "step labels, not codes")
+        self.assertEqual(len(pending), 4)
+        # the step waited for, as the list and the reminders name it; the issuers named
+        self.assertEqual(sorted((row[2], row[4]) for row in pending), [
+            ("Giáo viên bộ môn ký", "gvbm_math"), ("Khóa kết quả", "gvcn_other"),
+            ("Phát hành", "issuer"), ("Phát hành", "school_admin")])
 
 
 @tagged("post_install", "-at_install")
@@ -230,5 +235,7 @@ class TestDistrictProgress(HocbasoCase):
                 row_b.id).action_send_reminders()
         self.env["hocbaso.progress.pending"].with_user(self.other_school_admin).browse(
             row_b.id).action_send_reminders()
-        reminder = self.env["mail.activity"].search([("hocbaso_step", "!=", False)])
-        self.assertEqual((reminder.user_id.login, reminder.res_id), ("gv_6B", row_b.class_id.id))
+        reminder = self.env["mail.activity"].search([("hocbaso_reminder", "=", True)])
+        self.assertEqual(reminder.user_id.login, "gv_6B")
+        self.assertEqual(self.env[reminder.res_model].browse(reminder.res_id).class_id,
+                         row_b.class_id)

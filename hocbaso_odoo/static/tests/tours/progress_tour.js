@@ -7,8 +7,8 @@ import { registry } from "@web/core/registry";
 import { englishOnlyStep } from "./tour_language";
 
 const TEXTS = {
-    vi: { issued: "Đã phát hành", signed: "Đã ký (%)", subject: "Toán", sent: "Đã gửi 2 lời nhắc" },
-    en: { issued: "Issued", signed: "Signed (%)", subject: "Mathematics", sent: "2 reminders sent" },
+    vi: { issued: "Đã phát hành", signed: "Đã ký (%)", subject: "Toán", sent: "Đã gửi 4 lời nhắc" },
+    en: { issued: "Issued", signed: "Signed (%)", subject: "Mathematics", sent: "4 reminders sent" },
 };
 // data keeps its language in an English screen
 const NAMES = ["Trường Tiểu học và THCS Ánh Dương"];
@@ -61,4 +61,24 @@ registry.category("web_tour.tours").add("hocbaso_progress_reminders", {
 
 registry.category("web_tour.tours").add("hocbaso_progress_reminders_en", {
     steps: () => progressSteps(TEXTS.en, true),
+});
+
+/* The teacher reminded: the clock of the activities menu counts her one reminder for today;
+ * its entry "Chờ tôi ký" opens the records still waiting for her (7A1), not a crash. */
+registry.category("web_tour.tours").add("hocbaso_reminder_opens_waiting", {
+    steps: () => [
+        {
+            content: "one reminder, due today",
+            trigger: ".o-mail-ActivityMenu-counter:contains(1)",
+            run: "click",
+        },
+        {
+            trigger: ".o-mail-ActivityGroup:contains(Chờ tôi ký)",
+            run: "click",
+        },
+        {
+            content: "the records waiting for her, by class",
+            trigger: ".o_list_view .o_group_name:contains(7A1 (2024-2025))",
+        },
+    ],
 });
