@@ -44,10 +44,15 @@ class HocbasoRecord(models.Model):
         return super()._hocbaso_kept_pdf()
 
     def _pdf_timestamp_url(self):
-        """The time-stamping authority's URL for the certified PDF, or None (PAdES baseline B:
-        the signing time is the school's claim). A hook for the timestamping configuration."""
+        """The school's time-stamping authority for the certified PDF (PAdES B-T), or None
+        (baseline B: the signing time is the school's claim). The PDF signer takes a URL only:
+        an authority that asks for a user name is not used for the PDF, and the PDF keeps
+        baseline B (the XML record's signatures are still timestamped)."""
         self.ensure_one()
-        return None
+        company = self.company_id.sudo()
+        if company.hocbaso_tsa_username:
+            return None
+        return (company.hocbaso_tsa_url or "").strip() or None
 
     def _pdf_signing_chain(self, certificate):
         """The CA certificates between ``certificate`` and its root, from the trusted list,

@@ -21,6 +21,7 @@ from lxml import etree
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
+from hocbaso import pdfsign
 from hocbaso.signing import timestamp as T
 from hocbaso.signing import xmldsig as X
 from hocbaso.timeutil import vn_datetime
@@ -196,6 +197,19 @@ class TestTimestamps(SignCase, HttpCase):
         run = self.xmlsec1_verify(statement, "sig-thuhoi")  # the signature is unchanged
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertEqual(self.openssl_verify(statement, "sig-thuhoi").returncode, 0)
+
+    def test_issued_pdf_carries_the_authoritys_timestamp(self):
+        """The certified PDF of an issued record is PAdES B-T: the school's authority proves
+        when the school signed it, as it does for the XML record's signatures."""
+        self.lock(self.record)
+        self.sign_to(self.record)
+        self.assertEqual(self.record.state, "issued")
+        report = pdfsign.verify_pdf(self.record._hocbaso_kept_pdf(), [self.pki.root],
+                                    [self.pki.intermediate])
+        self.assertTrue(report.ok, report.problems)
+        self.assertIsNotNone(report.signatures[0].timestamp_time)
+        self.school.write({"hocbaso_tsa_username": "someone"})  # the PDF signer takes no login
+        self.assertIsNone(self.record._pdf_timestamp_url())
 
     def test_tsa_down_and_required_signs_nothing(self):
         self.school.write({"hocbaso_tsa_url": _dead_url(), "hocbaso_tsa_required": True})
