@@ -94,8 +94,9 @@ class HocbasoSigningCertificate(models.Model):
 
     @api.depends("subject_name", "serial", "kind")
     def _compute_name(self):
+        unnamed = _("Certificate")  # not inside the f-string: the term exporter reads no f-string
         for rec in self:
-            rec.name = f"{rec.subject_name or _('Certificate')} ({rec.serial or '?'})"
+            rec.name = f"{rec.subject_name or unnamed} ({rec.serial or '?'})"
 
     @api.depends("subject_name", "valid_to")
     @api.depends_context("lang")
