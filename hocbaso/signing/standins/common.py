@@ -198,6 +198,90 @@ class JsonHandler(BaseHTTPRequestHandler):
         sys.stderr.write("%s %s\n" % (self.log_date_time_string(), fmt % args))
 
 
+class DerHandler(BaseHTTPRequestHandler):
+    """A stand-in answering one DER request type at any path (the RFC 3161 authority, the
+    OCSP responder), with the test endpoints both share: ``POST /_test/fault {"kind": K}``
+    (one of ``known_faults``, for the next request), ``POST /_test/reset`` and
+    ``GET /_test/stats``. Subclasses say the content types, the body limit and ``answer``."""
+
+    request_type = reply_type = ""
+    max_request = 64 * 1024
+    known_faults: frozenset = frozenset()
+    faults: Faults
+
+    def answer(self, body: bytes, fault: dict) -> bytes:
+        raise NotImplementedError
+
+    def stats(self) -> dict:
+        raise NotImplementedError
+
+    def do_GET(self):  # noqa: N802 - http.server naming
+        if self.path == "/_test/stats":
+            return self.send(200, json.dumps(self.stats()).encode(), "application/json")
+        self.send(405, b"Only POST is served.", "text/plain")
+
+    def do_POST(self):  # noqa: N802
+        try:
+            length = int(self.headers.get("Content-Length", ""))
+        except ValueError:
+            length = -1
+        if not 0 < length <= self.max_request:
+            return self.send(400, b"A body of at most %d KiB is required."
+                             % (self.max_request // 1024), "text/plain")
+        body = self.rfile.read(length)
+        if self.path == "/_test/fault":
+            try:
+                data = json.loads(body)
+            except ValueError:
+                data = None
+            if not isinstance(data, dict) or data.get("kind") not in self.known_faults:
+                return self.send(400, json.dumps({"error": "bad fault",
+                                                  "kinds": sorted(self.known_faults)}).encode(),
+                                 "application/json")
+            queued = self.faults.push({"kind": data["kind"]})
+            return self.send(200, json.dumps({"queued": queued}).encode(), "application/json")
+        if self.path == "/_test/reset":
+            self.faults.reset()
+            return self.send(200, b'{"queued": 0}', "application/json")
+        if self.headers.get("Content-Type", "").split(";")[0].strip() != self.request_type:
+            return self.send(415, b"Content-Type must be %s." % self.request_type.encode(),
+                             "text/plain")
+        fault = self.faults.pop()
+        kind = fault.get("kind")
+        if kind == "unreachable":
+            self.close_connection = True
+            return None
+        if kind == "huge":
+            return self.send_huge()
+        if kind == "malformed":
+            return self.send(200, b"\x30\x82\xff\xffnot DER at all", self.reply_type)
+        return self.send(200, self.answer(body, fault), self.reply_type)
+
+    def send_huge(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", self.reply_type)
+        self.end_headers()
+        self.close_connection = True
+        try:
+            for _ in range(HUGE // (1024 * 1024)):
+                self.wfile.write(b"\x00" * (1024 * 1024))
+        except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
+            pass
+
+    def send(self, status: int, payload: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        try:
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def log_message(self, fmt, *args):  # one terse line per request
+        sys.stderr.write("%s %s\n" % (self.log_date_time_string(), fmt % args))
+
+
 def serve(server: ThreadingHTTPServer, what: str) -> int:
     print("listening on http://%s:%d (%s)" % (HOST, server.server_address[1], what), flush=True)
     try:

@@ -20,10 +20,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import json
-import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from asn1crypto import core as asn1_core
@@ -34,7 +32,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from .common import HOST, Faults, serve
+from .common import HOST, DerHandler, Faults, serve
 from .tsa import _load
 
 MAX_REQUEST = 16 * 1024
@@ -138,73 +136,24 @@ class Responder:
                 "next_update": now + dt.timedelta(days=1)}
 
 
-def read_fault(body: bytes) -> dict | None:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("kind") not in FAULTS:
-        return None
-    return {"kind": data["kind"]}
-
-
-class Handler(BaseHTTPRequestHandler):
+class Handler(DerHandler):
     server_version = "HocbasoOcspStandIn/1.0"
+    request_type, reply_type = "application/ocsp-request", "application/ocsp-response"
+    max_request = MAX_REQUEST
+    known_faults = frozenset(FAULTS)
     responder: Responder
 
-    def do_GET(self):  # noqa: N802 - http.server naming
-        if self.path == "/_test/stats":
-            return self.send(200, json.dumps({"answered": self.responder.answered}).encode(),
-                             "application/json")
-        self.send(405, b"Only POST is served.", "text/plain")
+    def answer(self, body: bytes, fault: dict) -> bytes:
+        return self.responder.answer(body, fault.get("kind"))
 
-    def do_POST(self):  # noqa: N802
-        try:
-            length = int(self.headers.get("Content-Length", ""))
-        except ValueError:
-            length = -1
-        if not 0 < length <= MAX_REQUEST:
-            return self.send(400, b"A body of at most 16 KiB is required.", "text/plain")
-        body = self.rfile.read(length)
-        if self.path == "/_test/fault":
-            fault = read_fault(body)
-            if fault is None:
-                return self.send(400, json.dumps({"error": "bad fault",
-                                                  "kinds": sorted(FAULTS)}).encode(),
-                                 "application/json")
-            queued = self.responder.faults.push(fault)
-            return self.send(200, json.dumps({"queued": queued}).encode(), "application/json")
-        if self.path == "/_test/reset":
-            self.responder.faults.reset()
-            return self.send(200, b'{"queued": 0}', "application/json")
-        if self.headers.get("Content-Type", "").split(";")[0].strip() != \
-                "application/ocsp-request":
-            return self.send(415, b"Content-Type must be application/ocsp-request.",
-                             "text/plain")
-        kind = self.responder.faults.pop().get("kind")
-        if kind == "unreachable":
-            self.close_connection = True
-            return
-        if kind == "malformed":
-            return self.send(200, b"\x30\x82\xff\xffnot DER at all", "application/ocsp-response")
-        self.send(200, self.responder.answer(body, kind), "application/ocsp-response")
-
-    def send(self, status: int, payload: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        try:
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, fmt, *args):  # one terse line per request
-        sys.stderr.write("%s %s\n" % (self.log_date_time_string(), fmt % args))
+    def stats(self) -> dict:
+        return {"answered": self.responder.answered}
 
 
 def make_server(pki_dir, port: int = 0) -> ThreadingHTTPServer:
-    handler = type("BoundHandler", (Handler,), {"responder": Responder(pki_dir)})
+    responder = Responder(pki_dir)
+    handler = type("BoundHandler", (Handler,), {"responder": responder,
+                                                "faults": responder.faults})
     server = ThreadingHTTPServer((HOST, port), handler)
     server.daemon_threads = True
     return server

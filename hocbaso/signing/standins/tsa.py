@@ -20,11 +20,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import json
 import secrets
-import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from asn1crypto import algos as asn1_algos
@@ -37,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ..timestamp import TimeStampResp
-from .common import HOST, HUGE, Faults, serve
+from .common import HOST, DerHandler, Faults, serve
 
 MAX_REQUEST = 64 * 1024
 DEFAULT_POLICY = "1.3.6.1.4.1.55555.1.1"  # a private test policy OID
@@ -154,86 +152,24 @@ def _load(folder: Path, name: str):
     return certificate, key
 
 
-def read_fault(body: bytes) -> dict | None:
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return None
-    if not isinstance(data, dict) or data.get("kind") not in FAULTS:
-        return None
-    return {"kind": data["kind"]}
-
-
-class Handler(BaseHTTPRequestHandler):
+class Handler(DerHandler):
     server_version = "HocbasoTsaStandIn/1.0"
+    request_type, reply_type = "application/timestamp-query", "application/timestamp-reply"
+    max_request = MAX_REQUEST
+    known_faults = frozenset(FAULTS)
     authority: Authority
 
-    def do_GET(self):  # noqa: N802 - http.server naming
-        if self.path == "/_test/stats":
-            return self.send(200, json.dumps({"issued": self.authority.issued}).encode(),
-                             "application/json")
-        self.send(405, b"Only POST is served.", "text/plain")
+    def answer(self, body: bytes, fault: dict) -> bytes:
+        return self.authority.answer(body, fault)
 
-    def do_POST(self):  # noqa: N802
-        try:
-            length = int(self.headers.get("Content-Length", ""))
-        except ValueError:
-            length = -1
-        if not 0 < length <= MAX_REQUEST:
-            return self.send(400, b"A body of at most 64 KiB is required.", "text/plain")
-        body = self.rfile.read(length)
-        if self.path == "/_test/fault":
-            fault = read_fault(body)
-            if fault is None:
-                return self.send(400, json.dumps({"error": "bad fault",
-                                                  "kinds": sorted(FAULTS)}).encode(),
-                                 "application/json")
-            queued = self.authority.faults.push(fault)
-            return self.send(200, json.dumps({"queued": queued}).encode(), "application/json")
-        if self.path == "/_test/reset":
-            self.authority.faults.reset()
-            return self.send(200, b'{"queued": 0}', "application/json")
-        if self.headers.get("Content-Type", "").split(";")[0].strip() != \
-                "application/timestamp-query":
-            return self.send(415, b"Content-Type must be application/timestamp-query.",
-                             "text/plain")
-        fault = self.authority.faults.pop()
-        kind = fault.get("kind")
-        if kind == "unreachable":
-            self.close_connection = True
-            return
-        if kind == "huge":
-            self.send_response(200)
-            self.send_header("Content-Type", "application/timestamp-reply")
-            self.end_headers()
-            self.close_connection = True
-            try:
-                for _ in range(HUGE // (1024 * 1024)):
-                    self.wfile.write(b"\x00" * (1024 * 1024))
-            except (BrokenPipeError, ConnectionResetError):  # the client stopped reading
-                pass
-            return
-        if kind == "malformed":
-            return self.send(200, b"\x30\x82\xff\xffnot DER at all", "application/timestamp-reply")
-        self.send(200, self.authority.answer(body, fault), "application/timestamp-reply")
-
-    def send(self, status: int, payload: bytes, content_type: str) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        try:
-            self.wfile.write(payload)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-
-    def log_message(self, fmt, *args):  # one terse line per request
-        sys.stderr.write("%s %s\n" % (self.log_date_time_string(), fmt % args))
+    def stats(self) -> dict:
+        return {"issued": self.authority.issued}
 
 
 def make_server(pki_dir, port: int = 0, policy: str = DEFAULT_POLICY) -> ThreadingHTTPServer:
     authority = Authority(pki_dir, policy)
-    handler = type("BoundHandler", (Handler,), {"authority": authority})
+    handler = type("BoundHandler", (Handler,), {"authority": authority,
+                                                "faults": authority.faults})
     server = ThreadingHTTPServer((HOST, port), handler)
     server.daemon_threads = True
     return server
