@@ -24,6 +24,14 @@ else:
             "client_id": "demo-school", "client_secret": "demo-secret",
             "school_code": DEMO_CODE, "mode": "demo",
         })
+    signing_url = os.environ.get("HOCBASO_SIGNING_URL")
+    if signing_url and "hocbaso.signing.provider" in env:  # noqa: F821
+        # the reference SmartCA stand-in's default account (hocbaso.signing.standins.smartca)
+        env["hocbaso.signing.provider"].create({  # noqa: F821
+            "name": "VNPT SmartCA (demo)", "company_id": result["company"].id,
+            "kind": "smartca", "service_url": signing_url,
+            "client_id": "demo-sp", "client_secret": "demo-sp-password",
+        })
     # The demo parent has two children, one in primary (TT27) and one in lower secondary (TT22),
     # each with an issued record, so the portal shows something on first login.
     parent = result["users"].get("phuhuynh")

@@ -101,6 +101,10 @@ class SigningError(HocbasoError):
     """A signature could not be made: wrong PIN, key/certificate mismatch, backend failure."""
 
 
+class RemoteSigningError(SigningError):
+    """A remote signing provider refused, expired, or could not be reached."""
+
+
 class TimestampError(SigningError):
     """A time-stamping authority could not be reached, refused, or gave a token that does not
     check (another hash or nonce, an untrusted authority, a damaged or forged token)."""

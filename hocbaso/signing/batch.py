@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 
-from .remote import RemoteSigningError
+from ..errors import RemoteSigningError
 
 #: a doc_id is shown on a phone and sent back by the provider: short, printable, ours
 DOC_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -74,10 +74,8 @@ class HocbasoSigningCertificate(models.Model):
     )
     pkcs11_token_label = fields.Char(string="Token Label")
     pkcs11_key_label = fields.Char(string="Key Label")
-    remote_url = fields.Char(string="Service URL")
     remote_user_ref = fields.Char(string="User Reference",
                                   help="The account of the holder at the signing service.")
-    remote_api_key = fields.Char(string="API Key", groups="base.group_system", copy=False)
     provider_id = fields.Many2one(
         "hocbaso.signing.provider", string="Signing Service", check_company=True,
         help="The school's account at the remote signing service (VNPT SmartCA, a CSC "
@@ -212,15 +210,14 @@ class HocbasoSigningCertificate(models.Model):
                         "The certificate %(cert)s carries no tax code (MST): it is not an "
                         "organisation certificate.", cert=rec.subject_name))
 
-    @api.constrains("backend", "pkcs11_module", "pkcs11_token_label", "remote_url",
-                    "remote_user_ref", "p12_file", "provider_id")
+    @api.constrains("backend", "pkcs11_module", "pkcs11_token_label", "remote_user_ref",
+                    "p12_file", "provider_id")
     def _check_backend(self):
         for rec in self:
             if rec.backend == "pkcs11" and not (rec.pkcs11_module and rec.pkcs11_token_label):
                 raise ValidationError(_("A token certificate needs the PKCS#11 module and the "
                                         "token label."))
-            if rec.backend == "remote" and not ((rec.remote_url or rec.provider_id)
-                                                and rec.remote_user_ref):
+            if rec.backend == "remote" and not (rec.provider_id and rec.remote_user_ref):
                 raise ValidationError(_("A remote certificate needs its signing service and the "
                                         "holder's user ID at the service (usually the CCCD)."))
             if rec.backend == "pkcs12":

@@ -332,8 +332,9 @@ class TestSigning(SignCase):
         with self.assertRaises(AccessError):
             self.record.with_user(self.gvbm_math)._check_signer(
                 "gvbm", self.gvbm_math, cert, ["NGUVAN"])
-        self.assertNotIn("remote_api_key",
-                         self.env["hocbaso.signing.certificate"].with_user(self.school_admin)
+        # the school's account at a signing service is for the Odoo administrator only
+        self.assertNotIn("client_secret",
+                         self.env["hocbaso.signing.provider"].with_user(self.school_admin)
                          .fields_get())
 
     def test_package_carries_the_chain_and_verifies_offline(self):

@@ -26,7 +26,7 @@ from provider_fixtures import (
 from hocbaso.signing import providers
 from hocbaso.signing.batch import DONE, BatchItem
 from hocbaso.signing.providers.csc import ECDSA_SHA256_OID, SHA256_OID
-from hocbaso.signing.remote import RemoteSigningError
+from hocbaso.errors import RemoteSigningError
 
 MODULE = "hocbaso.signing.standins.csc"
 PIN = "1234"  # the test PKI's password, the stand-in's PIN

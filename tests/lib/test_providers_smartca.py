@@ -29,7 +29,7 @@ from provider_fixtures import (
 from hocbaso.signing import providers
 from hocbaso.signing.batch import DONE, EXPIRED, PENDING, REJECTED, BatchItem
 from hocbaso.signing.providers.smartca import SIGNATURE_HEADER, webhook_signature
-from hocbaso.signing.remote import RemoteSigningError
+from hocbaso.errors import RemoteSigningError
 
 MODULE = "hocbaso.signing.standins.smartca"
 ACCOUNT = ("--sp-id", SP_ID, "--sp-password", SP_PASSWORD, "--webhook-secret", WEBHOOK_SECRET)

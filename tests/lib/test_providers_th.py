@@ -24,7 +24,7 @@ from hocbaso.signing import providers
 from hocbaso.signing.batch import DONE, EXPIRED, REJECTED, BatchItem
 from hocbaso.signing.providers.smartca_th import split_secret
 from hocbaso.signing.providers.totp import check_totp, standin_key, totp
-from hocbaso.signing.remote import RemoteSigningError
+from hocbaso.errors import RemoteSigningError
 
 MODULE = "hocbaso.signing.standins.smartca"
 PASSWORD = "1234"  # the test PKI's password, the stand-in's account password

@@ -1,19 +1,16 @@
-"""Key backends: PKCS#12 file, a real SoftHSM2 token, and the remote-signing server process."""
+"""Key backends: PKCS#12 file and a real SoftHSM2 token (remote providers: test_providers_*;
+the teacher's own token through the agent: test_agent)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+from cryptography.hazmat.primitives.asymmetric import ec, padding
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:  # the top-level security/ package is not installed
@@ -26,14 +23,8 @@ from hocbaso.errors import SigningError  # noqa: E402
 from hocbaso.signing.base import ECDSA_SHA256, RSA_SHA256  # noqa: E402
 from hocbaso.signing.pkcs11 import Pkcs11Signer, list_tokens  # noqa: E402
 from hocbaso.signing.pkcs12 import Pkcs12Signer, check_pkcs12_file  # noqa: E402
-from hocbaso.signing.remote import (  # noqa: E402
-    RemoteSigner,
-    RemoteSigningClient,
-    RemoteSigningError,
-)
 
 DATA = "Học bạ số: Toán 9,5 – Tiếng Việt 9,0".encode("utf-8")
-API_KEY = "test-api-key-not-secret"
 
 
 @pytest.fixture(scope="module")
@@ -191,119 +182,11 @@ def test_missing_driver_gives_a_clear_error():
         Pkcs11Signer("/nonexistent/libp11.so", "x", "1234")
 
 
-# --- remote signing against the reference server process ------------------------------------------
-def _start_server(pki_dir, *extra):
-    log = open(pki_dir.parent / ("server-%d.log" % time.monotonic_ns()), "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hocbaso.signing.remote_server", "--port", "0", "--pki-dir",
-         str(pki_dir), "--api-key", API_KEY, *extra],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=log, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("listening on http://127.0.0.1:"):
-        proc.kill()
-        log.close()
-        pytest.fail("the remote signing server did not start: %r %s"
-                    % (line, Path(log.name).read_text()))
-    return proc, line.split()[2], log
-
-
-@pytest.fixture(scope="module")
-def servers(pki, tmp_path_factory):
-    pki_dir = tmp_path_factory.mktemp("remote") / "pki"
-    pki.write(pki_dir)
-    started = {"auto": _start_server(pki_dir, "--auto-confirm", "--confirm-delay", "0.3"),
-               "manual": _start_server(pki_dir, "--ttl", "1.5")}
-    yield {name: url for name, (_proc, url, _log) in started.items()}
-    for proc, _url, log in started.values():
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
-def test_server_runs_in_its_own_process_on_loopback(servers):
-    for url in servers.values():
-        assert url.startswith("http://127.0.0.1:")
-    response = requests.get(servers["auto"] + "/v1/users/gvcn/certificate", timeout=5)
-    assert response.status_code == 401 and response.json()["error"] == "unauthorized"
-
-
-def test_auto_confirm_returns_a_valid_signature(pki, servers):
-    client = RemoteSigningClient(servers["auto"], API_KEY, timeout=5)
-    assert client.get_certificate("001186004521") == pki.leaf("gvcn").certificate
-    assert client.get_certificates("gvcn")[1:] == [pki.intermediate, pki.root]
-    signer = RemoteSigner(client, "001186004521", wait=10, poll_interval=0.1,
-                          description="Học bạ lớp 4A3")
-    signature = signer.sign(DATA)
-    assert signer.last_request_id
-    assert_verifies(pki.leaf("gvcn").certificate, signature)
-
-
-def test_auto_confirm_ecdsa_and_pending_phase(pki, servers):
-    client = RemoteSigningClient(servers["auto"], API_KEY)
-    certificate = client.get_certificate("034090001287")
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(DATA)
-    request_id = client.request_signature("034090001287", digest.finalize(), ECDSA_SHA256, "x")
-    assert client.fetch_signature(request_id) is None  # confirm-delay: still on the phone
-    deadline = time.monotonic() + 10
-    while (signature := client.fetch_signature(request_id)) is None:
-        assert time.monotonic() < deadline, "the auto-confirm server never signed"
-        time.sleep(0.1)
-    assert_verifies(certificate, signature)
-
-
-def test_rejected_request_gives_remote_signing_error(servers):
-    client = RemoteSigningClient(servers["manual"], API_KEY)
-    request_id = client.request_signature("gvbm", b"\x01" * 32, RSA_SHA256, "Học bạ")
-    assert client.fetch_signature(request_id) is None
-    reply = requests.post(servers["manual"] + "/reject/" + request_id, timeout=5,
-                          headers={"Authorization": "Bearer " + API_KEY})
-    assert reply.json()["status"] == "rejected"
-    with pytest.raises(RemoteSigningError, match="refused the signature request"):
-        client.fetch_signature(request_id)
-
-
-def test_manual_confirm_and_expiry(pki, servers):
-    client = RemoteSigningClient(servers["manual"], API_KEY)
-    signer = RemoteSigner(client, "school", wait=5, poll_interval=0.1)
-    assert signer.certificate == pki.leaf("school").certificate
-    request_id = client.request_signature("school", b"\x02" * 32, RSA_SHA256)
-    requests.post(servers["manual"] + "/confirm/" + request_id, timeout=5,
-                  headers={"Authorization": "Bearer " + API_KEY})
-    signature = client.fetch_signature(request_id)
-    pki.leaf("school").certificate.public_key().verify(
-        signature, b"\x02" * 32, padding.PKCS1v15(), utils.Prehashed(hashes.SHA256()))
-    # Nobody confirms: the signer gives up after its wait, the server expires the request.
-    slow = RemoteSigner(client, "school", wait=0.3, poll_interval=0.1)
-    with pytest.raises(RemoteSigningError, match="did not confirm the request within"):
-        slow.sign(DATA)
-    time.sleep(1.6)
-    with pytest.raises(RemoteSigningError, match="expired before the signer confirmed"):
-        client.fetch_signature(slow.last_request_id)
-
-
-def test_unknown_user_wrong_key_and_unreachable_server(servers):
-    client = RemoteSigningClient(servers["auto"], API_KEY)
-    with pytest.raises(RemoteSigningError, match="no account 000000000000"):
-        client.request_signature("000000000000", b"\x00" * 32, RSA_SHA256)
-    with pytest.raises(RemoteSigningError, match="no account 000000000000"):
-        RemoteSigner(client, "000000000000")
-    with pytest.raises(RemoteSigningError, match="refused the API key"):
-        RemoteSigningClient(servers["auto"], "wrong-key").get_certificate("gvcn")
-    with pytest.raises(RemoteSigningError, match="HTTP 400"):
-        client.request_signature("ecdsa", b"\x00" * 32, RSA_SHA256)  # EC key, RSA asked
-    with socket.socket() as sock:  # a port nobody listens on
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    with pytest.raises(RemoteSigningError, match="cannot be reached"):
-        RemoteSigningClient("http://127.0.0.1:%d" % port, API_KEY, timeout=2).get_certificate("x")
-
-
 # --- end to end: the backends sign real record slots, and the verifier accepts them -----------
-def test_backends_sign_record_slots_that_verify(pki, tokens, servers):
+def test_backends_sign_record_slots_that_verify(pki, tokens):
+    """A token, a key whose value comes back later (the two phases every remote provider and
+    the teacher's own USB token go through: tests/lib/test_providers_*, test_agent) and an
+    ECDSA file key sign one record; the verifier accepts all three."""
     from hocbaso.samples import sample_primary_record
     from hocbaso.signing import xmldsig
     from hocbaso.verify import verify_document
@@ -312,18 +195,12 @@ def test_backends_sign_record_slots_that_verify(pki, tokens, servers):
     xml = get_profile().build(sample_primary_record())
     with Pkcs11Signer(*tokens["rsa"]) as token_signer:  # Lê Thị Minh Nguyệt teaches TOAN
         xml = xmldsig.sign_slot(xml, xmldsig.ROLE_GVBM, token_signer, "TOAN")
-    client = RemoteSigningClient(servers["auto"], API_KEY)
-    # Two phases, as the Odoo layer does it: the digest goes out, the value comes back later.
-    pending = xmldsig.prepare_signature(xml, xmldsig.ROLE_GVBM, client.get_certificate("gvbm"),
-                                        "NN1")
-    request_id = client.request_signature("gvbm", pending.digest, pending.algorithm, "NN1")
-    deadline = time.monotonic() + 10
-    while (value := client.fetch_signature(request_id)) is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-    xml = xmldsig.complete_signature(pending, value)
-    ecdsa = RemoteSigner(client, "034090001287", wait=10, poll_interval=0.1)
-    xml = xmldsig.sign_slot(xml, xmldsig.ROLE_GVBM, ecdsa, "TINCN")
+    # Two phases: the digest goes out, the value comes back later from the key's holder.
+    with Pkcs12Signer(pki.leaf("gvbm").p12, "1234") as holder:
+        pending = xmldsig.prepare_signature(xml, xmldsig.ROLE_GVBM, holder.certificate, "NN1")
+        xml = xmldsig.complete_signature(pending, holder.sign(pending.signed_info_c14n))
+    with Pkcs12Signer(pki.leaf("ecdsa").p12, "1234") as ecdsa:
+        xml = xmldsig.sign_slot(xml, xmldsig.ROLE_GVBM, ecdsa, "TINCN")
     report = verify_document(xml, pki.trusted, pki.intermediates, pki.crls)
     by_subject = {sig.subject_code: sig for sig in report.signatures}
     assert set(by_subject) == {"TOAN", "NN1", "TINCN"}

@@ -14,7 +14,7 @@ Per kind, the account keys ``make`` takes (the school's configuration), besides 
 
 from __future__ import annotations
 
-from ..remote import RemoteSigningError
+from ...errors import RemoteSigningError
 from .csc import CscProvider
 from .smartca import SmartCA
 from .smartca_th import SmartCATH, th_secret

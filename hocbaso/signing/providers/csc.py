@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from ...errors import Problem
 from ..batch import DONE, BatchProvider, Transaction, check_items
-from ..remote import RemoteSigningError
+from ...errors import RemoteSigningError
 from .http import DEFAULT_TIMEOUT, JsonHttp, b64bytes, bad_answer, der_certificate, get
 
 SHA256_OID = "2.16.840.1.101.3.4.2.1"

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import requests
 from cryptography import x509
 
-from ..remote import RemoteSigningError
+from ...errors import RemoteSigningError
 
 MAX_RESPONSE = 8 * 1024 * 1024  # bytes read from one answer at most
 DEFAULT_TIMEOUT = 20.0  # seconds to connect, and between two reads of an answer

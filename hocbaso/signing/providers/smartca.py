@@ -41,7 +41,7 @@ from ..batch import (
     Transaction,
     check_items,
 )
-from ..remote import RemoteSigningError
+from ...errors import RemoteSigningError
 from .http import DEFAULT_TIMEOUT, JsonHttp, b64bytes, bad_answer, der_certificate, get, header
 
 SIGNATURE_HEADER = "X-Hocbaso-Signature"

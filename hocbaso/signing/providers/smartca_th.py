@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from ..batch import Transaction
-from ..remote import RemoteSigningError
+from ...errors import RemoteSigningError
 from .http import get
 from .smartca import SmartCA
 

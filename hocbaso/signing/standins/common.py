@@ -17,10 +17,17 @@ import sys
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from ..remote_server import User, load_users
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from ..base import ECDSA_SHA256, RSA_SHA256
+
 
 HOST = "127.0.0.1"
 MAX_BODY = 4 * 1024 * 1024
@@ -41,6 +48,40 @@ FAULTS = {
     "huge": "the results are a 9 MiB answer, without Content-Length",
 }
 RESPONSE_FAULTS = ("server_error", "timeout", "malformed_json", "huge")
+
+
+@dataclass
+class User:
+    """A user of a test PKI folder, with the key a provider would hold for her."""
+
+    ref: str
+    key: object
+    certificate: x509.Certificate
+    chain: list = field(default_factory=list)
+
+    @property
+    def algorithm(self) -> str:
+        return ECDSA_SHA256 if isinstance(self.key, ec.EllipticCurvePrivateKey) else RSA_SHA256
+
+    def sign_digest(self, digest: bytes) -> bytes:
+        prehashed = utils.Prehashed(hashes.SHA256())
+        if isinstance(self.key, ec.EllipticCurvePrivateKey):
+            return self.key.sign(digest, ec.ECDSA(prehashed))
+        return self.key.sign(digest, padding.PKCS1v15(), prehashed)
+
+
+def load_users(pki_dir) -> dict[str, User]:
+    """Users of a test PKI folder, by personal ID / tax code and by short name ("gvcn")."""
+    folder = Path(pki_dir)
+    manifest = json.loads((folder / "pki.json").read_text(encoding="utf-8"))
+    users = {}
+    for entry in manifest["users"]:
+        key, cert, chain = pkcs12.load_key_and_certificates(
+            (folder / entry["p12"]).read_bytes(), entry["password"].encode())
+        user = User(ref=entry["user_ref"], key=key, certificate=cert, chain=list(chain or []))
+        users[entry["user_ref"]] = user
+        users[entry["name"]] = user
+    return users
 
 
 class Faults:
