@@ -82,6 +82,12 @@ class HocbasoStaffEdit(models.TransientModel):
             raise UserError(_(
                 "%(user)s teaches subjects: give them the role %(role)s or remove the subjects.",
                 user=self.name, role=ref("hocbaso_odoo.group_subject_teacher").name))
+        for line in self.assignment_ids:
+            if not line.subject_id._hocbaso_taught_in(line.class_id):
+                raise UserError(_(
+                    "%(subject)s is not a subject of class %(klass)s (%(grade)s): choose "
+                    "one of that grade's subjects.", subject=line.subject_id.name,
+                    klass=line.class_id.name, grade=line.class_id.grade_id.name))
 
     def action_apply(self):
         self.ensure_one()
@@ -142,5 +148,8 @@ class HocbasoStaffEditAssignment(models.TransientModel):
     class_id = fields.Many2one("hocbaso.class", required=True,
                                domain="[('company_id', '=', company_id)]")
     level_id = fields.Many2one(related="class_id.level_id")
-    subject_id = fields.Many2one("hocbaso.subject", required=True,
-                                 domain="[('level_id', '=', level_id)]")
+    grade_id = fields.Many2one(related="class_id.grade_id")
+    subject_id = fields.Many2one(
+        "hocbaso.subject", required=True,
+        domain="[('level_id', '=', level_id), '|', ('grade_ids', '=', False), "
+               "('grade_ids', 'in', grade_id)]")
