@@ -115,6 +115,30 @@ class TestStaffAndRolesScreen(HocbasoCase):
         with self.assertRaisesRegex(UserError, "archive yourself"):
             self._wizard(edit=self.school_admin).action_archive_staff()
 
+    def test_a_colleagues_subject_is_never_taken_silently(self):
+        """6A1 – Mathematics is gvbm_math's: the screen names her and changes nothing until the
+        admin ticks "Replace the Teacher" on that line."""
+        subject_teacher = self.env.ref("hocbaso_odoo.group_subject_teacher")
+        math = self.env["hocbaso.teaching.assignment"].search([
+            ("class_id", "=", self.klass.id), ("subject_id", "=", self.subj_math.id)])
+        wizard = self._wizard(role_ids=[Command.set(subject_teacher.ids)],
+                              assignment_ids=[Command.create({"class_id": self.klass.id,
+                                                              "subject_id": self.subj_math.id})])
+        self.assertEqual(wizard.assignment_ids.current_teacher_id, self.gvbm_math)
+        with self.assertRaisesRegex(
+                UserError, "6A1 – Mathematics is taught by gvbm_math. To give it to Nguyễn Thị "
+                           "Hoa, tick “Replace the Teacher”"):
+            wizard.action_apply()
+        self.assertEqual(math.teacher_id, self.gvbm_math, "nothing taken")
+        self.assertFalse(self.env["res.users"].search([("login", "=", "hoa.nguyen")]),
+                         "nobody created either")
+        wizard.assignment_ids.replace_teacher = True
+        wizard.action_apply()
+        hoa = self.env["res.users"].search([("login", "=", "hoa.nguyen")])
+        self.assertEqual(math.teacher_id, hoa, "replaced when asked for")
+        # reopened, her own subjects show nobody else teaching them
+        self.assertFalse(self._wizard(edit=hoa).assignment_ids.current_teacher_id)
+
     def test_subject_picker_offers_the_class_grade_subjects_once(self):
         """Grade 1: one Foreign language 1 (the grades 1-2 one), no subject of grades 4-5 nor
         of lower secondary; the server refuses the others."""
