@@ -86,7 +86,7 @@ class HocbasoClass(models.Model):
         action["context"] = {"default_class_id": self.id}
         return action
 
-    def _generate_records(self, issue_date=False):
+    def _generate_records(self):
         """One draft record per student without one, with a line per assigned subject."""
         self.ensure_one()
         self.env["hocbaso.rollout"]._check_class(self)
@@ -102,7 +102,6 @@ class HocbasoClass(models.Model):
             "school_year_id": self.school_year_id.id,
             "company_id": self.company_id.id,
             "homeroom_teacher_id": self.homeroom_teacher_id.id,
-            "issue_date": issue_date,
             "line_ids": [(0, 0, {
                 "subject_id": a.subject_id.id,
                 "teacher_id": a.teacher_id.id,

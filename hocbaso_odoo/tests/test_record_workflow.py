@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -37,7 +38,19 @@ class TestRecordWorkflow(HocbasoCase):
         pe = self.record.line_ids.filtered(lambda line: line.subject_code == "GDTC")
         self.assertEqual(pe.year_result, "Đ", "comment subjects take the semester 2 result")
         self.assertTrue(self.record.learning_year)
-        self.assertTrue(self.record.issue_date, "the date of issue is fixed at lock")
+        self.assertEqual(self.record.issue_date, fields.Date.context_today(self.record),
+                         "the date the document states: the day it was locked")
+
+    def test_no_issue_date_before_the_lock(self):
+        """Nobody plans or types the date of issue: empty on a draft, read-only on the form,
+        set to the lock's day (a date typed in over RPC does not survive the lock)."""
+        self.assertFalse(self.record.issue_date)
+        self.assertTrue(self.record._fields["issue_date"].readonly)
+        with self.assertRaisesRegex(UserError, "Date of Issue: set by the school records"):
+            self.record.with_user(self.gvcn).write({"issue_date": "2025-05-31"})
+        self.record._write({"issue_date": "2025-05-31"})  # say it got there anyway
+        self._lock()
+        self.assertEqual(self.record.issue_date, fields.Date.context_today(self.record))
 
     def test_document_kept_in_the_row_with_lz4(self):
         """The document lives in the record's row, TOAST-compressed with lz4 where the server
