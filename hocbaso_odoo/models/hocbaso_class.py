@@ -1,5 +1,5 @@
 from odoo import api, fields, models, _
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class HocbasoClass(models.Model):
@@ -84,6 +84,20 @@ class HocbasoClass(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("hocbaso_odoo.hocbaso_record_action")
         action["domain"] = [("class_id", "=", self.id)]
         action["context"] = {"default_class_id": self.id}
+        return action
+
+    def action_lock_class(self):
+        """Lock every draft record of the class in one action (the lock wizard: each record
+        through its own transition, a summary of locked, skipped and failed)."""
+        self.ensure_one()
+        drafts = self.env["hocbaso.record"].search([("class_id", "=", self.id),
+                                                    ("state", "=", "draft")])
+        if not drafts:
+            raise UserError(_("No record of %(klass)s is a draft: nothing to lock.",
+                              klass=self.display_name))
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "hocbaso_odoo.hocbaso_record_lock_action")
+        action["context"] = {"active_model": "hocbaso.record", "active_ids": drafts.ids}
         return action
 
     def _generate_records(self):
