@@ -80,6 +80,20 @@ class TestRecordWorkflow(HocbasoCase):
         with self.assertRaisesRegex(UserError, "nothing to lock"):
             self.klass.with_user(self.gvcn).action_lock_class()
 
+    def test_no_duplicate_nor_new_where_not_wanted(self):
+        """Records are never copied (copy is refused): no Duplicate in the list's or the
+        form's actions; "Waiting for Me" lists what to sign, without a New button (P3.21)."""
+        Record = self.env["hocbaso.record"].with_user(self.gvcn)
+        for view_type in ("list", "form"):
+            self.assertIn('duplicate="0"', Record.get_view(view_type=view_type)["arch"])
+        waiting = self.env.ref("hocbaso_odoo.hocbaso_record_action_waiting")
+        self.assertEqual(set(waiting.view_ids.mapped("view_mode")), {"list", "form"})
+        for view in waiting.view_ids:
+            arch = Record.get_view(view.view_id.id, view.view_mode)["arch"]
+            self.assertIn('create="0"', arch, view.view_mode)
+        self.assertNotIn('create="0"', Record.get_view(view_type="list")["arch"],
+                         "All Records keeps its New button")
+
     def test_no_issue_date_before_the_lock(self):
         """Nobody plans or types the date of issue: empty on a draft, read-only on the form,
         set to the lock's day (a date typed in over RPC does not survive the lock)."""
