@@ -11,6 +11,7 @@ else:
     # the addons path, so the hocbaso_demo addon need not be installed.
     from odoo.addons.hocbaso_demo import school
 
+    school.activate_languages(env)  # noqa: F821
     result = school.build(env, code=DEMO_CODE)  # noqa: F821
     pki_dir = os.environ.get("HOCBASO_DEMO_DIR", "/tmp/hocbaso-demo") + "/pki"
     if "hocbaso.signing.certificate" in env:  # noqa: F821 (signing addon installed)

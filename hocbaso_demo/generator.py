@@ -13,7 +13,6 @@ tracking and chatter off: a district of 30,000 students is built in minutes, not
 import random
 from typing import NamedTuple
 
-from odoo import fields
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
           "Hồ", "Ngô", "Dương", "Lý"]
@@ -121,8 +120,8 @@ def build_school(env, *, name, code, staff, classes, seed, levels=("02", "03"),
     result["classes"] = class_records
     subjects = _subjects(env, grades.values())
     _assign(env, class_records, subjects, users, subject_teachers or {})
-    issue_date = fields.Date.to_date(f"{year_name[5:]}-05-31")
-    record_extra = {"school_year_id": year.id, "company_id": company.id, "issue_date": issue_date}
+    # no issue date: the records state the day they are locked, shown once issued
+    record_extra = {"school_year_id": year.id, "company_id": company.id}
     if leader:
         record_extra.update(leader_id=users[leader].id, leader_title=users[leader].hocbaso_title,
                             issue_place=company.hocbaso_issue_place)

@@ -27,6 +27,7 @@ STAFF = (
 SUBJECT_TEACHERS = {"03": {"TOAN": "gv_toan", "NGUVAN": "gv_van", "NN1": "gv_anh",
                            "KHTN": "gv_khtn", "CONGNGHE": "gv_khtn", "TINHOC": "gv_toan"}}
 HOMEROOM = {True: "gvcn_tieuhoc", False: "gvcn_thcs"}  # by primary
+LANGUAGES = ("vi_VN", "en_US")
 
 
 def build(env, name="Trường Tiểu học và THCS Hòa Bình (demo)", code="01001999",
@@ -45,6 +46,14 @@ def build(env, name="Trường Tiểu học và THCS Hòa Bình (demo)", code="0
     result["users"]["gvcn_primary"] = result["users"][HOMEROOM[True]]
     result["users"]["gvcn_secondary"] = result["users"][HOMEROOM[False]]
     return result
+
+
+def activate_languages(env):
+    """Vietnamese and English side by side: users switch in Preferences, the public verify
+    page answers under /vi/ and /en/ (an Odoo installed with --load-language=vi_VN leaves
+    English inactive)."""
+    for code in LANGUAGES:
+        env["res.lang"]._activate_lang(code)
 
 
 def sign_demo(env, result, folder, tsa_port=None):

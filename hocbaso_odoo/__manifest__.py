@@ -26,6 +26,7 @@
         "wizards/hocbaso_record_revoke_views.xml",
         "wizards/hocbaso_record_send_back_views.xml",
         "wizards/hocbaso_record_generate_views.xml",
+        "wizards/hocbaso_record_lock_views.xml",
         "wizards/hocbaso_extract_import_views.xml",
         "wizards/hocbaso_staff_edit_views.xml",
         "views/hocbaso_staff_views.xml",

@@ -38,6 +38,16 @@ class TestGenerator(TransactionCase):
         self.assertFalse(users["phuhuynh"].hocbaso_personal_id)
         self.assertTrue(users["phuhuynh"].has_group("base.group_portal"))
 
+    def test_demo_speaks_vietnamese_and_english(self):
+        """bin/demo's school: both languages in Preferences and on the public pages (/en/)."""
+        school.activate_languages(self.env)
+        Lang = self.env["res.lang"]
+        self.assertLessEqual({"vi_VN", "en_US"}, set(dict(Lang.get_installed())))
+        frontend = Lang._get_frontend()
+        self.assertIn("en_US", frontend)
+        self.assertEqual(frontend["en_US"]["url_code"], "en")
+        self.assertIn("vi_VN", frontend)
+
     def test_demo_school_deterministic(self):
         first, second = (school.build(self.env, name=f"Demo {n}", code=f"0100999{n}",
                                       user_prefix=f"det{n}_", classes=(("5A", 5),),

@@ -137,7 +137,9 @@ class HocbasoRecord(models.Model):
     issue_date = fields.Date(
         string="Date of Issue",
         tracking=True,
-        help="ngaykyphathanh, printed on the record; fixed when results are locked.",
+        readonly=True, copy=False,
+        help="The date the signed document states: the day its results were locked. Shown "
+             "once the record is issued.",
     )
     issue_place = fields.Char(string="Place of Issue",
                               default=lambda self: self.env.company.hocbaso_issue_place)
@@ -449,11 +451,15 @@ class HocbasoRecord(models.Model):
             for message in messages for values in tracking.get(message.res_id, ())])
 
     def action_lock(self):
-        undated = self.filtered(lambda record: not record.issue_date)
-        before = {record.id: {"issue_date": False} for record in undated}
-        if undated:
-            undated.with_context(mail_notrack=True).write(
-                {"issue_date": fields.Date.context_today(self)})
+        # the date the document states is the day its results were locked, whatever was
+        # typed before (nobody plans it: P2.14); the printed form shows the issuance's day
+        today = fields.Date.context_today(self)
+        changed = self.filtered(lambda record: record.issue_date != today)
+        before = {record.id: {"issue_date": record.issue_date} for record in changed}
+        if changed:
+            changed.check_access("write")  # the workflow's write below skips the hand check
+            with workflow(self.env):  # a system field: refused when written by hand
+                changed.with_context(mail_notrack=True).write({"issue_date": today})
         # untracked: the note of _set_state carries the changes (a tracked write here would
         # make Odoo post a second, tracking-only note per record)
         self.with_context(mail_notrack=True)._fill_computed_results()

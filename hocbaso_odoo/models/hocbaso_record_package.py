@@ -266,7 +266,10 @@ class HocbasoRecord(models.Model):
             lines, display = ["KT. HIỆU TRƯỞNG", title.upper()], f"KT. Hiệu trưởng – {title}"
         issuer = found.get(ROLE_ISSUER) or {}
         issue_moment = issuer.get("time")
-        issue_date = timeutil.to_vn(issue_moment).date() if issue_moment else self.issue_date
+        # the day it really was issued: the issuer's signature, else (issued without the
+        # signing addon) the date the record states; nothing before issuance
+        issue_date = timeutil.to_vn(issue_moment).date() if issue_moment else (
+            self.issue_date if self.state in PUBLISHED_STATES else False)
         place = self.issue_place or self.company_id.hocbaso_province_name or ""
         return {
             "signer_name": leader.get("name") or (user.name if user else ""),

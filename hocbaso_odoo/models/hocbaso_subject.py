@@ -41,3 +41,10 @@ class HocbasoSubject(models.Model):
             if twins.filtered(lambda t: t.grade_ids & subject.grade_ids):
                 raise ValidationError(_("Subject code %(code)s is already used in the same grades.",
                                         code=subject.code))
+
+    def _hocbaso_taught_in(self, klass):
+        """Whether this subject belongs to the class's level and grade (a subject without
+        grades: every grade of its level)."""
+        self.ensure_one()
+        return self.level_id == klass.level_id and (
+            not self.grade_ids or klass.grade_id in self.grade_ids)

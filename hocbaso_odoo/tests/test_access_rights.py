@@ -34,6 +34,17 @@ class TestAccessRights(HocbasoCase):
         self.assertNotIn(self.other_class_record, self._visible(self.gvbm_math))
         self.assertNotIn(self.student_other_class, self._visible(self.gvbm_math, "hocbaso.student"))
 
+    def test_class_size_is_the_same_for_every_viewer(self):
+        """The class list's student count: the class's size whoever looks, while the students
+        of classes a teacher does not teach stay hidden from her (P2.16)."""
+        for user in (self.gvbm_math, self.gvcn, self.gvcn_other_class, self.principal,
+                     self.school_admin):
+            with self.subTest(user=user.login):
+                classes = (self.klass | self.other_class).with_user(user)
+                self.assertEqual(classes.mapped("student_count"), [2, 1])
+        self.assertNotIn(self.student_other_class,
+                         self._visible(self.gvbm_math, "hocbaso.student"))
+
     def test_homeroom_teacher_only_own_class(self):
         mine = self._visible(self.gvcn)
         self.assertEqual(mine, self.records)

@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -37,7 +38,72 @@ class TestRecordWorkflow(HocbasoCase):
         pe = self.record.line_ids.filtered(lambda line: line.subject_code == "GDTC")
         self.assertEqual(pe.year_result, "Đ", "comment subjects take the semester 2 result")
         self.assertTrue(self.record.learning_year)
-        self.assertTrue(self.record.issue_date, "the date of issue is fixed at lock")
+        self.assertEqual(self.record.issue_date, fields.Date.context_today(self.record),
+                         "the date the document states: the day it was locked")
+
+    def test_homeroom_teacher_locks_her_class_at_once(self):
+        """"Lock the Class's Results": each draft through its own lock, a summary separating
+        locked, skipped (not ready: why) and failed (P1.5)."""
+        self.fill_secondary(self.record)
+        other = self.records - self.record  # no results: not ready
+        Lock = self.env["hocbaso.record.lock"].with_user(self.gvcn)
+        action = self.klass.with_user(self.gvcn).action_lock_class()
+        wizard = Lock.with_context(**action["context"]).create({})
+        self.assertEqual(wizard.record_ids, self.records)
+        wizard.action_lock()
+        results = {result.record_id: result for result in wizard.result_ids}
+        self.assertEqual(results[self.record].status, "locked")
+        self.assertEqual(self.record.state, "locked")
+        self.assertTrue(self.record.xml_document, "the record's own lock: its document built")
+        self.assertEqual(results[other].status, "skipped")
+        self.assertIn("incomplete", results[other].message)
+        self.assertEqual(other.state, "draft")
+        self.assertEqual(wizard.summary, "1 of 2 records locked, 1 skipped (not ready or already "
+                                         "locked), 0 failed.")
+        # from the list: one already locked, one of another class (not hers)
+        wizard = Lock.with_context(active_model="hocbaso.record", active_ids=(
+            self.record | self.other_class_record).ids).create({})
+        wizard.action_lock()
+        results = {result.record_id: result for result in wizard.result_ids}
+        self.assertEqual(results[self.record].status, "skipped")
+        self.assertIn("Already", results[self.record].message)
+        self.assertEqual(results[self.other_class_record].status, "error")
+        self.assertEqual(self.other_class_record.state, "draft")
+        # the list action is offered to homeroom teachers
+        binding = self.env.ref("hocbaso_odoo.hocbaso_record_lock_action")
+        self.assertEqual(binding.binding_model_id.model, "hocbaso.record")
+        self.assertIn(self.env.ref("hocbaso_odoo.group_homeroom_teacher"), binding.groups_id)
+        # nothing left to lock in a class: said in words
+        self.fill_secondary(other)
+        self.klass.with_user(self.gvcn).action_lock_class()
+        other.with_user(self.gvcn).action_lock()
+        with self.assertRaisesRegex(UserError, "nothing to lock"):
+            self.klass.with_user(self.gvcn).action_lock_class()
+
+    def test_no_duplicate_nor_new_where_not_wanted(self):
+        """Records are never copied (copy is refused): no Duplicate in the list's or the
+        form's actions; "Waiting for Me" lists what to sign, without a New button (P3.21)."""
+        Record = self.env["hocbaso.record"].with_user(self.gvcn)
+        for view_type in ("list", "form"):
+            self.assertIn('duplicate="0"', Record.get_view(view_type=view_type)["arch"])
+        waiting = self.env.ref("hocbaso_odoo.hocbaso_record_action_waiting")
+        self.assertEqual(set(waiting.view_ids.mapped("view_mode")), {"list", "form"})
+        for view in waiting.view_ids:
+            arch = Record.get_view(view.view_id.id, view.view_mode)["arch"]
+            self.assertIn('create="0"', arch, view.view_mode)
+        self.assertNotIn('create="0"', Record.get_view(view_type="list")["arch"],
+                         "All Records keeps its New button")
+
+    def test_no_issue_date_before_the_lock(self):
+        """Nobody plans or types the date of issue: empty on a draft, read-only on the form,
+        set to the lock's day (a date typed in over RPC does not survive the lock)."""
+        self.assertFalse(self.record.issue_date)
+        self.assertTrue(self.record._fields["issue_date"].readonly)
+        with self.assertRaisesRegex(UserError, "Date of Issue: set by the school records"):
+            self.record.with_user(self.gvcn).write({"issue_date": "2025-05-31"})
+        self.record._write({"issue_date": "2025-05-31"})  # say it got there anyway
+        self._lock()
+        self.assertEqual(self.record.issue_date, fields.Date.context_today(self.record))
 
     def test_document_kept_in_the_row_with_lz4(self):
         """The document lives in the record's row, TOAST-compressed with lz4 where the server

@@ -3,6 +3,7 @@
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import HocbasoCase
 
@@ -113,6 +114,56 @@ class TestStaffAndRolesScreen(HocbasoCase):
         self.assertNotIn(hoa, self.env["res.users"].search(action["domain"]))
         with self.assertRaisesRegex(UserError, "archive yourself"):
             self._wizard(edit=self.school_admin).action_archive_staff()
+
+    def test_a_colleagues_subject_is_never_taken_silently(self):
+        """6A1 – Mathematics is gvbm_math's: the screen names her and changes nothing until the
+        admin ticks "Replace the Teacher" on that line."""
+        subject_teacher = self.env.ref("hocbaso_odoo.group_subject_teacher")
+        math = self.env["hocbaso.teaching.assignment"].search([
+            ("class_id", "=", self.klass.id), ("subject_id", "=", self.subj_math.id)])
+        wizard = self._wizard(role_ids=[Command.set(subject_teacher.ids)],
+                              assignment_ids=[Command.create({"class_id": self.klass.id,
+                                                              "subject_id": self.subj_math.id})])
+        self.assertEqual(wizard.assignment_ids.current_teacher_id, self.gvbm_math)
+        with self.assertRaisesRegex(
+                UserError, "6A1 – Mathematics is taught by gvbm_math. To give it to Nguyễn Thị "
+                           "Hoa, tick “Replace the Teacher”"):
+            wizard.action_apply()
+        self.assertEqual(math.teacher_id, self.gvbm_math, "nothing taken")
+        self.assertFalse(self.env["res.users"].search([("login", "=", "hoa.nguyen")]),
+                         "nobody created either")
+        wizard.assignment_ids.replace_teacher = True
+        wizard.action_apply()
+        hoa = self.env["res.users"].search([("login", "=", "hoa.nguyen")])
+        self.assertEqual(math.teacher_id, hoa, "replaced when asked for")
+        # reopened, her own subjects show nobody else teaching them
+        self.assertFalse(self._wizard(edit=hoa).assignment_ids.current_teacher_id)
+
+    def test_subject_picker_offers_the_class_grade_subjects_once(self):
+        """Grade 1: one Foreign language 1 (the grades 1-2 one), no subject of grades 4-5 nor
+        of lower secondary; the server refuses the others."""
+        primary = self.env["hocbaso.class"].create({
+            "name": "1A", "company_id": self.school.id, "school_year_id": self.year.id,
+            "grade_id": self.env.ref("hocbaso_odoo.grade_01").id})
+        Line = self.env["hocbaso.staff.edit.assignment"]
+        domain = safe_eval(Line._fields["subject_id"].domain, {
+            "level_id": primary.level_id.id, "grade_id": primary.grade_id.id})
+        offered = self.env["hocbaso.subject"].search(domain)
+        self.assertTrue(offered)
+        self.assertEqual(offered.level_id, self.level_primary)
+        self.assertEqual(len(offered.mapped("name")), len(offered), "each subject once")
+        self.assertIn(self.env.ref("hocbaso_odoo.subject_02_nn1"), offered)
+        self.assertNotIn(self.env.ref("hocbaso_odoo.subject_02_nn1_g3_5"), offered)
+        self.assertNotIn(self.env.ref("hocbaso_odoo.subject_02_khoahoc"), offered)
+        subject_teacher = self.env.ref("hocbaso_odoo.group_subject_teacher")
+        for subject, message in ((self.env.ref("hocbaso_odoo.subject_02_khoahoc"),
+                                  "not a subject of class 1A"),
+                                 (self.subj_math, "not a subject of class 1A")):
+            with self.assertRaisesRegex(UserError, message):
+                self._wizard(role_ids=[Command.set(subject_teacher.ids)], assignment_ids=[
+                    Command.create({"class_id": primary.id, "subject_id": subject.id})
+                ]).action_apply()
+        self.assertFalse(primary.assignment_ids)
 
     def test_refused_to_who_is_not_the_school_admin(self):
         homeroom = self.env.ref("hocbaso_odoo.group_homeroom_teacher")

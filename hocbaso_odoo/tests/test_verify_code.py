@@ -201,13 +201,20 @@ class TestIssuanceFromSignatures(PortalCase):
         self.assertNotIn("31/05/2025", page)
         self.assertIn("KT. Hiệu trưởng – Phó hiệu trưởng", page)
 
-    def test_unsigned_record_shows_the_planned_date(self):
+    def test_unissued_record_claims_no_issue_date(self):
+        """A record not issued says no day of issue, even with a date typed in (P2.14)."""
         draft = self.records.filtered(lambda r: r.student_id == self.student2).sudo()
+        self.assertFalse(draft.issue_date, "nothing planned at creation")
         draft._write({"issue_date": "2025-05-31"})
         draft.invalidate_recordset()
         issuance = draft._report_issuance()
         self.assertFalse(issuance["issued"])
-        self.assertEqual(issuance["issue_date_text"], "31/05/2025")
+        self.assertFalse(issuance["issue_date"])
+        self.assertFalse(issuance["issue_date_text"])
+        self.assertIn("ngày ... tháng ... năm", draft._report_date_line())
+        html = str(self.env["ir.qweb"]._render(STANDALONE_TEMPLATE, {"docs": draft}))
+        self.assertNotIn("31/05/2025", html)
+        self.assertNotIn("ngày 31 tháng 05 năm 2025", html)
 
 
 @tagged("post_install", "-at_install")

@@ -1,5 +1,6 @@
 from . import hocbaso_record_revoke
 from . import hocbaso_record_generate
+from . import hocbaso_record_lock
 from . import hocbaso_transfer_import
 from . import hocbaso_record_export
 from . import hocbaso_record_send_back

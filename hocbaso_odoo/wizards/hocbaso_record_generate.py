@@ -9,7 +9,6 @@ class HocbasoRecordGenerate(models.TransientModel):
     _description = "Create Records for a Class"
 
     class_id = fields.Many2one("hocbaso.class", required=True)
-    issue_date = fields.Date(string="Planned Date of Issue")
     created_count = fields.Integer(readonly=True)
 
     @api.model
@@ -21,7 +20,7 @@ class HocbasoRecordGenerate(models.TransientModel):
 
     def action_generate(self):
         self.ensure_one()
-        records = self.class_id._generate_records(issue_date=self.issue_date)
+        records = self.class_id._generate_records()
         if not records:
             raise UserError(_("Every student of %(klass)s already has a record.",
                               klass=self.class_id.display_name))

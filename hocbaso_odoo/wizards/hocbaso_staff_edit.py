@@ -82,6 +82,27 @@ class HocbasoStaffEdit(models.TransientModel):
             raise UserError(_(
                 "%(user)s teaches subjects: give them the role %(role)s or remove the subjects.",
                 user=self.name, role=ref("hocbaso_odoo.group_subject_teacher").name))
+        for line in self.assignment_ids:
+            if not line.subject_id._hocbaso_taught_in(line.class_id):
+                raise UserError(_(
+                    "%(subject)s is not a subject of class %(klass)s (%(grade)s): choose "
+                    "one of that grade's subjects.", subject=line.subject_id.name,
+                    klass=line.class_id.name, grade=line.class_id.grade_id.name))
+        self._check_taken_over()
+
+    def _check_taken_over(self):
+        """A class's subject taught by a colleague changes hands only when the admin ticks
+        "Replace the Teacher" on that line: never silently."""
+        taken = []
+        for line in self.assignment_ids.filtered(
+                lambda line: line.current_teacher_id and not line.replace_teacher):
+            taken.append(_("%(klass)s – %(subject)s is taught by %(teacher)s",
+                           klass=line.class_id.name, subject=line.subject_id.name,
+                           teacher=line.current_teacher_id.name))
+        if taken:
+            raise UserError(_(
+                "%(taken)s. To give it to %(user)s, tick “Replace the Teacher” on that line; "
+                "otherwise remove the line.", taken="; ".join(taken), user=self.name))
 
     def action_apply(self):
         self.ensure_one()
@@ -103,8 +124,9 @@ class HocbasoStaffEdit(models.TransientModel):
         (self.homeroom_class_ids - had).write({"homeroom_teacher_id": user.id})
 
     def _apply_assignments(self, user):
-        """Each (class, subject) line is taught by ``user`` (taken over from a colleague if
-        needed); the user's other assignments in the school are removed."""
+        """Each (class, subject) line is taught by ``user`` (taken over from a colleague when
+        the line says so, checked in ``_check_taken_over``); the user's other assignments in
+        the school are removed."""
         Assignment = self.env["hocbaso.teaching.assignment"]
         had = Assignment.search([("teacher_id", "=", user.id),
                                  ("company_id", "=", self.company_id.id)])
@@ -142,5 +164,24 @@ class HocbasoStaffEditAssignment(models.TransientModel):
     class_id = fields.Many2one("hocbaso.class", required=True,
                                domain="[('company_id', '=', company_id)]")
     level_id = fields.Many2one(related="class_id.level_id")
-    subject_id = fields.Many2one("hocbaso.subject", required=True,
-                                 domain="[('level_id', '=', level_id)]")
+    grade_id = fields.Many2one(related="class_id.grade_id")
+    subject_id = fields.Many2one(
+        "hocbaso.subject", required=True,
+        domain="[('level_id', '=', level_id), '|', ('grade_ids', '=', False), "
+               "('grade_ids', 'in', grade_id)]")
+    current_teacher_id = fields.Many2one(
+        "res.users", string="Taught Now by", compute="_compute_current_teacher_id",
+        help="The colleague who teaches this subject in this class now.")
+    replace_teacher = fields.Boolean(
+        string="Replace the Teacher",
+        help="Tick to take this subject in this class over from the colleague who teaches it.")
+
+    @api.depends("class_id", "subject_id", "wizard_id.user_id")
+    def _compute_current_teacher_id(self):
+        Assignment = self.env["hocbaso.teaching.assignment"]
+        for line in self:
+            teacher = self.env["res.users"]
+            if line.class_id and line.subject_id:
+                teacher = Assignment.search([("class_id", "=", line.class_id.id),
+                                             ("subject_id", "=", line.subject_id.id)]).teacher_id
+            line.current_teacher_id = teacher if teacher != line.wizard_id.user_id else False

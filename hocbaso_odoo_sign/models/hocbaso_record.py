@@ -298,5 +298,7 @@ class HocbasoRecord(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "hocbaso_odoo_sign.hocbaso_sign_wizard_action")
         action["context"] = {"active_model": self._name, "active_ids": self.ids}
+        if self.env["hocbaso.sign.wizard"]._guess_role(self) == X.ROLE_ISSUER:
+            action["name"] = self.env._("Issue Records")  # the issuer's step: the issuance
         return action
 

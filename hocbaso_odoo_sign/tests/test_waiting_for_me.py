@@ -1,6 +1,7 @@
 """What waits for me: exactly the records where my step is next; a batch skips the others."""
 
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import SignCase
 
@@ -43,3 +44,29 @@ class TestWaitingForMe(SignCase):
         self.assertEqual(statuses, {self.record: "skipped", self.record2: "signed"})
         self.assertIn("1 skipped", wizard.summary)
         self.assertIn("0 not signed", wizard.summary)
+
+    def test_the_issuer_issues_with_the_school_certificate(self):
+        """The issuer's step says "Issue" (the roles table's last step), and the issuer finds
+        the school's certificate under My Certificates as teachers find theirs (P3.19)."""
+        self.lock(self.records)
+        self.sign_to(self.records, "cbql")
+        action = self.records.with_user(self.issuer).action_open_sign_wizard()
+        self.assertEqual(action["name"], "Issue Records")
+        wizard = self.wizard(self.issuer, self.records, "phathanh", self.school_cert)
+        self.assertTrue(wizard.is_issuance)
+        arch = wizard.get_view(view_type="form")["arch"]
+        self.assertIn('string="Issue"', arch)
+        # a teacher's step keeps "Sign"
+        self.assertEqual(self.records.with_user(self.gvcn).action_open_sign_wizard()["name"],
+                         "Sign Records")
+        self.assertFalse(self.wizard(self.gvcn, self.records, "gvcn").is_issuance)
+        # My Certificates: the issuer's menu, with the school's certificate in it
+        menu = self.env.ref("hocbaso_odoo_sign.menu_hocbaso_my_certificates")
+        for user in (self.issuer, self.gvbm_math):
+            self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(user)._visible_menu_ids())
+        mine = self.env.ref("hocbaso_odoo_sign.hocbaso_my_certificate_action")
+        Cert = self.env["hocbaso.signing.certificate"]
+        self.assertEqual(Cert.with_user(self.issuer).search(
+            safe_eval(mine.domain, {"uid": self.issuer.id})), self.school_cert)
+        self.assertEqual(Cert.with_user(self.gvbm_math).search(
+            safe_eval(mine.domain, {"uid": self.gvbm_math.id})), self.certs[self.gvbm_math])

@@ -36,6 +36,8 @@ class HocbasoSignWizard(models.TransientModel):
     allowed_certificate_ids = fields.Many2many("hocbaso.signing.certificate",
                                                compute="_compute_allowed_certificates")
     backend = fields.Selection(related="certificate_id.backend")
+    # the issuer's step is the issuance (roles table): the button says "Issue", not "Sign"
+    is_issuance = fields.Boolean(compute="_compute_is_issuance")
     secret = fields.Char(
         string="PIN / Password", compute="_compute_secret", inverse="_inverse_secret",
         help="The token PIN or the password of the certificate file. Used for this signing "
@@ -83,6 +85,11 @@ class HocbasoSignWizard(models.TransientModel):
                 continue
             counts[role] += 1
         return counts.most_common(1)[0][0] if counts else False
+
+    @api.depends("role")
+    def _compute_is_issuance(self):
+        for wizard in self:
+            wizard.is_issuance = wizard.role == X.ROLE_ISSUER
 
     @api.depends("record_ids")
     def _compute_record_count(self):

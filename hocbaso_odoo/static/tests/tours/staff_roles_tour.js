@@ -35,7 +35,7 @@ function staffSteps(labels) {
             run: "edit 6A2",
         },
         {
-            trigger: ".o-autocomplete--dropdown-item a:contains(6A2)",
+            trigger: ".modal div[name=homeroom_class_ids] .o-autocomplete--dropdown-item a:contains(6A2)",
             run: "click",
         },
         {
@@ -50,7 +50,8 @@ function staffSteps(labels) {
             run: "edit 6A2",
         },
         {
-            trigger: ".o-autocomplete--dropdown-item a:contains(6A2)",
+            content: "the row's own class picker (not the homeroom classes' one above)",
+            trigger: ".modal div[name=assignment_ids] .o_data_row td[name=class_id] .o-autocomplete--dropdown-item a:contains(6A2)",
             run: "click",
         },
         {
@@ -62,7 +63,7 @@ function staffSteps(labels) {
             run: `edit ${labels.subject}`,
         },
         {
-            trigger: `.o-autocomplete--dropdown-item a:contains(${labels.subject})`,
+            trigger: `.modal div[name=assignment_ids] .o_data_row td[name=subject_id] .o-autocomplete--dropdown-item a:contains(${labels.subject})`,
             run: "click",
         },
         {
