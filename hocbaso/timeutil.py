@@ -25,6 +25,12 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def signing_now() -> dt.datetime:
+    """Now in UTC to the second, as a signature's SigningTime records it (so a signing log
+    written with it equals the time in the signed document)."""
+    return now_utc().replace(microsecond=0)
+
+
 def parse_iso(text: str) -> dt.datetime:
     """An ISO 8601 date and time (``Z`` allowed) as an aware datetime; no offset means UTC.
     ValueError when it is not one."""

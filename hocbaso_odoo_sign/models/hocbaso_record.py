@@ -14,6 +14,7 @@ from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from hocbaso import roles
+from hocbaso.timeutil import signing_now
 from hocbaso.errors import HocbasoError
 from hocbaso.signing import xmldsig as X
 
@@ -36,10 +37,6 @@ STATE_ROLE = {state: role for role, state in ROLE_FROM_STATE.items()}
 # cr.cache key: {(record id, document SHA-256): roles whose signatures this transaction made
 # and verified on exactly that document}. On the cursor, out of reach of an RPC context.
 VERIFIED_DOCUMENTS = "hocbaso.verified_documents"
-
-
-def _utcnow():
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 
 
 class HocbasoRecord(models.Model):
@@ -194,7 +191,7 @@ class HocbasoRecord(models.Model):
         user = self.env.user
         stamper = self._stamper()
         self._lock_for_signing()
-        moment = _utcnow()
+        moment = signing_now()
         failures, signed, key_checked = {}, [], False
         for record in self:
             try:

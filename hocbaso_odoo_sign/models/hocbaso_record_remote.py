@@ -6,8 +6,8 @@ from odoo import models
 
 from hocbaso.safexml import parse_untrusted
 from hocbaso.signing import xmldsig as X
+from hocbaso.timeutil import signing_now
 
-from .hocbaso_record import _utcnow
 
 
 class HocbasoRecord(models.Model):
@@ -17,4 +17,4 @@ class HocbasoRecord(models.Model):
     def _pending_time(pending):
         root = parse_untrusted(pending.document)
         text = root.findtext(".//" + X.xades("SigningTime"))
-        return X.parse_signing_time(text) if text else _utcnow()
+        return X.parse_signing_time(text) if text else signing_now()

@@ -9,10 +9,10 @@ from odoo.exceptions import AccessError, UserError
 
 from hocbaso.errors import HocbasoError
 from hocbaso.signing import xmldsig as X
+from hocbaso.timeutil import signing_now
 
 from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
 
-from .hocbaso_record import _utcnow
 
 
 class HocbasoRecord(models.Model):
@@ -44,7 +44,7 @@ class HocbasoRecord(models.Model):
             if signer.certificate != certificate_record._x509():
                 raise UserError(_("The key used does not belong to the chosen certificate "
                                   "%(cert)s.", cert=certificate_record.name))
-            moment = _utcnow()
+            moment = signing_now()
             statement = build_revocation_statement(record, reason, moment)
             try:
                 signed, signature_id, digest = sign_statement(statement, signer, moment)

@@ -23,10 +23,10 @@ from odoo.exceptions import AccessError, UserError
 from hocbaso import roles
 from hocbaso.errors import HocbasoError
 from hocbaso.signing import xmldsig as X
+from hocbaso.timeutil import signing_now
 
 from odoo.addons.hocbaso_odoo.tools import lib_message
 
-from .hocbaso_record import _utcnow
 
 BATCH_STATES = [
     ("draft", "Prepared"),
@@ -247,7 +247,7 @@ class HocbasoSignBatch(models.Model):
         """(item values, follow_up): every slot prepared on the record's current document."""
         user, x509_cert = self.env.user, certificate._x509()
         records._lock_for_signing()
-        moment = _utcnow()
+        moment = signing_now()
         taken, items, follow_up = set(), [], False
         for record in records:
             try:

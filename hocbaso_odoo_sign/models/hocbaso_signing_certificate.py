@@ -1,7 +1,6 @@
 """Signing certificates: a teacher's personal certificate or the school's organisation one."""
 
 import base64
-import datetime as dt
 
 from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -127,7 +126,7 @@ class HocbasoSigningCertificate(models.Model):
 
     @api.depends_context("uid")
     def _compute_status(self):
-        now = dt.datetime.now(dt.timezone.utc)
+        now = timeutil.now_utc()
         for rec in self:
             rec.status, rec.status_message = rec._check_status(now)
 
@@ -174,7 +173,7 @@ class HocbasoSigningCertificate(models.Model):
     def _check_usable(self, at=None):
         """Raise a clear ValidationError unless the certificate may sign at ``at``."""
         for rec in self:
-            status, message = rec._check_status(at or dt.datetime.now(dt.timezone.utc))
+            status, message = rec._check_status(at or timeutil.now_utc())
             if status != "valid":
                 label = dict(STATUS)[status]
                 raise ValidationError(_(
