@@ -155,6 +155,8 @@ def _record_vals(klass, extra, rating_fields, rnd, fill):
     every result, rating and comment entered."""
     lines = klass.assignment_ids.sorted(lambda a: (a.subject_id.sequence, a.subject_id.id))
     assessments = [a.subject_id.assessment for a in lines]
+    # TT22: as many regular marks a semester as the subject's periods a year ask for
+    regular_counts = [a.subject_id.regular_count for a in lines]
     primary = klass.grade_id.level_id.circular == "TT27"
     vals_list = []
     for student in klass.student_ids:
@@ -165,7 +167,7 @@ def _record_vals(klass, extra, rating_fields, rnd, fill):
         if fill and primary:
             _fill_primary(vals, line_vals, assessments, rating_fields, rnd)
         elif fill:
-            _fill_secondary(vals, line_vals, assessments, rnd)
+            _fill_secondary(vals, line_vals, assessments, regular_counts, rnd)
         vals["line_ids"] = [(0, 0, line) for line in line_vals]
         vals_list.append(vals)
     return vals_list
@@ -239,9 +241,10 @@ def _student_vals(company, klass, grade_number, serial, rnd):
     }
 
 
-def _marks(rnd, base, low, high):
-    """Three regular marks around ``base`` (draws rnd three times, in order)."""
-    return " ".join(f"{min(10, max(0, base + rnd.uniform(low, high))):.0f}" for _ in range(3))
+def _marks(rnd, base, low, high, count):
+    """``count`` regular marks around ``base`` (draws rnd ``count`` times, in order)."""
+    return " ".join(f"{min(10, max(0, base + rnd.uniform(low, high))):.0f}"
+                    for _ in range(count))
 
 
 def _fill_primary(vals, lines, assessments, rating_fields, rnd):
@@ -262,18 +265,19 @@ def _fill_primary(vals, lines, assessments, rating_fields, rnd):
                 weight_kg=str(rnd.randint(18, 40)), height_cm=str(rnd.randint(110, 150)))
 
 
-def _fill_secondary(vals, lines, assessments, rnd):
-    """TT22: comment-assessed subjects passed, the others' marks around a level per subject,
-    conduct, absences and the homeroom comment."""
-    for line, assessment in zip(lines, assessments):
+def _fill_secondary(vals, lines, assessments, regular_counts, rnd):
+    """TT22: comment-assessed subjects passed, the others' marks around a level per subject
+    (the number of regular marks the subject's periods ask for), conduct, absences and the
+    homeroom comment."""
+    for line, assessment, count in zip(lines, assessments, regular_counts):
         if assessment == "comment":
             line.update(semester1="Đ", semester2="Đ", comment="Tích cực.")
             continue
         base = rnd.uniform(5.5, 9.5)
-        line.update(s1_regular=_marks(rnd, base, -1.5, 1.5),
+        line.update(s1_regular=_marks(rnd, base, -1.5, 1.5, count),
                     s1_midterm=f"{min(10, base + rnd.uniform(-1, 1)):.1f}",
                     s1_final=f"{min(10, base + rnd.uniform(-1, 1)):.1f}",
-                    s2_regular=_marks(rnd, base, -1, 1.5),
+                    s2_regular=_marks(rnd, base, -1, 1.5, count),
                     s2_midterm=f"{min(10, base + rnd.uniform(-1, 1)):.1f}",
                     s2_final=f"{min(10, base + rnd.uniform(-0.5, 1)):.1f}",
                     comment="Nắm vững kiến thức cơ bản.")

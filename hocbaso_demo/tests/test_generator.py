@@ -35,6 +35,13 @@ class TestGenerator(TransactionCase):
         self.assertTrue(primary and all(primary.mapped("year_level")))
         self.assertTrue(secondary and all(secondary.mapped("learning_year")))
         self.assertTrue(all(line.level for line in primary.line_ids))
+        # TT22: a scored subject has the regular marks its periods ask for (Toán 140 periods: 4)
+        scored = secondary.line_ids.filtered(lambda line: line.assessment == "score")
+        self.assertLessEqual({2, 4}, set(scored.subject_id.mapped("regular_count")))
+        for line in scored:
+            count = line.subject_id.regular_count
+            self.assertEqual((len(line.s1_regular.split()), len(line.s2_regular.split())),
+                             (count, count), line.subject_id.name)
         self.assertFalse(users["phuhuynh"].hocbaso_personal_id)
         self.assertTrue(users["phuhuynh"].has_group("base.group_portal"))
 

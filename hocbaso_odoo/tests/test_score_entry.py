@@ -138,6 +138,48 @@ class TestScoreEntry(HocbasoCase):
         self.assertNotIn("Nguyễn Văn An", params["message"])
         self.assertEqual(self.line_an.semester1, "7.6")
 
+    def test_compute_results_skips_the_rows_nobody_can_edit(self):
+        """A locked or signed record's row is greyed in the grid: the compute skips it and
+        counts it, it does not ask the teacher for scores she cannot enter (P2.12)."""
+        binh = self.line_binh.record_id
+        self.fill_secondary(binh)  # its year complete, its TX never entered
+        binh.with_user(self.gvcn).action_lock()
+        self.assertEqual(self.line_binh.record_state, "locked")
+        self.line_an.write({"s1_regular": "8 7 9 6", "s1_midterm": "7", "s1_final": "8"})
+        entry = self.entry()
+        self.assertEqual(entry.line_ids, self.line_an | self.line_binh, "shown, read-only")
+        self.assertEqual([entry._is_editable(line) for line in entry.line_ids], [True, False])
+        params = entry.action_compute_results()["params"]
+        self.assertEqual(params["type"], "success")
+        self.assertIn("results computed for 1 of 1 students.", params["message"])
+        self.assertIn("1 student skipped: the record is locked or signed", params["message"])
+        self.assertNotIn("Trần Thị Bình", params["message"])
+        self.assertNotIn("missing", params["message"])
+        self.assertEqual(self.line_binh.semester1, "7.5", "a locked row is not written")
+        # every row locked: nothing to compute, all of them counted
+        self.fill_secondary(self.record)
+        self.record.with_user(self.gvcn).action_lock()
+        params = self.entry().action_compute_results()["params"]
+        self.assertEqual(params["type"], "warning")
+        self.assertIn("no results to compute", params["message"])
+        self.assertIn("2 students skipped: their records are locked or signed",
+                      params["message"])
+
+    def test_grid_says_why_a_row_is_read_only(self):
+        """The grid's Status column: the record's own state label, in the reader's language."""
+        self.load_vietnamese()
+        arch = self.env["hocbaso.score.entry"].get_view(
+            self.env.ref("hocbaso_odoo.hocbaso_score_entry_view_form").id)["arch"]
+        self.assertRegex(arch, r'<field name="record_state"[^>]*string="Status"')
+        self.assertNotRegex(arch, r'<field name="record_state"[^>]*column_invisible')
+        self.fill_secondary(self.line_binh.record_id)
+        self.line_binh.record_id.with_user(self.gvcn).action_lock()
+        Line = self.env["hocbaso.record.line"].with_context(lang="vi_VN")
+        labels = dict(Line._fields["record_state"]._description_selection(Line.env))
+        self.assertEqual(labels[self.line_binh.record_state], "Đã khóa kết quả")
+        Record = self.env["hocbaso.record"].with_context(lang="vi_VN")
+        self.assertEqual(labels, dict(Record._fields["state"]._description_selection(Record.env)))
+
     def test_record_compute_results_gives_feedback(self):
         self.fill_secondary(self.record)
         action = (self.records).with_user(self.gvcn).action_compute_results()

@@ -179,12 +179,16 @@ class HocbasoScoreEntry(models.TransientModel):
 
     def action_compute_results(self):
         """The term's subject average of every student whose scores are complete (ĐTBmhk,
-        TT22), and the list of the students still missing scores."""
+        TT22), and the list of the students still missing scores. The rows the grid shows
+        read-only (locked or signed record) are skipped and counted, not reported missing:
+        nobody can enter their scores here."""
         self.ensure_one()
         self._check_entry_access()
         lines = self._lines()
+        editable = lines.filtered(self._is_editable)
+        skipped = len(lines) - len(editable)
         computed, missing = 0, []
-        for line in lines:
+        for line in editable:
             lacking = self._missing_of(line)
             if lacking:
                 missing.append(_("%(student)s (%(what)s)", student=line.student_id.name,
@@ -194,13 +198,30 @@ class HocbasoScoreEntry(models.TransientModel):
                 self._write_average(line)
             computed += 1
         term = dict(self._fields["term"]._description_selection(self.env))[self.term]
-        message = _("%(subject)s, %(klass)s, %(term)s: results computed for %(count)s of "
-                    "%(total)s students.", subject=self.subject_id.name,
-                    klass=self.class_id.display_name, term=term, count=computed,
-                    total=len(lines))
+        if editable:
+            message = _("%(subject)s, %(klass)s, %(term)s: results computed for %(count)s of "
+                        "%(total)s students.", subject=self.subject_id.name,
+                        klass=self.class_id.display_name, term=term, count=computed,
+                        total=len(editable))
+        else:
+            message = _("%(subject)s, %(klass)s, %(term)s: no results to compute.",
+                        subject=self.subject_id.name, klass=self.class_id.display_name,
+                        term=term)
         if missing:
             message += " " + _("Scores missing: %(students)s.", students="; ".join(missing))
-        return self._notify(message, "warning" if missing else "success")
+        if skipped == 1:
+            message += " " + _("1 student skipped: the record is locked or signed (see the "
+                               "Status column).")
+        elif skipped:
+            message += " " + _("%(count)s students skipped: their records are locked or "
+                               "signed (see the Status column).", count=skipped)
+        return self._notify(message, "warning" if missing or not editable else "success")
+
+    @staticmethod
+    def _is_editable(line):
+        """Whether the grid lets the row be edited (the rule of its readonly columns): the
+        record is a draft, or the subject was sent back to its teacher for correction."""
+        return line.record_state == "draft" or line.correction_open
 
     def _write_average(self, line):
         sem = self.term
@@ -209,7 +230,7 @@ class HocbasoScoreEntry(models.TransientModel):
         except (HocbasoError, TypeError):
             return
         name = self._term_field()
-        if line[name] != average and (line.record_state == "draft" or line.correction_open):
+        if line[name] != average and self._is_editable(line):
             line.write({name: average})
 
     def _notify(self, message, kind):

@@ -20,12 +20,14 @@ const TEXTS = {
     vi: {
         subjectTyped: "To",
         subject: "Toán",
+        draft: "Nháp",
         computed: "đã tính kết quả cho 1 trên 2 học sinh",
         imported: "Đã nhập 1 học sinh, 1 dòng bị từ chối.",
     },
     en: {
         subjectTyped: "Mat",
         subject: "Mathematics",
+        draft: "Draft",
         computed: "results computed for 1 of 2 students",
         imported: "1 students imported, 1 rows rejected.",
     },
@@ -86,6 +88,10 @@ function scoreEntrySteps(texts, english) {
             },
         },
         ...(english ? [englishOnlyStep(`${AN} td[name=s1_tx1]`, NAMES)] : []),
+        {
+            content: "each row says its record's state: why a greyed row cannot be edited",
+            trigger: `${AN} td[name=record_state]:contains(${texts.draft})`,
+        },
         {
             content: "start on TX1",
             trigger: `${AN} td[name=s1_tx1]`,

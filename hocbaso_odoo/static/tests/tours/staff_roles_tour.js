@@ -75,6 +75,43 @@ function staffSteps(labels) {
             content: "the new teacher is listed with her role",
             trigger: `body:not(:has(.modal)) .o_data_row:contains(Nguyễn Thị Hoa) td[name=hocbaso_role_ids] .o_tag:contains(${labels.homeroom})`,
         },
+        ...userMenuSteps(),
+    ];
+}
+
+/* The user menu: her preferences and log out, no Odoo.com links nor onboarding switch. */
+function userMenuSteps() {
+    // the items' data-menu (the registry's key of "My Odoo.com account" is odoo_account)
+    const removed = ["documentation", "support", "account", "'web_tour.tour_enabled'"];
+    return [
+        {
+            content: "open the user menu",
+            trigger: ".o_main_navbar .o_user_menu button",
+            run: "click",
+        },
+        {
+            content: "the school's items are there: preferences, log out",
+            trigger: ".o-dropdown--menu:has(.dropdown-item[data-menu=settings]) .dropdown-item[data-menu=logout]",
+            run: function () {
+                const menu = document.querySelector(".o-dropdown--menu");
+                for (const key of removed) {
+                    if (menu.querySelector(`.dropdown-item[data-menu=${key}]`)) {
+                        throw new Error(`the user menu still offers ${key}`);
+                    }
+                }
+                if (menu.querySelector(".form-switch")) {
+                    throw new Error("the user menu still offers a switch (onboarding)");
+                }
+            },
+        },
+        {
+            content: "close the user menu",
+            trigger: ".o_main_navbar .o_user_menu button",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.o-dropdown--menu .dropdown-item[data-menu=logout]))",
+        },
     ];
 }
 
