@@ -3,6 +3,7 @@ from . import hocbaso_signing_certificate
 from . import hocbaso_record_signature
 from . import hocbaso_record
 from . import hocbaso_record_timestamp
+from . import hocbaso_record_ltv
 from . import hocbaso_record_remote
 from . import hocbaso_record_enforce
 from . import hocbaso_record_revoke

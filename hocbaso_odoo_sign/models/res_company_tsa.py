@@ -36,8 +36,15 @@ class ResCompany(models.Model):
              "is asked to try again later. Off: the signature is made without a timestamp and "
              "the record's history says so.")
     hocbaso_tsa_last_test = fields.Char(string="Last TSA Test", readonly=True)
+    hocbaso_ocsp_url = fields.Char(
+        string="OCSP Responder URL",
+        help="Address of the certificate authority's OCSP responder, asked for the revocation "
+             "status of every certificate when a record is issued; the status is kept in the "
+             "record so it can be checked decades later. Empty: the revocation lists (CRLs) of "
+             "the trusted CAs are used.")
 
-    @api.constrains("hocbaso_tsa_timeout", "hocbaso_tsa_required", "hocbaso_tsa_url")
+    @api.constrains("hocbaso_tsa_timeout", "hocbaso_tsa_required", "hocbaso_tsa_url",
+                    "hocbaso_ocsp_url")
     def _check_hocbaso_tsa(self):
         for company in self:
             if not 1 <= company.hocbaso_tsa_timeout <= 120:
@@ -48,6 +55,10 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._(
                     "The time-stamping authority's address must start with https:// or "
                     "http://."))
+            ocsp_url = (company.hocbaso_ocsp_url or "").strip()
+            if ocsp_url and not ocsp_url.startswith(("https://", "http://")):
+                raise ValidationError(self.env._(
+                    "The OCSP responder's address must start with https:// or http://."))
             if company.hocbaso_tsa_required and not url:
                 raise ValidationError(self.env._(
                     "Give the time-stamping authority's address before making timestamps "

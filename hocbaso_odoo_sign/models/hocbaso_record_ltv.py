@@ -1,0 +1,149 @@
+"""Validation data kept in the issued record (XAdES-LT) and archive timestamps (XAdES-A).
+
+At issuance, once the issuer's signature and its timestamp are in, the record keeps every
+signer's and TSA's certificate path and revocation status (the school's OCSP responder first,
+the trusted CAs' CRLs otherwise), then gets a first archive timestamp from the school's TSA.
+A daily job renews the archive timestamp before the newest one's TSA certificate or algorithm
+ages out. Only the issuer signature's unsigned properties grow: nothing signed changes.
+
+Issuance is never blocked by this: when the data cannot be gathered the record is issued as
+signed and its history says why; the daily job tries again (validation data must come before
+the first archive timestamp, so none is added to a record still missing its data)."""
+
+import datetime as dt
+import logging
+
+from odoo import api, fields, models
+
+from hocbaso.errors import HocbasoError
+from hocbaso.signing import archive, ltv
+from hocbaso.signing.dsig_primitives import parse_record, xades
+from hocbaso.signing.ocsp import OcspClient
+
+from odoo.addons.hocbaso_odoo.models.hocbaso_record_transfer import vn_time
+from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
+
+from ..tools import trust_material, tsa_client
+from ..tools.timestamps import DEFAULT_TSA_TIMEOUT
+
+_logger = logging.getLogger(__name__)
+
+ARCHIVE_MARGIN_DAYS = 180  # renew this long before the newest archive timestamp ages out
+ARCHIVE_BATCH = 200  # records looked at per run of the daily job
+
+
+def kept_state(xml_bytes):
+    """(whether the document carries the issuer's signature, whether it already keeps its
+    validation data)."""
+    signature = ltv.issuer_signature(parse_record(xml_bytes))
+    if signature is None:
+        return False, False
+    properties = ltv.unsigned_signature_properties(signature)
+    return True, properties is not None and (
+        properties.find(xades("CertificateValues")) is not None
+        or properties.find(xades("RevocationValues")) is not None)
+
+
+class HocbasoRecord(models.Model):
+    _inherit = "hocbaso.record"
+
+    archive_checked_at = fields.Datetime(
+        string="Archive Timestamp Checked", readonly=True, copy=False,
+        help="When the daily job last looked whether this issued record's archive timestamp "
+             "must be renewed.")
+
+    # --- the school's material -------------------------------------------------------------
+    def _ltv_collector(self, company):
+        """A Collector with the school's trusted CAs and CRLs, asking its OCSP responder first
+        when it set one."""
+        company = company.sudo()
+        roots, intermediates, crls = trust_material(self.env, company)
+        url = (company.hocbaso_ocsp_url or "").strip()
+        responder = OcspClient(url, timeout=company.hocbaso_tsa_timeout or DEFAULT_TSA_TIMEOUT) \
+            if url else None
+        return ltv.Collector(roots, intermediates, crls, ocsp_client=responder)
+
+    # --- at issuance -----------------------------------------------------------------------
+    def _on_issued(self):
+        """Keep the validation data and the first archive timestamp in each issued document
+        before the later hooks (the CSDL outbox) read it."""
+        for company, records in self.filtered(
+                lambda record: record.state == "issued").grouped("company_id").items():
+            collector = self._ltv_collector(company)
+            client = tsa_client(self.env, company)
+            for record in records:
+                _changed, note = record._keep_for_archive(collector, client)
+                if note:
+                    record.sudo()._log_note_batch(note)
+        return super()._on_issued()
+
+    def _keep_for_archive(self, collector, client):
+        """Add the validation data (when missing) and, with a TSA, an archive timestamp to the
+        issued document; returns (whether the document changed, the note for its history or
+        None). Never raises for what the outside answers: the note says why."""
+        self.ensure_one()
+        xml = self._get_xml()
+        signed, kept = kept_state(xml) if xml else (False, False)
+        if not signed:  # nothing the issuer signed to keep the data in
+            return False, None
+        changed = False
+        if not kept:
+            try:
+                xml, _data = ltv.add_validation_data(xml, collector)
+            except HocbasoError as error:
+                return False, self.env._(
+                    "The validation data (certificate chains and revocation status) could not "
+                    "be kept in the issued record: %(problem)s The record is issued; the "
+                    "daily job will try again.", problem=lib_message(self.env, error))
+            changed = True
+        note = None
+        if client is not None:
+            try:
+                xml, info = archive.archive_timestamp(xml, client, collector)
+            except HocbasoError as error:
+                note = self.env._(
+                    "No archive timestamp could be obtained: %(problem)s The daily job will "
+                    "try again.", problem=lib_message(self.env, error))
+            else:
+                changed = True
+                note = self.env._(
+                    "Archive timestamp added by %(authority)s (%(time)s): the record's "
+                    "signatures stay provable after the certificates expire.",
+                    authority=info.tsa_name, time=vn_time(info.gen_time))
+        if changed:
+            self._store_xml(xml)
+        return changed, note
+
+    # --- the daily job ---------------------------------------------------------------------
+    @api.model
+    def _cron_renew_archive_timestamps(self, margin_days=ARCHIVE_MARGIN_DAYS,
+                                       limit=ARCHIVE_BATCH):
+        """Look at up to ``limit`` issued records, those looked at longest ago first: keep the
+        validation data still missing, and renew the archive timestamp of those whose newest
+        one ages out within ``margin_days``. Returns the number of records changed."""
+        records = self.sudo().search([("state", "=", "issued"), ("xml_sha256", "!=", False)],
+                                     order="archive_checked_at asc nulls first, id",
+                                     limit=limit)
+        now = fields.Datetime.now()
+        moment = now.replace(tzinfo=dt.timezone.utc)
+        margin = dt.timedelta(days=margin_days)
+        changed = 0
+        for company, group in records.grouped("company_id").items():
+            client = tsa_client(self.env, company)
+            collector = self._ltv_collector(company)
+            for record in group:
+                xml = record._get_xml()
+                signed, kept = kept_state(xml) if xml else (False, False)
+                due = signed and (not kept or (
+                    client is not None and archive.archive_due(xml, moment, margin)))
+                if due:
+                    done, note = record._keep_for_archive(collector, client)
+                    if done:  # a failure waits for the next run, without a note each day
+                        changed += 1
+                        record._log_note_batch(note or record.env._(
+                            "Validation data kept in the issued record."))
+                    elif note:
+                        _logger.warning("Record %s kept for archive: %s", record.id, note)
+                with workflow(self.env):
+                    record.write({"archive_checked_at": now})
+        return changed
