@@ -4,6 +4,7 @@ the signing wizard shows the waiting batch, the phone approves and the scheduled
 the answer; the server's bus notification reaches her browser over the real websocket and the
 wizard shows the signed records without a click on Check Now."""
 
+import functools
 import subprocess
 import sys
 import tempfile
@@ -63,54 +64,108 @@ class TestBatchRefreshTour(SignCase, HttpCase):
         self.provider.service_url = url
         return url
 
-    def approve_on_the_phone(self, url, outcome, stop):
-        """The phone and the scheduled job, beside the browser: once the batch waits (the
-        wizard shows it), approve it at the service, run the poll and tell the websockets."""
-        try:
-            ref = None
-            while not ref and not stop.is_set():
-                time.sleep(0.3)
-                with self.registry.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    ref = env["hocbaso.sign.batch"].search([("state", "=", "waiting")],
-                                                           limit=1).transaction_ref
-            if not ref:
-                return
-            time.sleep(2)  # she takes her phone: the wizard is shown meanwhile
-            reply = requests.post(f"{url}/_test/approve/{ref}", json={}, timeout=5)
-            outcome["approve"] = reply.status_code
+    def waiting_ref(self, stop):
+        """The transaction of the batch that waits for approval, once there is one."""
+        while not stop.is_set():
             with self.registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
-                env["hocbaso.sign.batch"]._cron_poll()
-                batch = env["hocbaso.sign.batch"].search([("transaction_ref", "=", ref)])
-                outcome["state"] = batch.state
-                channel = hashable(channel_with_db(cr.dbname, batch.user_id.partner_id))
-            # the cursor is committed: the bus rows exist. Odoo drops the NOTIFY in tests, so
-            # wake the websockets of her channel as PostgreSQL's NOTIFY would.
-            for websocket in list(dispatch._channels_to_ws.get(channel, ())):
-                websocket.trigger_notification_dispatching()
-            outcome["woken"] = True
+                ref = env["hocbaso.sign.batch"].search([("state", "=", "waiting")],
+                                                       limit=1).transaction_ref
+            if ref:
+                return ref
+            time.sleep(0.3)
+        return None
+
+    def approve(self, url, ref, outcome):
+        """The phone approves ``ref``; the scheduled job polls; her websockets are woken."""
+        reply = requests.post(f"{url}/_test/approve/{ref}", json={}, timeout=5)
+        outcome.setdefault("approve", []).append(reply.status_code)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["hocbaso.sign.batch"]._cron_poll()
+            batch = env["hocbaso.sign.batch"].search([("transaction_ref", "=", ref)])
+            outcome.setdefault("state", []).append(batch.state)
+            channel = hashable(channel_with_db(cr.dbname, batch.user_id.partner_id))
+        # the cursor is committed: the bus rows exist. Odoo drops the NOTIFY in tests, so wake
+        # the websockets of her channel as PostgreSQL's NOTIFY would.
+        for websocket in list(dispatch._channels_to_ws.get(channel, ())):
+            websocket.trigger_notification_dispatching()
+
+    def play_the_phone(self, url, steps, outcome, stop):
+        """Beside the browser: for each (event, ref) wait for the screen, then approve ``ref``
+        (None: the batch that waits)."""
+        try:
+            for ready, ref in steps:
+                if ready is None:
+                    ref = self.waiting_ref(stop)
+                    time.sleep(2)  # she takes her phone: the wizard is shown meanwhile
+                elif not ready.wait(60):
+                    outcome["error"] = "the browser never showed the batch"
+                    return
+                if stop.is_set() or not ref:
+                    return
+                time.sleep(0.5)  # the view is drawn after its data arrives
+                self.approve(url, ref, outcome)
         except Exception as err:  # noqa: BLE001 - reported by the test thread
             outcome["error"] = repr(err)
+
+    def run_tour(self, tour, url, steps, start="/odoo"):
+        outcome, stop = {}, threading.Event()
+        phone = threading.Thread(target=self.play_the_phone, args=(url, steps, outcome, stop))
+        phone.start()
+        try:
+            self.start_tour(start, tour, login=self.gvbm_lit.login, timeout=120)
+        finally:
+            stop.set()
+            phone.join(30)
+        self.assertNotIn("error", outcome)
+        self.assertEqual(outcome.get("approve"), [200] * len(steps))
+        self.assertEqual(outcome.get("state"), ["done"] * len(steps))
+
+    def signal_on(self, method):
+        """An event set when the browser calls ``method`` of the batches."""
+        event = threading.Event()
+        model = type(self.env["hocbaso.sign.batch"])
+        original = getattr(model, method)
+
+        @functools.wraps(original)  # keeps Odoo's api decorators
+        def spy(records, *args, **kwargs):
+            result = original(records, *args, **kwargs)
+            event.set()
+            return result
+
+        self.startPatcher(patch.object(model, method, spy))
+        return event
+
+    def start_batch(self, records):
+        wizard = self.env["hocbaso.sign.wizard"].with_user(self.gvbm_lit).with_context(
+            active_model="hocbaso.record", active_ids=records.ids, lang="vi_VN").create({
+                "role": "gvbm", "certificate_id": self.certs[self.gvbm_lit].id})
+        wizard.action_sign()
+        self.assertEqual(wizard.batch_ids.state, "waiting")
+        return wizard.batch_ids
 
     def test_waiting_wizard_shows_the_result_without_a_click(self):
         self.load_vietnamese()
         self.gvbm_lit.lang = "vi_VN"
         url = self.start_standin()
         self.lock(self.records)
-        outcome, stop = {}, threading.Event()
-        phone = threading.Thread(target=self.approve_on_the_phone, args=(url, outcome, stop))
-        phone.start()
-        try:
-            self.start_tour("/odoo", "hocbaso_batch_refresh", login=self.gvbm_lit.login,
-                            timeout=120)
-        finally:
-            stop.set()
-            phone.join(30)
-        self.assertNotIn("error", outcome)
-        self.assertEqual((outcome.get("approve"), outcome.get("state")), (200, "done"))
+        self.run_tour("hocbaso_batch_refresh", url, [(None, None)])
         batch = self.env["hocbaso.sign.batch"].search([])
         self.assertEqual(len(batch), 1)
         self.assertEqual((batch.state, batch.signed_count), ("done", batch.item_count))
         for record in self.records:
             self.assertTrue(record._verify_report().valid)
+
+    def test_batch_list_and_form_show_the_answer(self):
+        self.load_vietnamese()
+        self.gvbm_lit.lang = "vi_VN"
+        url = self.start_standin()
+        self.lock(self.records)
+        first, second = self.start_batch(self.record), self.start_batch(self.record2)
+        listed, opened = self.signal_on("web_search_read"), self.signal_on("web_read")
+        self.run_tour("hocbaso_batch_list_refresh", url, [(listed, first.transaction_ref),
+                                                          (opened, second.transaction_ref)],
+                      start="/odoo/action-hocbaso_odoo_sign.hocbaso_sign_batch_action")
+        (first | second).invalidate_recordset()
+        self.assertEqual((first | second).mapped("state"), ["done", "done"])

@@ -47,3 +47,35 @@ registry.category("web_tour.tours").add("hocbaso_batch_refresh", {
         },
     ],
 });
+
+/* "My Signing Batches": two batches wait; the first is approved while she reads the list, the
+ * second while she looks at its form. */
+registry.category("web_tour.tours").add("hocbaso_batch_list_refresh", {
+    steps: () => [
+        {
+            content: "both batches wait for the phone",
+            trigger: ".o_list_view:has(.o_data_row:eq(1) .badge:contains(Chờ duyệt))",
+        },
+        {
+            content: "the older batch is approved: the list shows it signed by itself",
+            trigger: ".o_list_view .o_data_row:eq(1) .badge:contains(Đã ký)",
+            timeout: 60000,
+        },
+        {
+            content: "the other one still waits: she opens it",
+            trigger: ".o_list_view .o_data_row:eq(0):has(.badge:contains(Chờ duyệt)) td.o_data_cell",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_hocbaso_batch_live:contains(tự cập nhật)",
+        },
+        {
+            content: "approved on the phone: the form shows it signed without a click",
+            trigger: ".o_form_view .o_statusbar_status .o_arrow_button_current:contains(Đã ký)",
+            timeout: 60000,
+        },
+        {
+            trigger: ".o_form_view:not(:has(.o_hocbaso_batch_live))",
+        },
+    ],
+});
