@@ -92,19 +92,17 @@ class TestBatchRefreshTour(SignCase, HttpCase):
             websocket.trigger_notification_dispatching()
 
     def play_the_phone(self, url, steps, outcome, stop):
-        """Beside the browser: for each (event, ref) wait for the screen, then approve ``ref``
-        (None: the batch that waits)."""
+        """Beside the browser: for each (event, ref) wait until the browser has read the screen
+        showing the batch, then approve ``ref`` (None: the batch that waits)."""
         try:
             for ready, ref in steps:
-                if ready is None:
-                    ref = self.waiting_ref(stop)
-                    time.sleep(2)  # she takes her phone: the wizard is shown meanwhile
-                elif not ready.wait(60):
+                if not ready.wait(60):
                     outcome["error"] = "the browser never showed the batch"
                     return
+                ref = ref or self.waiting_ref(stop)
                 if stop.is_set() or not ref:
                     return
-                time.sleep(0.5)  # the view is drawn after its data arrives
+                time.sleep(1.5)  # the view is drawn after its data arrives; she reads it
                 self.approve(url, ref, outcome)
         except Exception as err:  # noqa: BLE001 - reported by the test thread
             outcome["error"] = repr(err)
@@ -122,16 +120,18 @@ class TestBatchRefreshTour(SignCase, HttpCase):
         self.assertEqual(outcome.get("approve"), [200] * len(steps))
         self.assertEqual(outcome.get("state"), ["done"] * len(steps))
 
-    def signal_on(self, method):
-        """An event set when the browser calls ``method`` of the batches."""
+    def signal_on(self, model_name, method, when=None):
+        """An event set when the browser calls ``method`` of ``model_name`` (on records for
+        which ``when`` holds)."""
         event = threading.Event()
-        model = type(self.env["hocbaso.sign.batch"])
+        model = type(self.env[model_name])
         original = getattr(model, method)
 
         @functools.wraps(original)  # keeps Odoo's api decorators
         def spy(records, *args, **kwargs):
             result = original(records, *args, **kwargs)
-            event.set()
+            if when is None or when(records):
+                event.set()
             return result
 
         self.startPatcher(patch.object(model, method, spy))
@@ -150,7 +150,9 @@ class TestBatchRefreshTour(SignCase, HttpCase):
         self.gvbm_lit.lang = "vi_VN"
         url = self.start_standin()
         self.lock(self.records)
-        self.run_tour("hocbaso_batch_refresh", url, [(None, None)])
+        waiting = self.signal_on("hocbaso.sign.wizard", "web_read",
+                                 lambda wizards: wizards.state == "batch_wait")
+        self.run_tour("hocbaso_batch_refresh", url, [(waiting, None)])
         batch = self.env["hocbaso.sign.batch"].search([])
         self.assertEqual(len(batch), 1)
         self.assertEqual((batch.state, batch.signed_count), ("done", batch.item_count))
@@ -163,7 +165,8 @@ class TestBatchRefreshTour(SignCase, HttpCase):
         url = self.start_standin()
         self.lock(self.records)
         first, second = self.start_batch(self.record), self.start_batch(self.record2)
-        listed, opened = self.signal_on("web_search_read"), self.signal_on("web_read")
+        listed = self.signal_on("hocbaso.sign.batch", "web_search_read")
+        opened = self.signal_on("hocbaso.sign.batch", "web_read")
         self.run_tour("hocbaso_batch_list_refresh", url, [(listed, first.transaction_ref),
                                                           (opened, second.transaction_ref)],
                       start="/odoo/action-hocbaso_odoo_sign.hocbaso_sign_batch_action")

@@ -67,9 +67,6 @@ registry.category("web_tour.tours").add("hocbaso_batch_list_refresh", {
             run: "click",
         },
         {
-            trigger: ".o_form_view .o_hocbaso_batch_live:contains(tự cập nhật)",
-        },
-        {
             content: "approved on the phone: the form shows it signed without a click",
             trigger: ".o_form_view .o_statusbar_status .o_arrow_button_current:contains(Đã ký)",
             timeout: 60000,
