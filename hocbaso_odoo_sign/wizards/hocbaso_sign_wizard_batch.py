@@ -140,6 +140,12 @@ class HocbasoSignWizard(models.TransientModel):
             batch.action_poll()
         return self._batch_show()
 
+    def action_show_batch(self):
+        """Show where the batches are, without asking the service (the browser calls it when
+        the server tells it a batch of this window changed)."""
+        self.ensure_one()
+        return self._batch_show()
+
     def action_cancel_batch(self):
         self.ensure_one()
         self.batch_ids.filtered(lambda b: b.state in ("draft", "waiting")).action_cancel()
