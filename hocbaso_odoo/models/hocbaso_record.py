@@ -37,14 +37,17 @@ TRANSITIONS = {
     "superseded": set(),
 }
 
-# Who may move a record into a state (server-side, on top of access rights).
+# Who may move a record into a state (server-side, on top of access rights): any of the groups.
+# The school administrator locks and unlocks results (closing the school's books) but signs
+# nothing unless given a signing role.
+RESULT_GROUPS = ("hocbaso_odoo.group_homeroom_teacher", "hocbaso_odoo.group_school_admin")
 TRANSITION_GROUPS = {
-    "draft": "hocbaso_odoo.group_homeroom_teacher",
-    "locked": "hocbaso_odoo.group_homeroom_teacher",
+    "draft": RESULT_GROUPS,
+    "locked": RESULT_GROUPS,
     # each signing step: the group that signs it (the library's roles table)
-    **{role.state_after: role.group for role in roles.ROLES},
-    "revoked": "hocbaso_odoo.group_issuer",
-    "superseded": "hocbaso_odoo.group_issuer",
+    **{role.state_after: (role.group,) for role in roles.ROLES},
+    "revoked": ("hocbaso_odoo.group_issuer",),
+    "superseded": ("hocbaso_odoo.group_issuer",),
 }
 
 # cr.cache key: (record id, from state, to state) already guarded by _set_state in this
@@ -353,7 +356,8 @@ class HocbasoRecord(models.Model):
             raise UserError(_(
                 "A record cannot go from %(from_state)s to %(to_state)s.",
                 from_state=self._state_label(self.state), to_state=self._state_label(target)))
-        if not self.env.su and not self.env.user.has_group(TRANSITION_GROUPS[target]):
+        if not self.env.su and not any(
+                self.env.user.has_group(group) for group in TRANSITION_GROUPS[target]):
             raise AccessError(_("You are not allowed to move a record to %(target)s.",
                                 target=self._state_label(target)))
         self._check_ready_for(target)

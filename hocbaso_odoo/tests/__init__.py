@@ -26,3 +26,4 @@ from . import test_progress_reminders
 from . import test_export_job
 from . import test_export_job_tour
 from . import test_menu_counters
+from . import test_explicit_roles

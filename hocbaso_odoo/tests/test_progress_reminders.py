@@ -49,11 +49,11 @@ class TestProgressReminders(HocbasoCase):
 
     def test_one_reminder_per_person_due_today(self):
         action = self.Pending.action_send_reminders()
-        self.assertEqual(action["params"]["message"], "4 reminders sent.")
+        self.assertEqual(action["params"]["message"], "3 reminders sent.")
         reminders = self._reminders()
         self.assertEqual(sorted(reminders.user_id.mapped("login")),
-                         ["gvbm_math", "gvcn_other", "issuer", "school_admin"])
-        self.assertEqual(reminders.mapped("res_model"), ["hocbaso.record"] * 4)
+                         ["gvbm_math", "gvcn_other", "issuer"])
+        self.assertEqual(reminders.mapped("res_model"), ["hocbaso.record"] * 3)
         self.assertEqual(set(reminders.mapped("state")), {"today"}, "counted on the icon")
         self.assertEqual(reminders.activity_type_id, self.env.ref("mail.mail_activity_data_todo"))
         math = self._reminders(self.gvbm_math)
@@ -96,7 +96,7 @@ class TestProgressReminders(HocbasoCase):
         self.assertEqual(set(self.records7.mapped("state")), {"gvbm_signed"})
         self.assertIn("Nothing waits for you any more.", anchor.message_ids[0].body)
         self.assertEqual(sorted(self._reminders().user_id.mapped("login")),
-                         ["gvcn_other", "issuer", "school_admin"])
+                         ["gvcn_other", "issuer"])
         # the step passed (records issued, whoever issued them): every issuer's reminder done
         self.records.sudo()._set_state("issued")
         self.assertEqual(self._reminders().user_id.mapped("login"), ["gvcn_other"])
@@ -116,7 +116,7 @@ class TestProgressReminders(HocbasoCase):
     def test_activities_menu_opens_the_records_waiting(self):
         self.Pending.action_send_reminders()
         waiting = {self.gvbm_math: self.records7, self.issuer: self.records,
-                   self.school_admin: self.records, self.gvcn_other_class: self.other_class_record}
+                   self.gvcn_other_class: self.other_class_record}
         for user, records in waiting.items():
             Users = self.env["res.users"].with_user(user)
             groups = Users._get_activity_groups()

@@ -92,7 +92,8 @@ class HocbasoExtractImport(models.TransientModel):
         # the record rules say the same: the homeroom teacher creates her class's records,
         # the leadership (and the school admin) any record of the school
         if klass.homeroom_teacher_id != user \
-                and not user.has_group("hocbaso_odoo.group_leadership"):
+                and not user.has_group("hocbaso_odoo.group_leadership") \
+                and not user.has_group("hocbaso_odoo.group_school_admin"):
             raise UserError(_("Only the homeroom teacher of %(klass)s or the school leadership "
                               "can import its paper records.", klass=klass.display_name))
         if not klass.assignment_ids:

@@ -27,9 +27,12 @@ class ResCompany(models.Model):
 
     @api.depends_context("uid")
     def _compute_hocbaso_certified(self):
-        # every teacher and leader (the leadership and homeroom groups imply this one)
+        # every teacher and leader: the staff who sign with a personal certificate (the
+        # homeroom group implies the subject teacher's; the leadership is given on its own)
+        groups = self.env.ref("hocbaso_odoo.group_subject_teacher") \
+            | self.env.ref("hocbaso_odoo.group_leadership")
         signers = self.env["res.users"].sudo().search([
-            ("groups_id", "in", self.env.ref("hocbaso_odoo.group_subject_teacher").id),
+            ("groups_id", "in", groups.ids),
             ("company_ids", "in", self.ids), ("share", "=", False)])
         certificates = self.env["hocbaso.signing.certificate"].sudo().search([
             ("kind", "=", "personal"), ("company_id", "in", self.ids),

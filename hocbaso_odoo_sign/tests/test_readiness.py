@@ -19,7 +19,7 @@ class TestReadiness(SignCase):
 
     def test_share_of_staff_with_a_valid_certificate(self):
         # teachers and leaders of the school: the four with certificates, and the others
-        # HocbasoCase sets up (another homeroom teacher, the school admin, who leads too)
+        # HocbasoCase sets up (another homeroom teacher; not the school admin, who signs nothing)
         company = self.school
         staff = company.hocbaso_signer_count
         self.assertGreaterEqual(staff, 5)

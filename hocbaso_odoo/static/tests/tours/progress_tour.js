@@ -7,8 +7,8 @@ import { registry } from "@web/core/registry";
 import { englishOnlyStep } from "./tour_language";
 
 const TEXTS = {
-    vi: { issued: "Đã phát hành", signed: "Đã ký (%)", subject: "Toán", sent: "Đã gửi 4 lời nhắc" },
-    en: { issued: "Issued", signed: "Signed (%)", subject: "Mathematics", sent: "4 reminders sent" },
+    vi: { issued: "Đã phát hành", signed: "Đã ký (%)", subject: "Toán", sent: "Đã gửi 3 lời nhắc" },
+    en: { issued: "Issued", signed: "Signed (%)", subject: "Mathematics", sent: "3 reminders sent" },
 };
 // data keeps its language in an English screen
 const NAMES = ["Trường Tiểu học và THCS Ánh Dương"];
