@@ -69,14 +69,18 @@ class Certificates:
         return certificate, p12, key
 
     def trust(self, env):
-        """The test root and issuing CAs (with its CRL) as the database's trusted CAs."""
+        """The test root and issuing CAs, each with its CRL, as the database's trusted CAs."""
         from cryptography.hazmat.primitives import serialization
 
         def pem(certificate):
             return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
         env["hocbaso.trusted.ca"].create([
-            {"name": self.pki_module.ROOT_NAME, "pem": pem(self.pki.root), "is_root": True},
+            # the root's own CRL too: at issuance a record keeps the revocation status of every
+            # certificate of its chains (validation data)
+            {"name": self.pki_module.ROOT_NAME, "pem": pem(self.pki.root), "is_root": True,
+             "crl_file": base64.b64encode(
+                 self.pki.root_crl.public_bytes(serialization.Encoding.DER))},
             {"name": self.pki_module.INTERMEDIATE_NAME, "pem": pem(self.pki.intermediate),
              "is_root": False, "crl_file": base64.b64encode(
                  self.pki.crl.public_bytes(serialization.Encoding.DER))},

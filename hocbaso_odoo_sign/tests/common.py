@@ -32,8 +32,10 @@ class SignCase(HocbasoCase):
         cls.pki = pki = build_test_pki()
         cls.password = TEST_PASSWORD
         Ca = cls.env["hocbaso.trusted.ca"]
-        cls.root_ca = Ca.create({"name": "Test Root CA", "pem": pem(pki.root).decode(),
-                                 "is_root": True})
+        # each CA with its CRL, as a school sets them up: an issued record keeps the status
+        cls.root_ca = Ca.create({
+            "name": "Test Root CA", "pem": pem(pki.root).decode(), "is_root": True,
+            "crl_file": base64.b64encode(pki.root_crl.public_bytes(serialization.Encoding.DER))})
         cls.intermediate_ca = Ca.create({
             "name": "Test Issuing CA", "pem": pem(pki.intermediate).decode(), "is_root": False,
             "crl_file": base64.b64encode(pki.crl.public_bytes(serialization.Encoding.DER))})

@@ -109,3 +109,8 @@ class TestDemo(SignCase):
             self.assertTrue(report.valid, record.display_name)
             # every demo signature carries the demo authority's trusted timestamp
             self.assertTrue(all(sig.timestamp_proven for sig in report.signatures))
+            # and an issued record keeps the revocation status of its chains (CRLs of the
+            # demo's root and issuing CA) with its first archive timestamp
+            if record.state == "issued":
+                self.assertTrue(report.kept_crls, record.display_name)
+                self.assertEqual(len(report.archive_times), 1, record.display_name)

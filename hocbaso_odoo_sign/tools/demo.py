@@ -88,7 +88,11 @@ def _sign_demo(env, result, pki_module, pki, folder):
     if not Ca.search([("pem", "=", root_pem)]):
         Ca.create(
             [
-                {"name": pki_module.ROOT_NAME, "pem": root_pem, "is_root": True},
+                # the root's own CRL too: at issuance the record keeps the revocation status
+                # of every certificate of its chains (validation data)
+                {"name": pki_module.ROOT_NAME, "pem": root_pem, "is_root": True,
+                 "crl_file": base64.b64encode(
+                     pki.root_crl.public_bytes(serialization.Encoding.DER))},
                 {
                     "name": pki_module.INTERMEDIATE_NAME,
                     "is_root": False,
