@@ -323,6 +323,14 @@ class DerHandler(BaseHTTPRequestHandler):
         sys.stderr.write("%s %s\n" % (self.log_date_time_string(), fmt % args))
 
 
+def bound_server(handler: type, port: int, **state) -> ThreadingHTTPServer:
+    """A threaded loopback server whose requests see ``state`` (the service and its fault
+    queue) as attributes of ``handler``: each stand-in process serves one service."""
+    server = ThreadingHTTPServer((HOST, port), type("BoundHandler", (handler,), state))
+    server.daemon_threads = True
+    return server
+
+
 def serve(server: ThreadingHTTPServer, what: str) -> int:
     print("listening on http://%s:%d (%s)" % (HOST, server.server_address[1], what), flush=True)
     try:

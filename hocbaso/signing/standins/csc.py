@@ -27,9 +27,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 
 from ..providers.csc import ECDSA_SHA256_OID, EC_KEY_OID, RSA_OID, SHA256_OID, SHA256_RSA_OID
 from .common import (
-    HOST,
     RESPONSE_FAULTS,
     Faults,
+    bound_server,
     JsonHandler,
     b64,
     load_accounts,
@@ -259,10 +259,7 @@ def make_server(pki_dir, port=0, username=DEFAULT_USERNAME, password=DEFAULT_PAS
                 token="", max_batch=1000, sad_ttl=300.0) -> ThreadingHTTPServer:
     users, passwords = load_accounts(pki_dir)
     service = Service(users, passwords, username, password, token, max_batch, sad_ttl)
-    handler = type("BoundHandler", (Handler,), {"service": service, "faults": service.faults})
-    server = ThreadingHTTPServer((HOST, port), handler)
-    server.daemon_threads = True
-    return server
+    return bound_server(Handler, port, service=service, faults=service.faults)
 
 
 def main(argv=None) -> int:

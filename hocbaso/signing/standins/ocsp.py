@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from .common import HOST, DerHandler, Faults, serve
+from .common import DerHandler, Faults, bound_server, serve
 from .tsa import _load
 
 MAX_REQUEST = 16 * 1024
@@ -152,11 +152,7 @@ class Handler(DerHandler):
 
 def make_server(pki_dir, port: int = 0) -> ThreadingHTTPServer:
     responder = Responder(pki_dir)
-    handler = type("BoundHandler", (Handler,), {"responder": responder,
-                                                "faults": responder.faults})
-    server = ThreadingHTTPServer((HOST, port), handler)
-    server.daemon_threads = True
-    return server
+    return bound_server(Handler, port, responder=responder, faults=responder.faults)
 
 
 def main(argv=None) -> int:

@@ -35,9 +35,9 @@ from ..batch import DOC_ID_RE
 from ..providers.smartca import SIGNATURE_HEADER, serial_hex, webhook_signature
 from ..providers.totp import check_totp, standin_key
 from .common import (
-    HOST,
     RESPONSE_FAULTS,
     Faults,
+    bound_server,
     JsonHandler,
     b64,
     load_accounts,
@@ -393,10 +393,7 @@ def make_server(pki_dir, port=0, sp_id=DEFAULT_SP_ID, sp_password=DEFAULT_SP_PAS
     users, passwords = load_accounts(pki_dir)
     service = Service(users, passwords, sp_id, sp_password, webhook_secret, auto_confirm,
                       confirm_delay, ttl, max_batch, callback_url)
-    handler = type("BoundHandler", (Handler,), {"service": service, "faults": service.faults})
-    server = ThreadingHTTPServer((HOST, port), handler)
-    server.daemon_threads = True
-    return server
+    return bound_server(Handler, port, service=service, faults=service.faults)
 
 
 def main(argv=None) -> int:

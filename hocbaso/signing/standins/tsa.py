@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from ..timestamp import TimeStampResp
-from .common import HOST, DerHandler, Faults, serve
+from .common import DerHandler, Faults, bound_server, serve
 
 MAX_REQUEST = 64 * 1024
 DEFAULT_POLICY = "1.3.6.1.4.1.55555.1.1"  # a private test policy OID
@@ -168,11 +168,7 @@ class Handler(DerHandler):
 
 def make_server(pki_dir, port: int = 0, policy: str = DEFAULT_POLICY) -> ThreadingHTTPServer:
     authority = Authority(pki_dir, policy)
-    handler = type("BoundHandler", (Handler,), {"authority": authority,
-                                                "faults": authority.faults})
-    server = ThreadingHTTPServer((HOST, port), handler)
-    server.daemon_threads = True
-    return server
+    return bound_server(Handler, port, authority=authority, faults=authority.faults)
 
 
 def main(argv=None) -> int:
