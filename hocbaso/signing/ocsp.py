@@ -27,6 +27,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..errors import ValidationDataError
+from ..netio import read_capped
 
 MAX_RESPONSE_BYTES = 64 * 1024
 DEFAULT_TIMEOUT = 20.0
@@ -227,14 +228,12 @@ class OcspClient:
                     raise ValidationDataError(
                         "The OCSP responder answered with HTTP status %(status)s. Try again "
                         "later, or check the responder's address.", status=reply.status_code)
-                body = bytearray()
-                for chunk in reply.iter_content(65536):
-                    body += chunk
-                    if len(body) > MAX_RESPONSE_BYTES:
-                        raise ValidationDataError(
-                            "The OCSP responder's answer is larger than %(limit)s bytes and was "
-                            "refused.", limit=MAX_RESPONSE_BYTES)
-                return bytes(body)
+                body = read_capped(reply, MAX_RESPONSE_BYTES)
+                if body is None:
+                    raise ValidationDataError(
+                        "The OCSP responder's answer is larger than %(limit)s bytes and was "
+                        "refused.", limit=MAX_RESPONSE_BYTES)
+                return body
         except requests.RequestException as exc:
             raise ValidationDataError(
                 "The OCSP responder %(url)s could not be reached (%(detail)s). Try again later.",

@@ -46,6 +46,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from ..errors import CertificateError, Problem, TimestampError
+from ..netio import read_capped
 from . import certs
 from .dsig_primitives import (
     C14N,
@@ -176,14 +177,12 @@ class TimestampClient:
                         "The time-stamping authority answered with HTTP status %(status)s. Try "
                         "again later, or check the authority's address.",
                         status=reply.status_code)
-                body = bytearray()
-                for chunk in reply.iter_content(65536):
-                    body += chunk
-                    if len(body) > MAX_RESPONSE_BYTES:
-                        raise TimestampError(
-                            "The time-stamping authority's answer is larger than %(limit)s "
-                            "bytes and was refused.", limit=MAX_RESPONSE_BYTES)
-                return bytes(body)
+                body = read_capped(reply, MAX_RESPONSE_BYTES)
+                if body is None:
+                    raise TimestampError(
+                        "The time-stamping authority's answer is larger than %(limit)s "
+                        "bytes and was refused.", limit=MAX_RESPONSE_BYTES)
+                return body
         except requests.RequestException as exc:
             raise TimestampError(
                 "The time-stamping authority %(url)s could not be reached (%(detail)s). Try "

@@ -18,6 +18,7 @@ import requests
 from cryptography import x509
 
 from ...errors import RemoteSigningError
+from ...netio import read_capped
 
 MAX_RESPONSE = 8 * 1024 * 1024  # bytes read from one answer at most
 DEFAULT_TIMEOUT = 20.0  # seconds to connect, and between two reads of an answer
@@ -70,16 +71,8 @@ class JsonHttp:
         return response.status_code, self._decode(raw, response.status_code)
 
     def _read(self, response) -> bytes:
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_response:
-            self._too_big()
-        chunks, size = [], 0
         try:
-            for chunk in response.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > self.max_response:
-                    self._too_big()
-                chunks.append(chunk)
+            raw = read_capped(response, self.max_response)
         except requests.Timeout:
             raise RemoteSigningError("The signing provider at %(url)s did not answer within "
                                      "%(seconds)s seconds. Try again later; nothing was signed "
@@ -88,7 +81,9 @@ class JsonHttp:
         except requests.RequestException:
             raise RemoteSigningError("The signing provider at %(url)s cut the answer short. "
                                      "Try again later.", url=self.base_url) from None
-        return b"".join(chunks)
+        if raw is None:
+            self._too_big()
+        return raw
 
     def _too_big(self):
         raise RemoteSigningError("The signing provider at %(url)s answered with more than "
