@@ -3,6 +3,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -13,6 +14,8 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 
 from security.pki import TEST_PASSWORD, build_test_pki  # noqa: E402
 
+from hocbaso.signing.standins.common import launch, stop  # noqa: E402
+
 from odoo.addons.hocbaso_odoo.tests.common import HocbasoCase  # noqa: E402
 
 DS_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -21,6 +24,25 @@ XADES_NS = "http://uri.etsi.org/01903/v1.3.2#"
 
 def pem(cert):
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def start_standin(module, pki_dir, *extra):
+    """(process, URL, log file) of a stand-in run as its own process on the test PKI of
+    ``pki_dir``, its error output in a log beside that folder; stop_standin ends it."""
+    log = open(Path(pki_dir).parent / f"{module.rsplit('.', 1)[-1]}-{time.monotonic_ns()}.log",
+               "w")
+    try:
+        proc, url = launch(module, "--port", "0", "--pki-dir", str(pki_dir), *extra,
+                           stderr=log, cwd=REPO_ROOT)
+    except RuntimeError:
+        log.close()
+        raise
+    return proc, url, log
+
+
+def stop_standin(proc, log):
+    stop(proc)
+    log.close()
 
 
 class SignCase(HocbasoCase):
@@ -59,6 +81,12 @@ class SignCase(HocbasoCase):
         }, **vals))
 
     # --- helpers ---------------------------------------------------------------------------
+    def run_standin(self, module, *extra):
+        """The URL of a stand-in run for this test on ``self.pki_dir``, stopped after it."""
+        proc, url, log = start_standin(module, self.pki_dir, *extra)
+        self.addCleanup(stop_standin, proc, log)
+        return url
+
     def lock(self, records):
         for record in records:
             self.fill_secondary(record)

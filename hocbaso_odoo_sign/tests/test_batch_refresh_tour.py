@@ -5,8 +5,6 @@ the answer; the server's bus notification reaches her browser over the real webs
 wizard shows the signed records without a click on Check Now."""
 
 import functools
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -21,7 +19,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.bus.models.bus import channel_with_db, dispatch, hashable
 from odoo.addons.bus.websocket import WebsocketConnectionHandler
 
-from .common import REPO_ROOT, SignCase
+from .common import SignCase
 
 SP_ID, SP_PASSWORD, WEBHOOK_SECRET = "hocbaso-test-sp", "sp-password-1", "webhook-secret-1"
 
@@ -48,19 +46,8 @@ class TestBatchRefreshTour(SignCase, HttpCase):
                                        "remote_user_ref": cls.pki.leaf("ecdsa").user_ref})
 
     def start_standin(self):
-        log = open(self.pki_dir.parent / f"standin-{time.monotonic_ns()}.log", "w")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hocbaso.signing.standins.smartca", "--port", "0",
-             "--pki-dir", str(self.pki_dir), "--sp-id", SP_ID, "--sp-password", SP_PASSWORD,
-             "--webhook-secret", WEBHOOK_SECRET], cwd=REPO_ROOT,
-            stdout=subprocess.PIPE, stderr=log, text=True)
-        line = proc.stdout.readline()
-        self.addCleanup(log.close)
-        self.addCleanup(proc.stdout.close)
-        self.addCleanup(proc.wait, 10)
-        self.addCleanup(proc.terminate)
-        self.assertTrue(line.startswith("listening on http://127.0.0.1:"), line)
-        url = line.split()[2]
+        url = self.run_standin("hocbaso.signing.standins.smartca", "--sp-id", SP_ID,
+                               "--sp-password", SP_PASSWORD, "--webhook-secret", WEBHOOK_SECRET)
         self.provider.service_url = url
         return url
 

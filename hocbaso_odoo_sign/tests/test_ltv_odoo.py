@@ -21,8 +21,8 @@ from hocbaso.signing import xmldsig as X
 from hocbaso.verify import verify_document
 
 from ..tools import trust_material
-from .common import SignCase
-from .test_timestamps import _dead_url, _start, _stop
+from .common import SignCase, start_standin, stop_standin
+from .test_timestamps import _dead_url
 
 LONG_MARGIN = 40 * 365  # days: every archive timestamp ages out within it
 
@@ -39,8 +39,8 @@ class TestLtvOdoo(SignCase):
         cls.pki_dir = Path(cls.folder.name) / "pki"
         cls.pki.write(cls.pki_dir)
         for module in ("hocbaso.signing.standins.tsa", "hocbaso.signing.standins.ocsp"):
-            proc, url, log = _start(module, cls.pki_dir)
-            cls.addClassCleanup(_stop, proc, log)
+            proc, url, log = start_standin(module, cls.pki_dir)
+            cls.addClassCleanup(stop_standin, proc, log)
             if module.endswith("tsa"):
                 cls.tsa_url = url
             else:

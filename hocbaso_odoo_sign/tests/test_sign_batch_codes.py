@@ -3,10 +3,7 @@ phone approval: the Cloud Signature Consortium API v2 (a PIN) and VNPT SmartCA T
 password and a one-time code from the authenticator app). Each stand-in runs as its own
 process; the code reaches the wizard through the button's context only, never a field."""
 
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 from odoo.exceptions import UserError
@@ -14,7 +11,7 @@ from odoo.tests import tagged
 
 from hocbaso.signing.providers.totp import standin_key, totp
 
-from .common import REPO_ROOT, SignCase
+from .common import SignCase
 
 CSC_USER, CSC_PASSWORD = "hocbaso-test-school", "csc-password-1"
 SP_ID, SP_PASSWORD = "hocbaso-test-sp", "sp-password-1"
@@ -36,18 +33,6 @@ class TestSignBatchCodes(SignCase):
     def tearDownClass(cls):
         cls.folder.cleanup()
         super().tearDownClass()
-
-    def start(self, module, *extra):
-        log = open(self.pki_dir.parent / f"standin-{time.monotonic_ns()}.log", "w")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", module, "--port", "0", "--pki-dir", str(self.pki_dir),
-             *extra], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
-        line = proc.stdout.readline()
-        self.addCleanup(log.close)
-        self.addCleanup(proc.wait, 10)
-        self.addCleanup(proc.terminate)
-        self.assertTrue(line.startswith("listening on http://127.0.0.1:"), line)
-        return line.split()[2]
 
     def use(self, vals):
         provider = self.env["hocbaso.signing.provider"].create(
@@ -72,7 +57,7 @@ class TestSignBatchCodes(SignCase):
         self.assertEqual(run.returncode, 0, run.stderr)
 
     def test_csc_one_pin_signs_the_batch(self):
-        url = self.start("hocbaso.signing.standins.csc", "--username", CSC_USER,
+        url = self.run_standin("hocbaso.signing.standins.csc", "--username", CSC_USER,
                          "--password", CSC_PASSWORD)
         self.use({"name": "CSC", "kind": "csc", "service_url": url + "/csc/v2",
                   "username": CSC_USER, "password": CSC_PASSWORD})
@@ -93,7 +78,7 @@ class TestSignBatchCodes(SignCase):
         self.assertFalse(wizard.read(["secret"])[0]["secret"])  # never kept
 
     def test_smartca_th_password_and_one_time_code_sign_the_batch(self):
-        url = self.start("hocbaso.signing.standins.smartca", "--sp-id", SP_ID,
+        url = self.run_standin("hocbaso.signing.standins.smartca", "--sp-id", SP_ID,
                          "--sp-password", SP_PASSWORD)
         self.use({"name": "SmartCA TH", "kind": "smartca_th", "service_url": url,
                   "client_id": SP_ID, "client_secret": SP_PASSWORD})

@@ -3,8 +3,6 @@ own process; its webhook reaches our controller over HTTP; forged, replayed and 
 change nothing."""
 
 import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -15,7 +13,7 @@ from odoo.tests import HttpCase, tagged
 
 from hocbaso.signing.providers.smartca import SIGNATURE_HEADER, webhook_signature
 
-from .common import REPO_ROOT, SignCase
+from .common import SignCase
 
 SP_ID, SP_PASSWORD, WEBHOOK_SECRET = "hocbaso-test-sp", "sp-password-1", "webhook-secret-1"
 
@@ -45,18 +43,9 @@ class TestSignBatchProvider(SignCase, HttpCase):
         super().tearDownClass()
 
     def start_standin(self, *extra):
-        log = open(self.pki_dir.parent / f"standin-{time.monotonic_ns()}.log", "w")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "hocbaso.signing.standins.smartca", "--port", "0",
-             "--pki-dir", str(self.pki_dir), "--sp-id", SP_ID, "--sp-password", SP_PASSWORD,
-             "--webhook-secret", WEBHOOK_SECRET, *extra], cwd=REPO_ROOT,
-            stdout=subprocess.PIPE, stderr=log, text=True)
-        line = proc.stdout.readline()
-        self.addCleanup(log.close)
-        self.addCleanup(proc.wait, 10)
-        self.addCleanup(proc.terminate)
-        self.assertTrue(line.startswith("listening on http://127.0.0.1:"), line)
-        url = line.split()[2]
+        url = self.run_standin("hocbaso.signing.standins.smartca", "--sp-id", SP_ID,
+                               "--sp-password", SP_PASSWORD, "--webhook-secret", WEBHOOK_SECRET,
+                               *extra)
         self.provider.service_url = url
         return url
 

@@ -8,9 +8,7 @@ import json
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
@@ -29,33 +27,10 @@ from hocbaso.timeutil import vn_datetime
 from odoo.addons.hocbaso_odoo.models.hocbaso_record_transfer import signature_rows
 
 from ..tools import verify_statement
-from .common import REPO_ROOT, SignCase, pem
+from .common import SignCase, pem, start_standin, stop_standin
 
 SP_ID, SP_PASSWORD, WEBHOOK_SECRET = "hocbaso-test-sp", "sp-password-1", "webhook-secret-1"
 TOKEN_PATH = T.TIMESTAMP_PATH + "/" + X.xades("EncapsulatedTimeStamp")
-
-
-def _start(module, pki_dir, *extra):
-    """(process, URL, log file) of a stand-in run as its own process."""
-    log = open(pki_dir.parent / f"{module.rsplit('.', 1)[-1]}-{time.monotonic_ns()}.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", module, "--port", "0", "--pki-dir",
-                             str(pki_dir), *extra], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                            stderr=log, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("listening on http://127.0.0.1:"):
-        proc.kill()
-        log.close()
-        raise AssertionError(f"the stand-in {module} did not start: {line!r}")
-    return proc, line.split()[2], log
-
-
-def _stop(proc, log):
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
 
 
 def _dead_url():
@@ -74,8 +49,8 @@ class TestTimestamps(SignCase, HttpCase):
         cls.folder = tempfile.TemporaryDirectory()
         cls.pki_dir = Path(cls.folder.name) / "pki"
         cls.pki.write(cls.pki_dir)
-        proc, cls.tsa_url, log = _start("hocbaso.signing.standins.tsa", cls.pki_dir)
-        cls.addClassCleanup(_stop, proc, log)
+        proc, cls.tsa_url, log = start_standin("hocbaso.signing.standins.tsa", cls.pki_dir)
+        cls.addClassCleanup(stop_standin, proc, log)
         cls.addClassCleanup(cls.folder.cleanup)
         cls.school.write({"hocbaso_tsa_url": cls.tsa_url, "hocbaso_tsa_timeout": 5})
 
@@ -253,10 +228,10 @@ class TestTimestamps(SignCase, HttpCase):
         cert = self.certs[self.gvbm_lit]
         cert.write({"backend": "remote", "provider_id": provider.id, "p12_file": False,
                     "remote_user_ref": self.pki.leaf("ecdsa").user_ref})
-        proc, url, log = _start("hocbaso.signing.standins.smartca", self.pki_dir,
+        proc, url, log = start_standin("hocbaso.signing.standins.smartca", self.pki_dir,
                                 "--sp-id", SP_ID, "--sp-password", SP_PASSWORD,
                                 "--webhook-secret", WEBHOOK_SECRET)
-        self.addCleanup(_stop, proc, log)
+        self.addCleanup(stop_standin, proc, log)
         provider.service_url = url
         self.lock(self.records)
         wizard = self.env["hocbaso.sign.wizard"].with_user(self.gvbm_lit).with_context(

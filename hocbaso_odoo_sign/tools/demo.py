@@ -6,13 +6,13 @@ Test certificates only (``security.pki``, password 1234): never use them for rea
 import base64
 import contextlib
 import logging
-import subprocess
 import sys
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 
 from hocbaso.signing.pkcs12 import Pkcs12Signer
+from hocbaso.signing.standins.common import launch, stop
 
 _logger = logging.getLogger(__name__)
 
@@ -25,7 +25,6 @@ ORDER = ("locked", "gvbm", "gvbm_signed", "gvcn_signed", "leader_signed", "issue
 
 
 def _import_pki():
-    import sys
 
     root = str(Path(__file__).resolve().parents[2])
     if root not in sys.path:
@@ -49,21 +48,12 @@ def _personal_leaf(pki_module, pki, login, user, folder):
 def demo_tsa(folder, port):
     """The reference time-stamping authority (``hocbaso.signing.standins.tsa``) run as its own
     process on ``port`` with the demo PKI of ``folder``; yields its URL, stops it after."""
-    repo = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen([sys.executable, "-m", "hocbaso.signing.standins.tsa", "--port",
-                             str(port), "--pki-dir", str(folder)], cwd=repo,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc, url = launch("hocbaso.signing.standins.tsa", "--port", str(port), "--pki-dir",
+                       str(folder), cwd=Path(__file__).resolve().parents[2])
     try:
-        line = proc.stdout.readline()
-        if not line.startswith("listening on http://127.0.0.1:"):
-            raise RuntimeError("the demo time-stamping authority did not start: %r" % line)
-        yield line.split()[2]
+        yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def sign_demo(env, result, pki_dir, tsa_port=None):

@@ -16,7 +16,7 @@ from hocbaso.signing import ltv as L
 from hocbaso.signing import xmldsig as X
 
 from odoo.addons.hocbaso_odoo_sign.tests.common import SignCase
-from odoo.addons.hocbaso_odoo_sign.tests.test_timestamps import _start, _stop
+from odoo.addons.hocbaso_odoo_sign.tests.common import start_standin, stop_standin
 
 
 @tagged("post_install", "-at_install")
@@ -31,8 +31,8 @@ class TestSyncKeptDocument(SignCase):
         cls.pki.write(pki_dir)
         urls = []
         for module in ("hocbaso.signing.standins.tsa", "hocbaso.signing.standins.ocsp"):
-            proc, url, log = _start(module, pki_dir)
-            cls.addClassCleanup(_stop, proc, log)
+            proc, url, log = start_standin(module, pki_dir)
+            cls.addClassCleanup(stop_standin, proc, log)
             urls.append(url)
         cls.root_ca.crl_file = base64.b64encode(
             cls.pki.root_crl.public_bytes(serialization.Encoding.DER))

@@ -8,8 +8,6 @@ import copy
 import dataclasses
 import json
 import socket
-import subprocess
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,6 +20,8 @@ from dsig_fixtures import xmlsec1_verify
 from hocbaso.errors import SigningError
 from hocbaso.signing import xmldsig
 from hocbaso.signing.batch import BatchItem, keep_known
+from hocbaso.signing.standins.common import launch
+from hocbaso.signing.standins.common import stop as stop_standin
 
 REPO = Path(__file__).resolve().parents[2]
 SP_ID, SP_PASSWORD, WEBHOOK_SECRET = "sp-test", "sp-test-password", "webhook-test-secret"
@@ -34,25 +34,18 @@ def start(module: str, pki_dir: Path, *extra: str):
     """(process, base URL, log) of a stand-in started as its own process."""
     log = open(pki_dir.parent / ("%s-%d.log" % (module.rsplit(".", 1)[-1],
                                                 time.monotonic_ns())), "w")
-    proc = subprocess.Popen([sys.executable, "-m", module, "--port", "0", "--pki-dir",
-                             str(pki_dir), *extra], cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=log, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("listening on http://127.0.0.1:"):
-        proc.kill()
+    try:
+        proc, url = launch(module, "--port", "0", "--pki-dir", str(pki_dir), *extra,
+                           stderr=log, cwd=REPO)
+    except RuntimeError as exc:
         log.close()
-        pytest.fail("the stand-in %s did not start: %r %s" % (module, line,
-                                                              Path(log.name).read_text()))
-    return proc, line.split()[2], log
+        pytest.fail("%s %s" % (exc, Path(log.name).read_text()))
+    return proc, url, log
 
 
 def stop(started) -> None:
     for proc, _url, log in started:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_standin(proc)
         log.close()
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
+import subprocess
 import sys
 import threading
 import time
@@ -329,6 +330,31 @@ def bound_server(handler: type, port: int, **state) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer((HOST, port), type("BoundHandler", (handler,), state))
     server.daemon_threads = True
     return server
+
+
+def launch(module: str, *args: str, stderr=subprocess.DEVNULL, cwd=None):
+    """(process, base URL) of a stand-in run as its own process (``python -m module args``):
+    what the tests and the demo do. The process prints ``listening on <url>`` first; when it
+    does not, it is stopped and RuntimeError says what it printed."""
+    proc = subprocess.Popen([sys.executable, "-m", module, *args], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=stderr, text=True)
+    line = proc.stdout.readline()
+    if not line.startswith("listening on http://%s:" % HOST):
+        stop(proc)
+        raise RuntimeError("the stand-in %s did not start: %r" % (module, line))
+    return proc, line.split()[2]
+
+
+def stop(proc) -> None:
+    """Stop a launched stand-in (killed when it does not end within 10 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
 
 
 def serve(server: ThreadingHTTPServer, what: str) -> int:
