@@ -173,6 +173,7 @@ class PdfSignatureCheck:
     covers_document: bool = False  # nothing changed after it (later timestamps aside)
     timestamp_ok: bool | None = None  # None: no timestamp
     certification: bool = False  # the document's certification (DocMDP) signature
+    long_term: bool = False  # judged at its proven time with the data the PDF keeps (B-LT)
     problems: list = field(default_factory=list)  # Problem
 
     @property
@@ -285,6 +286,7 @@ def _check_signature(embedded, trusted_roots, intermediates, crls,
                                       detail=f"{type(err).__name__}: {err}"))
         return check
     check.signing_time = _aware(status.signer_reported_dt)
+    check.long_term = long_term and embedded.attached_timestamp_data is not None
     check.intact = bool(status.intact and status.valid)
     check.trusted = bool(status.trusted)
     level = status.modification_level

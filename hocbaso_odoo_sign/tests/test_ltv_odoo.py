@@ -13,7 +13,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from hocbaso import pdfltv, pdfsign
 from hocbaso.signing import archive as A
@@ -29,7 +29,7 @@ LONG_MARGIN = 40 * 365  # days: every archive timestamp ages out within it
 
 
 @tagged("post_install", "-at_install")
-class TestLtvOdoo(SignCase):
+class TestLtvOdoo(SignCase, HttpCase):
 
     @classmethod
     def setUpClass(cls):
@@ -113,6 +113,11 @@ class TestLtvOdoo(SignCase):
             self.assertTrue(checked.ok and checked.signatures[0].timestamp_ok,
                             [str(p) for s in checked.signatures for p in s.problems])
             self.assertEqual(checked.record_xml, xml)
+        # the public verify page says the uploaded PDF stays checkable
+        page = self.url_open("/hocbaso/verify/upload", files={"file": ("hocba.pdf", pdf)}).text
+        self.assertIn("o_hocbaso_pdf_signed", page)
+        self.assertRegex(page, "after the school&#39;s certificate expires|sau khi chứng thư số "
+                               "của nhà trường hết hạn")
 
     def test_daily_job_renews_only_when_due(self):
         self.issue(self.record)

@@ -101,6 +101,9 @@ def test_the_pdf_keeps_paths_and_status_after_its_signature(stamped, kept, recor
     assert report.ok, _problems(report)
     assert report.record_xml == record_xml
     assert report.signatures[0].certification and report.signatures[0].timestamp_ok
+    assert report.signatures[0].long_term
+    assert not pdfsign.verify_pdf(stamped, [test_pki.root], [test_pki.intermediate],
+                                  [test_pki.root_crl]).signatures[0].long_term
 
 
 def test_after_expiry_the_kept_data_still_proves_the_signature(stamped, kept, test_pki, school):
