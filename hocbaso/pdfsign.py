@@ -173,6 +173,7 @@ class PdfSignatureCheck:
     covers_document: bool = False  # nothing changed after it (later timestamps aside)
     timestamp_ok: bool | None = None  # None: no timestamp
     certification: bool = False  # the document's certification (DocMDP) signature
+    long_term: bool = False  # judged at its proven time with the data the PDF keeps (B-LT)
     problems: list = field(default_factory=list)  # Problem
 
     @property
@@ -227,8 +228,45 @@ def _aware(moment):
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
-def _check_signature(embedded, trusted_roots, intermediates, crls) -> PdfSignatureCheck:
-    from pyhanko.sign.validation import validate_pdf_signature
+def _validate(embedded, trusted_roots, intermediates, crls, leaf, long_term: bool):
+    """pyHanko's status of one signature. A timestamped signature of a PDF that keeps its
+    validation data (DSS, :mod:`hocbaso.pdfltv`) is judged at the time its timestamp proves,
+    with the kept paths and revocation status (PAdES B-LT): years later, after the school's
+    certificate expired, it still checks. Otherwise it is judged now, with ``crls``."""
+    from pyhanko.sign.validation import validate_pdf_ltv_signature, validate_pdf_signature
+    from pyhanko.sign.validation.ltv import RevocationInfoValidationType
+    from pyhanko_certvalidator.policy_decl import (CertRevTrustPolicy, RevocationCheckingPolicy,
+                                                   RevocationCheckingRule)
+
+    if long_term and embedded.attached_timestamp_data is not None:
+        # as a PDF reader does: the status of each certificate that names where to ask for
+        # it must be among the kept data (a kept answer that does not check counts as none)
+        required = RevocationCheckingRule.CHECK_IF_DECLARED
+        return validate_pdf_ltv_signature(
+            embedded, RevocationInfoValidationType.PADES_LT,
+            validation_context_kwargs={
+                "trust_roots": [_asn1(c) for c in trusted_roots],
+                "other_certs": [_asn1(c) for c in intermediates],
+                "crls": [c.public_bytes(serialization.Encoding.DER) for c in crls],
+                "allow_fetching": False,
+                "revinfo_policy": CertRevTrustPolicy(
+                    RevocationCheckingPolicy(ee_certificate_rule=required,
+                                             intermediate_ca_cert_rule=required),
+                    # the status was asked after signing: "good" then means not revoked when
+                    # the timestamp was made (a revocation before it shows in the answer)
+                    retroactive_revinfo=True),
+            },
+            # the timestamp itself is first judged now, as a timestamp of a PDF without kept
+            # data is; then again at its own time with the kept data, as the signature
+            bootstrap_validation_context=_validation_context(trusted_roots, intermediates, crls))
+    return validate_pdf_signature(
+        embedded, _validation_context(trusted_roots, intermediates, crls, leaf),
+        # the time-stamping authority's certificate: its CRL is checked if it names one
+        ts_validation_context=_validation_context(trusted_roots, intermediates, crls))
+
+
+def _check_signature(embedded, trusted_roots, intermediates, crls,
+                     long_term=False) -> PdfSignatureCheck:
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko.sign.diff_analysis import ModificationLevel
 
@@ -241,16 +279,14 @@ def _check_signature(embedded, trusted_roots, intermediates, crls) -> PdfSignatu
         return check
     check.certification = embedded.docmdp_level is not None
     try:
-        status = validate_pdf_signature(
-            embedded,
-            _validation_context(trusted_roots, intermediates, crls, check.certificate),
-            # the time-stamping authority's certificate: its CRL is checked if it names one
-            ts_validation_context=_validation_context(trusted_roots, intermediates, crls))
+        status = _validate(embedded, trusted_roots, intermediates, crls, check.certificate,
+                           long_term)
     except Exception as err:  # noqa: BLE001 - a damaged or hostile signature
         check.problems.append(Problem("The PDF signature could not be checked: %(detail)s",
                                       detail=f"{type(err).__name__}: {err}"))
         return check
     check.signing_time = _aware(status.signer_reported_dt)
+    check.long_term = long_term and embedded.attached_timestamp_data is not None
     check.intact = bool(status.intact and status.valid)
     check.trusted = bool(status.trusted)
     level = status.modification_level
@@ -306,8 +342,10 @@ def verify_pdf(pdf: bytes, trusted_roots, intermediates=(), crls=()) -> PdfRepor
     except Exception:  # noqa: BLE001 - a damaged or hostile file
         report.problems.append(Problem("The PDF cannot be read: it is damaged or not a PDF."))
         return report
+    long_term = "/DSS" in reader.root
     for signature in embedded:
-        report.signatures.append(_check_signature(signature, trusted_roots, intermediates, crls))
+        report.signatures.append(_check_signature(signature, trusted_roots, intermediates, crls,
+                                                  long_term))
     covered = data
     if embedded:
         byte_range = list(embedded[0].byte_range)

@@ -264,6 +264,10 @@ class HocbasoVerify(http.Controller):
             else:
                 when = env._("Signed on %(time)s (the time stated by the signer).",
                              time=vn_time(signature.signing_time))
+            if signature.ok and signature.long_term:
+                when += " " + env._("The PDF keeps the certificate chains and revocation "
+                                    "status: it can still be checked after the school's "
+                                    "certificate expires.")
             rows.append({
                 "ok": signature.ok, "headline": headline, "when": when,
                 "reasons": [lib_text(env, problem) for problem in signature.problems],

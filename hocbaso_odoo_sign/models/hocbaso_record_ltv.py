@@ -10,11 +10,13 @@ Issuance is never blocked by this: when the data cannot be gathered the record i
 signed and its history says why; the daily job tries again (validation data must come before
 the first archive timestamp, so none is added to a record still missing its data)."""
 
+import base64
 import datetime as dt
 import logging
 
 from odoo import api, fields, models
 
+from hocbaso import pdfltv
 from hocbaso.errors import HocbasoError
 from hocbaso.signing import archive, ltv
 from hocbaso.signing.dsig_primitives import parse_record, xades
@@ -96,6 +98,7 @@ class HocbasoRecord(models.Model):
                     "be kept in the issued record: %(problem)s The record is issued; the "
                     "daily job will try again.", problem=lib_message(self.env, error))
             changed = True
+            self._keep_pdf_validation_data(collector)
         note = None
         if client is not None:
             try:
@@ -113,6 +116,17 @@ class HocbasoRecord(models.Model):
         if changed:
             self._store_xml(xml)
         return changed, note
+
+    def _keep_pdf_validation_data(self, collector):
+        """The certified PDF of a record whose validation data could not be gathered at
+        issuance (a responder down) gets it with the XML's, when the daily job gathers it."""
+        pdf = self._hocbaso_kept_pdf() if self.state == "issued" and self.signed_pdf else None
+        if not pdf or pdfltv.kept_validation_data(pdf) or self._pdf_timestamp_url() is None:
+            return
+        kept = self._pdf_with_validation_data(pdf, collector)
+        if kept != pdf:
+            with workflow(self.env):
+                self.sudo().write({"signed_pdf": base64.b64encode(kept)})
 
     # --- the daily job ---------------------------------------------------------------------
     @api.model

@@ -14,7 +14,7 @@ from cryptography import x509
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from hocbaso import pdfsign
+from hocbaso import pdfltv, pdfsign
 from hocbaso.errors import HocbasoError
 
 from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
@@ -84,10 +84,12 @@ class HocbasoRecord(models.Model):
         chain = self._pdf_signing_chain(signer.certificate)
         company = records.company_id[:1]
         location = company.hocbaso_issue_place or company.name or ""
+        collector = None
         for record in records:
+            tsa_url = record._pdf_timestamp_url()
             try:
                 signed = pdfsign.sign_pdf(
-                    printed[record.id], signer, chain, tsa_url=record._pdf_timestamp_url(),
+                    printed[record.id], signer, chain, tsa_url=tsa_url,
                     reason=PDF_REASON, location=location)
             except HocbasoError as err:
                 _logger.warning("PDF of issued record %s not certified: %s", record.id, err)
@@ -95,5 +97,24 @@ class HocbasoRecord(models.Model):
                     "The PDF could not be certified with the school's certificate: "
                     "%(problem)s It is printed unsigned.", problem=lib_message(self.env, err)))
                 continue
+            if tsa_url:  # B-LT builds on a proven time; one collector asks each status once
+                collector = collector or self._ltv_collector(company)
+                signed = record._pdf_with_validation_data(signed, collector)
             with workflow(self.env):
                 record.sudo().write({"signed_pdf": base64.b64encode(signed)})
+
+    def _pdf_with_validation_data(self, pdf, collector):
+        """``pdf`` (certified and timestamped) with the paths and revocation status of the
+        school's and the TSA's certificates kept in it (PAdES B-LT), so that a reader can still
+        check it after the school's certificate expired. When they cannot be gathered the PDF
+        is kept as signed (B-T) and the record's history says why."""
+        self.ensure_one()
+        try:
+            return pdfltv.add_validation_data(pdf, collector)
+        except HocbasoError as err:
+            _logger.warning("PDF of issued record %s keeps no validation data: %s", self.id, err)
+            self._log_note_batch(self.env._(
+                "The certified PDF keeps no validation data (certificate chains and revocation "
+                "status): %(problem)s It can be checked while the school's certificate is "
+                "valid.", problem=lib_message(self.env, err)))
+            return pdf

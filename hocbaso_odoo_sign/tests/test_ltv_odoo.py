@@ -13,8 +13,9 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
 
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
+from hocbaso import pdfltv, pdfsign
 from hocbaso.signing import archive as A
 from hocbaso.signing import ltv as L
 from hocbaso.signing import xmldsig as X
@@ -28,7 +29,7 @@ LONG_MARGIN = 40 * 365  # days: every archive timestamp ages out within it
 
 
 @tagged("post_install", "-at_install")
-class TestLtvOdoo(SignCase):
+class TestLtvOdoo(SignCase, HttpCase):
 
     @classmethod
     def setUpClass(cls):
@@ -102,6 +103,21 @@ class TestLtvOdoo(SignCase):
             self.assertIn("Archive timestamp added by Hocbaso Test Time-Stamping Authority",
                           self.chatter(record))
             self.assertTrue(record._verify_report().valid)
+            # the certified PDF keeps the school's and the TSA's paths and status (B-LT)
+            pdf = record._hocbaso_kept_pdf()
+            kept = pdfltv.kept_validation_data(pdf)
+            self.assertIn(self.school_cert._x509(), kept.certificates)
+            self.assertGreaterEqual(len(kept.ocsp_responses), 2)
+            roots, _intermediates, _crls = trust_material(self.env, self.school)
+            checked = pdfsign.verify_pdf(pdf, roots)
+            self.assertTrue(checked.ok and checked.signatures[0].timestamp_ok,
+                            [str(p) for s in checked.signatures for p in s.problems])
+            self.assertEqual(checked.record_xml, xml)
+        # the public verify page says the uploaded PDF stays checkable
+        page = self.url_open("/hocbaso/verify/upload", files={"file": ("hocba.pdf", pdf)}).text
+        self.assertIn("o_hocbaso_pdf_signed", page)
+        self.assertRegex(page, "after the school&#39;s certificate expires|sau khi chứng thư số "
+                               "của nhà trường hết hạn")
 
     def test_daily_job_renews_only_when_due(self):
         self.issue(self.record)
@@ -128,6 +144,11 @@ class TestLtvOdoo(SignCase):
         self.assertEqual([etree.QName(child).localname for child in self.properties(xml)],
                          ["SignatureTimeStamp"])  # nothing kept, no archive timestamp
         self.assertIn("Không lưu được dữ liệu kiểm tra chữ ký", self.chatter(self.record))
+        # the PDF is still certified and timestamped, without the data (and says so)
+        pdf = self.record._hocbaso_kept_pdf()
+        self.assertTrue(pdfsign.verify_pdf(pdf, *trust_material(self.env, self.school)).ok)
+        self.assertFalse(pdfltv.kept_validation_data(pdf))
+        self.assertIn("Bản PDF đã ký không kèm dữ liệu kiểm tra chữ ký", self.chatter(self.record))
         report = self.record._verify_report()
         self.assertTrue(report.valid, report.errors)
         # the job: still down, nothing added and no note; back, the data and a timestamp
@@ -140,3 +161,6 @@ class TestLtvOdoo(SignCase):
         xml = self.record._get_xml()
         self.assertEqual(len(self.stamps(xml)), 1)
         self.assert_verifies(xml)
+        # the certified PDF gets its validation data with the record's
+        self.assertGreaterEqual(
+            len(pdfltv.kept_validation_data(self.record._hocbaso_kept_pdf()).ocsp_responses), 2)
