@@ -101,12 +101,19 @@ def _seam_signer_class():
     return SeamSigner
 
 
-def _reserved(signer: Signer, chain) -> int:
+# room for a timestamp token in the signature (DER bytes): a token with its TSA's certificate
+# and chain is 2-6 KiB; a larger one makes sign_pdf size the signature from a trial run
+TOKEN_ROOM = 16 * 1024
+
+
+def _reserved(signer: Signer, chain, timestamped: bool = False) -> int:
     """Room for the CMS signature in the PDF (hex digits, twice its DER size): the certificates
-    it carries, the signature value and the signed attributes, with a margin."""
+    it carries, the signature value and the signed attributes, with a margin, and a timestamp
+    token's room when one is asked."""
     der = sum(len(c.public_bytes(serialization.Encoding.DER))
               for c in [signer.certificate, *chain])
     der += (signer.certificate.public_key().key_size + 7) // 8 + 4096
+    der += TOKEN_ROOM if timestamped else 0
     return 2 * (der + der // 4)
 
 
@@ -137,13 +144,22 @@ def sign_pdf(pdf: bytes, signer: Signer, chain=(), *, tsa_url: str | None = None
     timestamper = HTTPTimeStamper(tsa_url, timeout=timeout) if tsa_url else None
     pdf_signer = signers.PdfSigner(meta, signer=_seam_signer_class()(signer, chain),
                                    timestamper=timestamper)
-    output = io.BytesIO()
-    try:
+    def attempt(reserved):
+        output = io.BytesIO()
         writer = IncrementalPdfFileWriter(io.BytesIO(bytes(pdf)), strict=False)
-        # without a timestamp the signature's size is known from the certificates: pyHanko's
-        # own estimate (a dry-run CMS) took half of the signing time
-        pdf_signer.sign_pdf(writer, output=output,
-                            bytes_reserved=None if tsa_url else _reserved(signer, chain))
+        pdf_signer.sign_pdf(writer, output=output, bytes_reserved=reserved)
+        return output
+
+    try:
+        # the signature's size is known from the certificates (and a token's usual size):
+        # pyHanko's own estimate builds a whole CMS first, which took half of the signing time
+        # and, with a timestamp, asked the authority twice per PDF
+        try:
+            output = attempt(_reserved(signer, chain, timestamped=bool(tsa_url)))
+        except PyHankoSigningError as err:
+            if "larger than expected" not in str(err):
+                raise
+            output = attempt(None)  # an unusually large token: sized by a trial run
     except SigningError:
         raise
     except (TimestampRequestError, ConnectionError) as err:

@@ -244,6 +244,8 @@ def test_a_flate_bomb_attachment_is_not_inflated(printed):
 
 
 # --- a timestamp from a time-stamping authority over HTTP ----------------------------------------
+TSA_REQUESTS = []  # what the authority below was asked, in order
+
 @pytest.fixture(scope="module")
 def tsa_url(test_pki):
     """An RFC 3161 authority over real HTTP: pyHanko's own token maker (DummyTimeStamper, real
@@ -272,6 +274,7 @@ def tsa_url(test_pki):
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - http.server's name
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            TSA_REQUESTS.append(body)
             answer = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
             self.send_response(200)
             self.send_header("Content-Type", "application/timestamp-reply")
@@ -293,8 +296,10 @@ def tsa_url(test_pki):
 def test_timestamped_signature_proves_its_time(printed, test_pki, tsa_url):
     school = test_pki.leaf("school")
     before = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    asked = len(TSA_REQUESTS)
     with Pkcs12Signer(school.p12, school.password) as signer:
         signed = pdfsign.sign_pdf(printed, signer, _chain(test_pki), tsa_url=tsa_url)
+    assert len(TSA_REQUESTS) == asked + 1, "one token per PDF: the signature's room is known"
     report = _check(signed, test_pki)
     assert report.ok, [str(p) for s in report.signatures for p in s.problems]
     (signature,) = report.signatures
@@ -305,3 +310,17 @@ def test_timestamped_signature_proves_its_time(printed, test_pki, tsa_url):
         with pytest.raises(SigningError, match="did not give a timestamp"):
             pdfsign.sign_pdf(printed, signer, _chain(test_pki), tsa_url="http://127.0.0.1:9/",
                              timeout=2)
+
+
+def test_a_token_larger_than_its_room_is_sized_by_a_trial_run(printed, test_pki, tsa_url,
+                                                              monkeypatch):
+    """An authority whose tokens outgrow the room kept for them: the PDF is still signed, its
+    signature sized by pyHanko's trial run (one more request to the authority)."""
+    monkeypatch.setattr(pdfsign, "TOKEN_ROOM", -4096)  # less room than any token needs
+    school = test_pki.leaf("school")
+    asked = len(TSA_REQUESTS)
+    with Pkcs12Signer(school.p12, school.password) as signer:
+        signed = pdfsign.sign_pdf(printed, signer, _chain(test_pki), tsa_url=tsa_url)
+    assert len(TSA_REQUESTS) > asked + 1
+    report = _check(signed, test_pki)
+    assert report.ok and report.signatures[0].timestamp_ok is True
