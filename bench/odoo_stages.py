@@ -34,7 +34,8 @@ PostgreSQL, through the addons' own code paths.
    queue       the outbox entries of issued records made again (``_on_issued``), at two batch
                sizes, with the SQL query count per record (an N+1 shows as a count that grows);
    open        the principal opens issued records' forms (odoo_pages.py): first open,
-               later opens, and the form without its verification fields;
+               later opens, and the form without its verification fields; then the list of
+               the school's records, first page and grouped by class;
    verify      ``_verify_report`` on a sample of issued records;
    pdf         the printed record (hocbaso_odoo/report) on a sample, one record per
                wkhtmltopdf call (the page is self-contained);
@@ -100,6 +101,7 @@ class Bench(OdooSession, Pages, Exports, Report):
         self.worker_peak_mb = {}
         self.token = (None, None)
         self.open_times = {}  # stage -> ms of each form opened (odoo_pages.py)
+        self.list_sizes = {}  # stage -> (rows shown, records listed) (odoo_pages.py)
         self.open_field_counts = {}
         self.c14n_seconds = {}  # label -> seconds of one C14N pass over such a document
         self.rsa_samples = []  # raw RSA rates, before the district and after signing
@@ -413,6 +415,7 @@ class Bench(OdooSession, Pages, Exports, Report):
         self.queue()
         self.log_meter("queue")
         self.open_forms()
+        self.open_lists()
         self.verify()
         self.log_meter("verify")
         self.pdf()

@@ -1,5 +1,7 @@
 """The certificate each user last signed with, per role: the signing wizard offers it first."""
 
+from psycopg2 import errors
+
 from odoo import api, fields, models
 
 from hocbaso import roles
@@ -20,15 +22,30 @@ class HocbasoSignChoice(models.Model):
 
     @api.model
     def _remember(self, role, certificate):
-        """Keep ``certificate`` as the current user's choice for ``role``."""
-        choice = self.sudo().search([("user_id", "=", self.env.uid), ("role", "=", role)],
-                                    limit=1)
-        if choice:
-            if choice.certificate_id != certificate:
-                choice.certificate_id = certificate.id
-        else:
-            self.sudo().create({"user_id": self.env.uid, "role": role,
-                                "certificate_id": certificate.id})
+        """Keep ``certificate`` as the current user's choice for ``role``.
+
+        One statement that inserts or updates: the same user signing in two sessions at once
+        (two tabs, two Odoo workers) would otherwise both insert and the second session's
+        signatures would be undone by the unique key. A session whose snapshot predates the
+        other's choice gets a serialization error from PostgreSQL; the choice is a convenience,
+        so that session leaves it to the other one and keeps its signatures."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute("""
+                    INSERT INTO hocbaso_sign_choice
+                        (user_id, role, certificate_id, create_uid, create_date, write_uid,
+                         write_date)
+                    VALUES (%(uid)s, %(role)s, %(cert)s, %(uid)s, NOW() AT TIME ZONE 'UTC',
+                            %(uid)s, NOW() AT TIME ZONE 'UTC')
+                    ON CONFLICT (user_id, role) DO UPDATE
+                        SET certificate_id = EXCLUDED.certificate_id,
+                            write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+                        WHERE hocbaso_sign_choice.certificate_id != EXCLUDED.certificate_id
+                """, {"uid": self.env.uid, "role": role, "cert": certificate.id},
+                    log_exceptions=False)
+        except errors.SerializationFailure:
+            return
+        self.invalidate_model(["certificate_id"])
 
     @api.model
     def _last(self, role):

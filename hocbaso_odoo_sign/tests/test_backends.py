@@ -78,6 +78,43 @@ class TestConcurrency(SignCase):
                 cr_a.commit()
 
 
+    def test_the_same_user_signing_in_two_sessions(self):
+        """Two sessions of one user (two tabs, two Odoo workers) both remember the certificate
+        they signed with: the later one, whose snapshot predates the other's choice, keeps
+        its signatures (the remembered choice is the other session's)."""
+        admin = self.env.ref("base.user_admin").id
+        with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+            cr_a.execute("INSERT INTO hocbaso_signing_certificate (company_id, kind, "
+                         "certificate_file, backend) VALUES (%s, 'personal', 'x', 'pkcs12') "
+                         "RETURNING id", [self.env.ref("base.main_company").id])
+            cert_id = cr_a.fetchone()[0]
+            cr_a.commit()
+            try:
+                cr_b.execute("SELECT 1")  # session B's snapshot: before A's choice
+                env_a = api.Environment(cr_a, admin, {})
+                env_b = api.Environment(cr_b, admin, {})
+                env_a["hocbaso.sign.choice"]._remember(
+                    "gvbm", env_a["hocbaso.signing.certificate"].browse(cert_id))
+                cr_a.commit()
+                env_b["hocbaso.sign.choice"]._remember(
+                    "gvbm", env_b["hocbaso.signing.certificate"].browse(cert_id))
+                cr_b.execute("SELECT 1")  # B's transaction is still usable: nothing undone
+                cr_b.commit()
+                self.assertEqual(env_b["hocbaso.sign.choice"]._last("gvbm").id, cert_id)
+                # later, in one session: the choice changes in place
+                env_a["hocbaso.sign.choice"]._remember(
+                    "gvbm", env_a["hocbaso.signing.certificate"].browse(cert_id))
+                cr_a.execute("SELECT count(*) FROM hocbaso_sign_choice WHERE user_id = %s",
+                             [admin])
+                self.assertEqual(cr_a.fetchone()[0], 1)
+            finally:
+                cr_a.rollback()
+                cr_a.execute("DELETE FROM hocbaso_sign_choice WHERE certificate_id = %s",
+                             [cert_id])
+                cr_a.execute("DELETE FROM hocbaso_signing_certificate WHERE id = %s", [cert_id])
+                cr_a.commit()
+
+
 @tagged("post_install", "-at_install")
 class TestDemo(SignCase):
 
