@@ -1,19 +1,22 @@
-"""The printed PDF of records issued through a remote signing service, certified with the
-school's organisation key in a second batch of the same issuer.
+"""The printed PDF of records issued through a remote signing service or a USB token at the
+issuer's computer, certified with the school's organisation key in a second batch of the same
+issuer.
 
-The PDF carries the signed record XML, which exists only once the issuance batch is approved:
-so when that batch closes, a batch with one item per issued record's PDF is opened and sent
-(another approval on the phone). Only the digest of each PDF signature's signed attributes
-leaves the server (hocbaso.pdfsign_deferred); the answer is untrusted and is checked against
-the certificate and the kept PDF before it goes into ``signed_pdf``. Rejected, expired or
-refused: the records stay issued with an unsigned print, and their history says how to
-certify it later (*Certify Printed PDF* on the record)."""
+The PDF carries the signed record XML, which exists only once the issuance batch is applied:
+so when that batch closes, a batch with one item per issued record's PDF is opened: sent to
+the service (another approval on the phone), or handed back to the browser with the agent's
+answer (``action_agent_complete``), whose agent signs it with the PIN already typed. Only the
+digest of each PDF signature's signed attributes leaves the server (hocbaso.pdfsign_deferred);
+the answer is untrusted and is checked against the certificate and the kept PDF before it goes
+into ``signed_pdf``. Rejected, expired or refused: the records stay issued with an unsigned
+print, and their history says so (and, for a signing service, how to certify it later:
+*Certify Printed PDF* on the record)."""
 
 import base64
 import hashlib
 import logging
 
-from odoo import api, models, _
+from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from hocbaso import pdfsign_deferred
@@ -23,13 +26,17 @@ from hocbaso.signing import xmldsig as X
 from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
 
 from .hocbaso_record_signed_pdf import PDF_REASON
-from .hocbaso_sign_batch import FINAL_STATES, ROLE_GROUPS
+from .hocbaso_sign_batch import CHANNEL_BACKEND, FINAL_STATES, ROLE_GROUPS
 
 _logger = logging.getLogger(__name__)
 
 
 class HocbasoSignBatch(models.Model):
     _inherit = "hocbaso.sign.batch"
+
+    pdf_batch_id = fields.Many2one(
+        "hocbaso.sign.batch", string="Printed PDF Batch", readonly=True, copy=False,
+        help="The batch certifying the printed PDFs of the records this one issued.")
 
     def _is_pdf_batch(self):
         self.ensure_one()
@@ -45,8 +52,7 @@ class HocbasoSignBatch(models.Model):
                 continue
             if batch._is_pdf_batch():
                 batch._note_pdfs_uncertified()
-            elif batch.role == X.ROLE_ISSUER and batch.channel == "provider" and \
-                    batch.state in ("done", "partial"):
+            elif batch.role == X.ROLE_ISSUER and batch.state in ("done", "partial"):
                 batch._certify_issued_pdfs()
         return result
 
@@ -68,7 +74,7 @@ class HocbasoSignBatch(models.Model):
             return
         env = batch._user_env()
         records = records.with_env(env)
-        if batch.provider_id._approval() != "app":
+        if batch.channel == "provider" and batch.provider_id._approval() != "app":
             records.sudo()._log_note_batch(env._(
                 "The printed PDF was not certified with the school's certificate: the signing "
                 "service asks for a one-time code or a PIN with each request. The record stays "
@@ -76,38 +82,41 @@ class HocbasoSignBatch(models.Model):
             return
         try:
             with self.env.cr.savepoint():
-                env["hocbaso.sign.batch"]._open_pdf_batch(
-                    records, batch.certificate_id.with_env(env))
+                batch.pdf_batch_id = env["hocbaso.sign.batch"]._open_pdf_batch(
+                    records, batch.certificate_id.with_env(env), batch.channel)
         except (UserError, AccessError, ValidationError, HocbasoError, OSError) as err:
             problem = lib_message(env, err) if isinstance(err, HocbasoError) else \
                 (err.args[0] if err.args else str(err))
             _logger.warning("Signing batch %s: the PDF batch of records %s was not opened: %s",
                             batch.id, records.ids, problem)
-            records.sudo()._log_note_batch(env._(
-                "The printed PDF was not certified with the school's certificate (%(problem)s). "
-                "The record stays issued and its PDF is printed unsigned; the issuer can "
-                "certify it with Certify Printed PDF on the record.", problem=problem),
-                author=batch.user_id)
+            records.sudo()._log_note_batch(batch._uncertified_note(env, problem),
+                                           author=batch.user_id)
 
     @api.model
-    def _open_pdf_batch(self, records, certificate):
+    def _open_pdf_batch(self, records, certificate, channel="provider"):
         """A PDF batch of ``self.env.user`` for ``records`` (issued, without a certified
-        PDF), prepared and sent to the signing service of ``certificate``."""
-        batch = self._start_pdf(records, certificate)
+        PDF), prepared, then sent to the signing service of ``certificate`` or left waiting
+        for the user's agent."""
+        batch = self._start_pdf(records, certificate, channel)
         if batch.state == "draft":
-            batch._submit()
+            if channel == "provider":
+                batch._submit()
+            else:
+                batch._set_batch_state("waiting")
         return batch
 
     @api.model
-    def _start_pdf(self, records, certificate_record):
+    def _start_pdf(self, records, certificate_record, channel="provider"):
         """Print ``records`` and prepare the certification of each PDF, in a new batch."""
         user = self.env.user
         if not user.has_group(ROLE_GROUPS[X.ROLE_ISSUER]):
             raise AccessError(_("Only the seal holder (issuer) issues records."))
         certificate = certificate_record.sudo()
-        if certificate.backend != "remote" or not certificate.provider_id:
+        if channel not in CHANNEL_BACKEND or certificate.backend != CHANNEL_BACKEND[channel] \
+                or channel == "provider" and not certificate.provider_id:
             raise UserError(_("The printed PDF is certified here with a certificate of a "
-                              "signing service; %(cert)s is not one.", cert=certificate.name))
+                              "signing service or of a USB token at your computer; %(cert)s "
+                              "is neither.", cert=certificate.name))
         certificate._check_usable()
         records = records.exists().filtered(lambda record: record.state == "issued"
                                             and not record.signed_pdf)
@@ -123,8 +132,8 @@ class HocbasoSignBatch(models.Model):
         location = company.hocbaso_issue_place or company.name or ""
         batch = self.sudo().create({
             "user_id": user.id, "company_id": company.id, "role": X.ROLE_ISSUER,
-            "certificate_id": certificate.id, "channel": "provider",
-            "provider_id": certificate.provider_id.id,
+            "certificate_id": certificate.id, "channel": channel,
+            "provider_id": certificate.provider_id.id if channel == "provider" else False,
         })
         Item = self.env["hocbaso.sign.batch.item"]
         taken, items = set(), []
@@ -214,11 +223,8 @@ class HocbasoSignBatch(models.Model):
             record = item.record_id.sudo()
             if item.state == "signed" or record.state != "issued" or record.signed_pdf:
                 continue
-            record.with_env(env).sudo()._log_note_batch(env._(
-                "The printed PDF was not certified with the school's certificate (%(problem)s). "
-                "The record stays issued and its PDF is printed unsigned; the issuer can "
-                "certify it with Certify Printed PDF on the record.",
-                problem=batch._uncertified_reason(item, env)),
+            record.with_env(env).sudo()._log_note_batch(
+                batch._uncertified_note(env, batch._uncertified_reason(item, env)),
                 author=batch.user_id)
 
     def _uncertified_reason(self, item, env):
@@ -230,3 +236,37 @@ class HocbasoSignBatch(models.Model):
         if self.state in ("rejected", "expired", "cancelled") or not item.message:
             return self.with_env(env)._state_label()
         return item.message
+
+    def _uncertified_note(self, env, problem):
+        """The records' note when this batch's PDFs stay unsigned: with a signing service,
+        how to ask again."""
+        if self.channel == "provider":
+            return env._(
+                "The printed PDF was not certified with the school's certificate (%(problem)s). "
+                "The record stays issued and its PDF is printed unsigned; the issuer can "
+                "certify it with Certify Printed PDF on the record.", problem=problem)
+        return env._(
+            "The printed PDF was not certified with the school's certificate (%(problem)s). "
+            "The record stays issued and its PDF is printed unsigned.", problem=problem)
+
+    def _write_summary(self):
+        """A PDF batch that closed counts PDFs, not signatures."""
+        result = super()._write_summary()
+        for batch in self.sudo():
+            if batch.state in ("done", "partial", "failed") and batch._is_pdf_batch():
+                batch.summary = batch.env._(
+                    "%(signed)s of %(total)s printed PDFs certified with the school's "
+                    "certificate.", signed=batch.signed_count, total=batch.item_count)
+        return result
+
+    # --- the agent channel -----------------------------------------------------------------
+    def action_agent_complete(self, signatures):
+        """As the parent; an issuance that opened a PDF batch hands it back to the browser
+        (``pdf_batch``: {batch_id, items, summary}) for the agent to sign next."""
+        result = super().action_agent_complete(signatures)
+        pdf_batch = self.sudo().pdf_batch_id
+        if pdf_batch.state == "waiting":
+            result["pdf_batch"] = {"batch_id": pdf_batch.id,
+                                   "items": pdf_batch._items_for_signing(),
+                                   "summary": pdf_batch.summary}
+        return result

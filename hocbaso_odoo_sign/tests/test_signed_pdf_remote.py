@@ -1,7 +1,9 @@
-"""The printed PDF of records issued through a remote signing service: certified in a second
-batch of the issuer (the SmartCA stand-in as its own process, approved on its "phone"); a
-forged answer is refused and nothing is kept; the record says how to certify it later."""
+"""The printed PDF of records issued through a remote signing service or a USB token at the
+issuer's computer: certified in a second batch of the issuer (the SmartCA stand-in as its own
+process, approved on its "phone"; the agent played by the school's key); a forged answer is
+refused and nothing is kept; the record says how to certify it later."""
 
+import base64
 import tempfile
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from odoo.tests import tagged
 from hocbaso import pdfsign
 
 from .common import SignCase
+from .test_sign_batch import token_sign
 
 SP_ID, SP_PASSWORD = "hocbaso-test-sp", "sp-password-1"
 
@@ -159,3 +162,55 @@ class TestSignedPdfRemote(SignCase):
         self.assertEqual(record.state, "issued")
         self.assertFalse(record.signed_pdf)
         self.assertIn("(Bị từ chối)", record.message_ids[0].body)
+
+    # --- the USB token at the issuer's computer (the agent, played by the school's key) -------
+    def agent_complete(self, prepared, leaf_name="school"):
+        leaf = self.pki.leaf(leaf_name)
+        answer = [{"doc_id": item["doc_id"], "signature": base64.b64encode(token_sign(
+            leaf.p12, self.password, base64.b64decode(item["digest"]))).decode()}
+            for item in prepared["items"]]
+        return self.env["hocbaso.sign.batch"].with_user(self.issuer).browse(
+            prepared["batch_id"]).action_agent_complete(answer)
+
+    def test_agent_issuance_hands_the_pdf_batch_to_the_agent(self):
+        self.school_cert.write({"backend": "agent", "provider_id": False})
+        records = self.records
+        self.lock(records)
+        self.sign_to(records, last_role="cbql")
+        wizard = self.wizard(self.issuer, records, "phathanh", self.school_cert)
+        result = self.agent_complete(wizard.action_agent_prepare())
+        self.assertEqual(result["signed"], 2, result["summary"])
+        self.assertEqual(set(records.mapped("state")), {"issued"})
+        self.assertFalse(any(records.mapped("signed_pdf")))
+        # the same answer carries the PDF batch: the browser's agent signs it with the PIN
+        # already typed; one item per issued record
+        pdf = result["pdf_batch"]
+        self.assertEqual(len(pdf["items"]), 2)
+        self.assertTrue(all("Bản in PDF" in item["label"] for item in pdf["items"]))
+        # one forged value (another key's) among them: that PDF is refused, the other kept
+        forged = dict(pdf, items=pdf["items"][:1])
+        good = dict(pdf, items=pdf["items"][1:])
+        leaf = self.pki.leaf("school")
+        answer = [{"doc_id": item["doc_id"], "signature": base64.b64encode(token_sign(
+            self.pki.leaf("gvcn").p12, self.password, base64.b64decode(item["digest"]))).decode()}
+            for item in forged["items"]] + [
+            {"doc_id": item["doc_id"], "signature": base64.b64encode(token_sign(
+                leaf.p12, self.password, base64.b64decode(item["digest"]))).decode()}
+            for item in good["items"]]
+        pdf_batch = self.env["hocbaso.sign.batch"].with_user(self.issuer).with_context(
+            lang="vi_VN").browse(pdf["batch_id"])
+        outcome = pdf_batch.action_agent_complete(answer)
+        self.assertEqual((outcome["signed"], outcome["failed"]), (1, 1), outcome["summary"])
+        self.assertIn("1 trên 2 bản in PDF", outcome["summary"])
+        self.assertNotIn("pdf_batch", outcome)
+        items = pdf_batch.sudo().item_ids
+        refused = items.filtered(lambda item: item.state == "refused")
+        self.assertIn("không khớp với chứng thư số", refused.message)
+        unsigned = refused.record_id
+        certified = records - unsigned
+        self.assert_certified(certified)
+        self.assertFalse(unsigned.signed_pdf)
+        self.assertEqual(unsigned.state, "issued")
+        note = unsigned.message_ids[0].body
+        self.assertIn("Bản in PDF chưa được ký", note)
+        self.assertNotIn("Ký bản in PDF", note, "no button for a token at the computer")
