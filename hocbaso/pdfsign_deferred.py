@@ -29,10 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 
 from .errors import SigningError
-from .pdfsign import FIELD_NAME, _asn1, _common_name
-
-#: room for the time-stamping authority's token (its certificates included), DER bytes
-TIMESTAMP_ROOM = 12 * 1024
+from .pdfsign import FIELD_NAME, TOKEN_ROOM, _asn1, _common_name
 #: what a kept state may hold at most (the PDF is printed by us: a few hundred kB)
 MAX_PREPARED_PDF = 64 * 1024 * 1024
 
@@ -105,11 +102,12 @@ def _external_signer(certificate: x509.Certificate, chain, value: bytes):
 
 def _reserved(certificate: x509.Certificate, chain, timestamped: bool) -> int:
     """Hex digits for the CMS: the certificates, the value, the attributes (and the TSA's
-    token), with a margin."""
+    token, whose size cannot be tried first: the digest is signed before the token exists),
+    with a margin."""
     der = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in [certificate, *chain])
     der += (certificate.public_key().key_size + 7) // 8 + 4096
     if timestamped:
-        der += TIMESTAMP_ROOM
+        der += TOKEN_ROOM
     return 2 * (der + der // 4)
 
 

@@ -181,6 +181,7 @@ class HocbasoSignBatch(models.Model):
             return 0, len(wanted)
         x509_cert = certificate._x509()
         signed = refused = 0
+        collector = None
         for item in sorted(wanted, key=lambda item: item.sequence):
             record = item.record_id.with_env(env).sudo()
             try:
@@ -194,6 +195,9 @@ class HocbasoSignBatch(models.Model):
                                           record=record.display_name))
                 prepared = pdfsign_deferred.PreparedPdf.from_json(item.pending_json)
                 pdf = pdfsign_deferred.finish(prepared, wanted[item], x509_cert)
+                if prepared.tsa_url:  # timestamped: the validation data too (PAdES B-LT)
+                    collector = collector or record._ltv_collector(record.company_id)
+                    pdf = record._pdf_with_validation_data(pdf, collector)
             except UserError as err:
                 item.write({"state": "refused", "message": err.args[0]})
                 refused += 1

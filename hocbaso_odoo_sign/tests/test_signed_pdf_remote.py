@@ -8,12 +8,14 @@ import tempfile
 from pathlib import Path
 
 import requests
+from cryptography.hazmat.primitives import serialization
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-from hocbaso import pdfsign
+from hocbaso import pdfltv, pdfsign
 
+from ..tools import trust_material
 from .common import SignCase
 from .test_sign_batch import token_sign
 
@@ -162,6 +164,32 @@ class TestSignedPdfRemote(SignCase):
         self.assertEqual(record.state, "issued")
         self.assertFalse(record.signed_pdf)
         self.assertIn("(Bị từ chối)", record.message_ids[0].body)
+
+    def test_a_timestamped_pdf_keeps_its_validation_data(self):
+        """With the school's time-stamping authority and OCSP responder set, the PDF certified
+        through the service is timestamped when the answer comes and keeps the paths and
+        status of the school's and the authority's certificates (PAdES B-LT)."""
+        tsa_url = self.run_standin("hocbaso.signing.standins.tsa")
+        ocsp_url = self.run_standin("hocbaso.signing.standins.ocsp")
+        # the responder answers for the issuing CA; the issuing CA's own status is the root's CRL
+        self.root_ca.crl_file = base64.b64encode(
+            self.pki.root_crl.public_bytes(serialization.Encoding.DER))
+        self.school.write({"hocbaso_tsa_url": tsa_url, "hocbaso_ocsp_url": ocsp_url,
+                           "hocbaso_tsa_timeout": 5})
+        record = self.record
+        issuance = self.issue_remotely(record)
+        self.approve(issuance)
+        self.approve(self.pdf_batches(issuance))
+        pdf = record._hocbaso_kept_pdf()
+        kept = pdfltv.kept_validation_data(pdf)
+        self.assertIn(self.school_cert._x509(), kept.certificates)
+        self.assertGreaterEqual(len(kept.ocsp_responses), 2)
+        roots, _intermediates, _crls = trust_material(self.env, self.school)
+        checked = pdfsign.verify_pdf(pdf, roots)
+        self.assertTrue(checked.ok, [str(p) for s in checked.signatures for p in s.problems])
+        (signature,) = checked.signatures
+        self.assertTrue(signature.timestamp_ok and signature.long_term)
+        self.assertEqual(checked.record_xml, record._get_xml())
 
     # --- the USB token at the issuer's computer (the agent, played by the school's key) -------
     def agent_complete(self, prepared, leaf_name="school"):
