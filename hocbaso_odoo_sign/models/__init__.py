@@ -21,3 +21,4 @@ from . import hocbaso_sign_batch
 from . import hocbaso_sign_batch_item
 from . import hocbaso_sign_batch_apply
 from . import hocbaso_sign_batch_provider
+from . import hocbaso_sign_batch_pdf

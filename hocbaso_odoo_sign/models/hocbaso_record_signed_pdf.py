@@ -4,7 +4,11 @@ The organisation key's PIN or password is never stored, so the PDF is signed whe
 has it in hand: in the same signing session that issues the records (``_sign_batch`` calls
 ``_sign_issued_pdfs`` with the open key). An issued version never changes, so its certified
 PDF stays valid and is what printing, the portal and the record package serve from then on.
-A revoked or superseded version is printed anew (with its watermark), unsigned."""
+A revoked or superseded version is printed anew (with its watermark), unsigned.
+
+Records issued through a remote signing service get their PDF certified by a second batch of
+the issuer (hocbaso_sign_batch_pdf.py); *Certify Printed PDF* opens one again for records
+whose PDF was left unsigned."""
 
 import base64
 import logging
@@ -16,6 +20,7 @@ from odoo.exceptions import UserError
 
 from hocbaso import pdfltv, pdfsign
 from hocbaso.errors import HocbasoError
+from hocbaso.signing import xmldsig as X
 
 from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
 
@@ -118,3 +123,20 @@ class HocbasoRecord(models.Model):
                 "status): %(problem)s It can be checked while the school's certificate is "
                 "valid.", problem=lib_message(self.env, err)))
             return pdf
+
+    def action_certify_pdf(self):
+        """Certify the printed PDF of these issued records that have none (their PDF batch
+        was rejected or expired), through the signing service the issuer issues with: a new
+        batch to approve on the phone. Opens that batch."""
+        certificate = self.env["hocbaso.sign.choice"]._last(X.ROLE_ISSUER)
+        if not certificate or certificate.sudo().backend != "remote":
+            raise UserError(self.env._(
+                "Certify Printed PDF sends the PDF to the signing service you issue with; you "
+                "have not issued records through a signing service yet."))
+        if certificate.sudo().provider_id._approval() != "app":
+            raise UserError(self.env._(
+                "Your signing service asks for a one-time code or a PIN with each request: "
+                "the printed PDF cannot be sent to it from here and stays unsigned."))
+        batch = self.env["hocbaso.sign.batch"]._open_pdf_batch(self, certificate)
+        return {"type": "ir.actions.act_window", "res_model": "hocbaso.sign.batch",
+                "res_id": batch.id, "views": [(False, "form")], "target": "current"}

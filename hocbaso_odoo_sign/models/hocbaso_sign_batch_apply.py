@@ -75,8 +75,15 @@ class HocbasoSignBatch(models.Model):
             batch.unknown_count += counts["unknown"]
             _logger.warning("Signing batch %s: %s answers for document codes it never sent",
                             batch.id, counts["unknown"])
-        if wanted:
-            signed, refused = self._apply_values(wanted, timestamps or {})
+        # a batch certifying issued records' PDFs (hocbaso_sign_batch_pdf.py) holds PDF items
+        pdfs = {item: value for item, value in wanted.items() if item.kind == "pdf"}
+        slots = {item: value for item, value in wanted.items() if item.kind != "pdf"}
+        outcomes = []
+        if pdfs:
+            outcomes.append(self._apply_pdf_values(pdfs))
+        if slots:
+            outcomes.append(self._apply_values(slots, timestamps or {}))
+        for signed, refused in outcomes:
             counts["signed"] += signed
             counts["refused"] += refused
         counts["pending"] = batch.pending_count

@@ -1,5 +1,6 @@
-"""One signature of a signing batch: the record, its slot, the digest the key signs (under a
-short doc_id the signer sees on our screen and on the phone) and what came of it."""
+"""One signature of a signing batch: the record, its slot (a signature of the record's XML, or
+the certification of its printed PDF once issued), the digest the key signs (under a short
+doc_id the signer sees on our screen and on the phone) and what came of it."""
 
 import re
 import unicodedata
@@ -9,6 +10,10 @@ from odoo import api, fields, models
 from hocbaso import roles
 from hocbaso.signing.batch import DOC_ID_RE
 
+ITEM_KINDS = [
+    ("xml", "Record Signature"),
+    ("pdf", "Printed PDF"),
+]
 ITEM_STATES = [
     ("pending", "Waiting for Signature"),
     ("signed", "Signed"),
@@ -36,6 +41,11 @@ class HocbasoSignBatchItem(models.Model):
     company_id = fields.Many2one(related="batch_id.company_id", store=True, index=True)
     record_id = fields.Many2one("hocbaso.record", ondelete="cascade",
                                 index=True)
+    kind = fields.Selection(
+        ITEM_KINDS, default="xml", required=True, readonly=True,
+        help="What the key signs: a signature slot of the record's XML, or the certification "
+             "of the issued record's printed PDF (a second batch, since the PDF carries the "
+             "XML the first one signs).")
     role = fields.Selection(roles.SELECTION, string="Signature",
                             help="The signature slot: a subject teacher's or the batch's role.")
     subject_code = fields.Char()
@@ -43,8 +53,9 @@ class HocbasoSignBatchItem(models.Model):
     doc_id = fields.Char(string="Document Code", help="Shown on the phone beside the request.")
     label = fields.Char(string="Document")
     record_version = fields.Integer()
-    # the pending signature (PendingSignature.to_dict) and the document it was prepared from:
-    # internal, read and written by the server only
+    # the pending signature (PendingSignature.to_dict, or for a PDF the prepared state of
+    # hocbaso.pdfsign_deferred) and the document it was prepared from: internal, read and
+    # written by the server only
     pending_json = fields.Text(groups="base.group_system", copy=False)
     base_sha256 = fields.Char(groups="base.group_system", copy=False)
     digest = fields.Char(groups="base.group_system", copy=False, help="base64 of the digest")

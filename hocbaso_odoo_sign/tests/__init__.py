@@ -16,3 +16,4 @@ from . import test_timestamps
 from . import test_ltv_odoo
 from . import test_batch_refresh_tour
 from . import test_sign_batch_codes
+from . import test_signed_pdf_remote

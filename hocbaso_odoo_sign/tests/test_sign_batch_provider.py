@@ -59,8 +59,12 @@ class TestSignBatchProvider(SignCase, HttpCase):
     def wait_for(self, batch, states=("done", "partial"), seconds=20):
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            batch.invalidate_recordset()
-            if batch.state in states:
+            # the webhook's request runs on this test's cursor in another thread: read only
+            # between its requests (the lock its test cursors take), never during one
+            with self.registry.test_lock:
+                batch.invalidate_recordset()
+                state = batch.state
+            if state in states:
                 return
             time.sleep(0.2)
         self.fail(f"the batch stayed {batch.state}")

@@ -103,28 +103,54 @@ export class AgentSignButton extends Component {
             if (pin === null) {
                 throw new AgentError("cancelled", _t("Signing cancelled: no PIN was entered."));
             }
-            let answer;
             try {
-                answer = await callAgent(port, "/v1/sign", {
-                    method: "POST",
-                    body: {
-                        certificate_sha256: wanted,
-                        digests: prepared.items.map(({ doc_id, digest }) => ({ doc_id, digest })),
-                        pin,
-                    },
-                });
+                result = await this.signBatch(port, wanted, pin, prepared);
+                // records issued: their printed PDFs, which carry the XML just signed, are
+                // certified next with the same PIN (the server opened that batch)
+                const pdf = result.pdf_batch;
+                if (pdf && Array.isArray(pdf.items) && pdf.items.length) {
+                    result = await this.signPdfBatch(port, wanted, pin, pdf, result);
+                }
             } finally {
                 pin = null;
             }
-            result = await this.orm.call("hocbaso.sign.batch", "action_agent_complete", [
-                [prepared.batch_id],
-                signaturesOf(answer, prepared.items),
-            ]);
         } catch (error) {
             await this.cancelBatch(prepared.batch_id);
             throw error;
         }
         return this.showResult(result);
+    }
+
+    /** The agent signs the items of ``prepared`` with ``pin``; the server checks and keeps
+     * the signatures. Returns the server's result. */
+    async signBatch(port, certificateSha256, pin, prepared) {
+        const answer = await callAgent(port, "/v1/sign", {
+            method: "POST",
+            body: {
+                certificate_sha256: certificateSha256,
+                digests: prepared.items.map(({ doc_id, digest }) => ({ doc_id, digest })),
+                pin,
+            },
+        });
+        return this.orm.call("hocbaso.sign.batch", "action_agent_complete", [
+            [prepared.batch_id],
+            signaturesOf(answer, prepared.items),
+        ]);
+    }
+
+    /** The printed PDFs' batch after an issuance: the records are issued whatever comes of
+     * it; an agent's refusal is added to the result, the batch released. */
+    async signPdfBatch(port, certificateSha256, pin, pdf, result) {
+        try {
+            const pdfResult = await this.signBatch(port, certificateSha256, pin, pdf);
+            return { ...result, summary: `${result.summary} ${pdfResult.summary}` };
+        } catch (error) {
+            await this.cancelBatch(pdf.batch_id);
+            if (!(error instanceof AgentError)) {
+                throw error;
+            }
+            return { ...result, summary: `${result.summary} ${error.message}` };
+        }
     }
 
     async cancelBatch(batchId) {
