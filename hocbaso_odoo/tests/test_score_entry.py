@@ -10,6 +10,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from ..tools import workflow
 from .common import HocbasoCase
 
 
@@ -179,6 +180,20 @@ class TestScoreEntry(HocbasoCase):
         self.assertEqual(labels[self.line_binh.record_state], "Đã khóa kết quả")
         Record = self.env["hocbaso.record"].with_context(lang="vi_VN")
         self.assertEqual(labels, dict(Record._fields["state"]._description_selection(Record.env)))
+
+    def test_sent_back_column_only_when_a_row_is_sent_back(self):
+        """An always-empty "sent back" column crowded the names and scores: it shows only
+        when a row of the grid is sent back for correction."""
+        arch = self.env["hocbaso.score.entry"].get_view(
+            self.env.ref("hocbaso_odoo.hocbaso_score_entry_view_form").id)["arch"]
+        self.assertRegex(arch, r'<field name="correction_open"[^>]*'
+                               r'column_invisible="not parent.correction_shown"')
+        entry = self.entry()
+        self.assertFalse(entry.correction_shown)
+        with workflow(self.env):  # as sending the subject back does
+            self.line_binh.sudo().correction_open = True
+        entry.invalidate_recordset(["correction_shown"])
+        self.assertTrue(entry.correction_shown)
 
     def test_record_compute_results_gives_feedback(self):
         self.fill_secondary(self.record)

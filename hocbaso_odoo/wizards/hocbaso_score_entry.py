@@ -45,6 +45,16 @@ class HocbasoScoreEntry(models.TransientModel):
         "hocbaso.record.line", string="Students", compute="_compute_line_ids", store=True,
         readonly=False)
 
+    # the grid's "sent back" column, shown only when a row of it is (an empty column crowds
+    # the names and scores)
+    correction_shown = fields.Boolean(compute="_compute_correction_shown",
+                                      string="A Result Is Sent Back")
+
+    @api.depends("line_ids.correction_open")
+    def _compute_correction_shown(self):
+        for entry in self:
+            entry.correction_shown = any(entry.line_ids.mapped("correction_open"))
+
     @api.depends("class_id", "subject_id", "term")
     def _compute_display_name(self):
         terms = dict(self._fields["term"]._description_selection(self.env))
