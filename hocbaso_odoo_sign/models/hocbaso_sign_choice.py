@@ -1,8 +1,14 @@
 """The certificate each user last signed with, per role: the signing wizard offers it first."""
 
+import logging
+
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 
 from hocbaso import roles
+
+_logger = logging.getLogger(__name__)
 
 
 class HocbasoSignChoice(models.Model):
@@ -26,9 +32,22 @@ class HocbasoSignChoice(models.Model):
         if choice:
             if choice.certificate_id != certificate:
                 choice.certificate_id = certificate.id
-        else:
-            self.sudo().create({"user_id": self.env.uid, "role": role,
-                                "certificate_id": certificate.id})
+            return
+        # The same signer in two sessions at once (two tabs, two workers of a large school)
+        # both find no row: the one that comes second keeps the first one's choice instead of
+        # failing its signing on the unique key. Under REPEATABLE READ a row inserted by the
+        # other session after our snapshot is a serialization failure, not a silent conflict.
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    "INSERT INTO hocbaso_sign_choice (user_id, role, certificate_id, create_uid,"
+                    " create_date, write_uid, write_date) VALUES (%(uid)s, %(role)s, %(cert)s,"
+                    " %(uid)s, %(now)s, %(uid)s, %(now)s) ON CONFLICT (user_id, role) DO NOTHING",
+                    {"uid": self.env.uid, "role": role, "cert": certificate.id,
+                     "now": fields.Datetime.now()}, log_exceptions=False)
+        except pg_errors.SerializationFailure:
+            _logger.info("%s's certificate for %s was remembered by another session of theirs",
+                         self.env.user.login, role)
 
     @api.model
     def _last(self, role):

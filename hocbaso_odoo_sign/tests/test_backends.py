@@ -1,3 +1,4 @@
+import base64
 import os
 import socket
 import tempfile
@@ -76,6 +77,41 @@ class TestConcurrency(SignCase):
                 klass.unlink()
                 year.unlink()
                 cr_a.commit()
+
+    def test_same_signer_first_remembered_in_two_sessions(self):
+        """A signer's first signing, in two sessions at once (two tabs, two workers): both find
+        no remembered certificate; the later one keeps the earlier's instead of failing."""
+        leaf = self.pki.leaf("school")
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            cert_id = env["hocbaso.signing.certificate"].create({
+                "company_id": env.ref("base.main_company").id, "kind": "organisation",
+                "certificate_file": base64.b64encode(leaf.cert_pem),
+                "certificate_filename": "c.pem", "backend": "pkcs12",
+                "p12_file": base64.b64encode(leaf.p12), "p12_filename": "c.p12"}).id
+        uid = self.env.ref("base.user_admin").id
+        try:
+            with self.registry.cursor() as cr_a, self.registry.cursor() as cr_b:
+                choice_a = api.Environment(cr_a, uid, {})["hocbaso.sign.choice"]
+                choice_b = api.Environment(cr_b, uid, {})["hocbaso.sign.choice"]
+                self.assertFalse(choice_b._last("phathanh"))  # B's snapshot starts here
+                choice_a._remember("phathanh", choice_a.env["hocbaso.signing.certificate"]
+                                   .browse(cert_id))
+                cr_a.commit()
+                # B does not see A's row: it inserts its own and meets A's on the unique key
+                choice_b._remember("phathanh", choice_b.env["hocbaso.signing.certificate"]
+                                   .browse(cert_id))
+                cr_b.execute("SELECT 1")  # B's transaction goes on
+                cr_b.commit()
+            with self.registry.cursor() as cr:
+                cr.execute("SELECT certificate_id FROM hocbaso_sign_choice WHERE user_id = %s "
+                           "AND role = 'phathanh'", (uid,))
+                self.assertEqual(cr.fetchall(), [(cert_id,)])
+        finally:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["hocbaso.sign.choice"].search([("certificate_id", "=", cert_id)]).unlink()
+                env["hocbaso.signing.certificate"].browse(cert_id).unlink()
 
 
 @tagged("post_install", "-at_install")
