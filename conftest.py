@@ -19,6 +19,8 @@ RELIABILITY = (
       "tests/lib/test_csdl_protocol.py")),
     ("PostgreSQL restarted in the middle of a CSDL sync batch",
      ("tests/reliability/test_pg_restart.py",)),
+    ("two Odoo servers sending one CSDL outbox at once",
+     ("tests/reliability/test_two_nodes.py",)),
     ("corrupted and hostile files at the upload points",
      ("tests/lib/test_safexml.py", "tests/lib/test_verify.py", "tests/lib/test_cli.py",
       "tests/lib/test_xmlprofile.py", "hocbaso_odoo/tests/test_transfer.py",

@@ -1,5 +1,6 @@
 """bench: `python -m bench [--records N] [--softhsm] [--providers [N]] [--timestamps [N]]
-[--ltv [N]] [--pdf [N]] [--odoo] [--students N] [--workers N]` prints figures and ratios.
+[--ltv [N]] [--pdf [N]] [--odoo] [--students N] [--workers N] [--nodes N]` prints figures and
+ratios.
 
 Plain stages always run; --odoo adds the Odoo stages on a fresh database, export and signing
 in --workers Odoo worker processes (see bench/odoo_stages.py).
@@ -43,6 +44,10 @@ def main(argv=None):
     parser.add_argument("--students", type=int, default=30000, help="district size (Odoo stages)")
     parser.add_argument("--workers", type=int, default=2,
                         help="Odoo worker processes for export and signing (Odoo stages)")
+    parser.add_argument("--nodes", type=int, default=0,
+                        help="with --odoo: after queueing, send the outbox with the sync job "
+                        "of N odoo-bin servers on the same database (bench/odoo_nodes.py), "
+                        "instead of the later stages")
     args = parser.parse_args(argv)
     print(f"Học bạ số benchmark — {platform.node()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
@@ -73,7 +78,8 @@ def main(argv=None):
     if args.odoo:
         from . import odoo_stages
 
-        print_rows("Odoo 18 + PostgreSQL", odoo_stages.run(args.students, workers=args.workers))
+        print_rows("Odoo 18 + PostgreSQL", odoo_stages.run(args.students, workers=args.workers,
+                                                            nodes=args.nodes))
     return 0
 
 

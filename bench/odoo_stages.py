@@ -43,6 +43,8 @@ PostgreSQL, through the addons' own code paths.
                beside wkhtmltopdf alone on the same HTML;
    sync        the outbox cron (``_cron_send_pending``) to the reference CSDL server
                (``python -m hocbaso.csdl.server``) until every record is acknowledged.
+   nodes       with ``--nodes N`` instead of the stages after queueing: the sync job of N
+               ``odoo-bin`` servers on the same database (odoo_nodes.py).
    Raw limits measured in the same run: RSA-2048 signatures/s of ``cryptography`` on one
    core, lxml parse+serialize/s of the exported documents.
 4. The database is dropped at the end unless $HOCBASO_BENCH_KEEP_DB is set.
@@ -64,6 +66,7 @@ from pathlib import Path
 from . import odoo_pipeline
 from .measure import Meter, QueryProfile, log, process_peak_rss_mb
 from .odoo_export import Exports
+from .odoo_nodes import Nodes
 from .odoo_pages import Pages
 from .odoo_pipeline import counted_sizes
 from .odoo_setup import (ADDONS, HTTP_PORT, OdooSession, drop_database, generate_district,
@@ -76,7 +79,7 @@ PDF_SAMPLE = 50
 SYNC_BATCH = 100  # records per request (the protocol's maximum)
 
 
-class Bench(OdooSession, Pages, Exports, Report):
+class Bench(OdooSession, Pages, Exports, Nodes, Report):
     """One run: the database, the district, each stage timed; the rows and the summary."""
 
     sync_batch = SYNC_BATCH
@@ -360,10 +363,10 @@ class Bench(OdooSession, Pages, Exports, Report):
             meter.extra["bytes"] += len(pdf)
 
     # sync ----------------------------------------------------------------------------------
-    def sync(self):
+    def start_csdl(self):
+        """The reference CSDL server, and every school's connection to it."""
         from hocbaso.csdl.testing import CsdlServerProcess
 
-        meter = self.meters["sync"]
         clients = [(f"bench-{s['code']}", "bench-secret", s["code"]) for s in self.schools]
         self.csdl = CsdlServerProcess(self.workdir / "csdl", clients=clients,
                                       extra_args=["--quiet"])
@@ -374,6 +377,10 @@ class Bench(OdooSession, Pages, Exports, Report):
                 "client_id": f"bench-{s['code']}", "client_secret": "bench-secret",
                 "school_code": s["code"], "mode": "test", "batch_size": self.sync_batch,
             } for s in self.schools])
+
+    def sync(self):
+        meter = self.meters["sync"]
+        self.start_csdl()
         with meter.measure(self.record_count):
             while True:
                 with self.env() as env:
@@ -433,12 +440,19 @@ class Bench(OdooSession, Pages, Exports, Report):
         log(f"{name}: {meter.items} records in {meter.seconds:.1f}s ({meter.rate:.1f} records/s)")
 
 
-def run(students=DISTRICT, keep_db=None, workers=WORKERS):
-    """Build a district of ``students`` in a fresh database, time every stage; the rows."""
+def run(students=DISTRICT, keep_db=None, workers=WORKERS, nodes=0):
+    """Build a district of ``students`` in a fresh database, time every stage; the rows.
+    With ``nodes``, only export, signing and queueing, then the sync by that many odoo-bin
+    servers (odoo_nodes.py)."""
     if keep_db is None:
         keep_db = bool(os.environ.get("HOCBASO_BENCH_KEEP_DB"))
     bench = Bench(students, keep_db=keep_db, workers=workers)
     try:
+        if nodes:
+            rows = bench.run_nodes(nodes)
+            for line in bench.summary:
+                print(line)
+            return rows
         return bench.run()
     finally:
         bench.cleanup()

@@ -77,7 +77,6 @@ class TestConcurrency(SignCase):
                 year.unlink()
                 cr_a.commit()
 
-
     def test_the_same_user_signing_in_two_sessions(self):
         """Two sessions of one user (two tabs, two Odoo workers) both remember the certificate
         they signed with: the later one, whose snapshot predates the other's choice, keeps

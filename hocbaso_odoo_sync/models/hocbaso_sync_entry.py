@@ -72,6 +72,10 @@ class HocbasoSyncEntry(models.Model):
                                     help="Set when a run takes the entry; an entry left "
                                          "'sending' for long was interrupted and is retried.")
     last_attempt_at = fields.Datetime(readonly=True)
+    sent_by = fields.Char(string="Sending Server", readonly=True,
+                          help="The Odoo server process (host name:process ID) that last took "
+                               "the entry to send it: with several Odoo servers, which one "
+                               "sent what.")
     last_error = fields.Text(readonly=True)
     receipt_id = fields.Char(string="Receipt ID", readonly=True)
     receipt_status = fields.Char(readonly=True)

@@ -2,6 +2,8 @@
 in batches that each commit their outcome, and the scheduled job's loop."""
 
 import logging
+import os
+import socket
 
 from psycopg2 import errors as pg_errors
 
@@ -27,6 +29,12 @@ CLAIM_SQL = """
      LIMIT %(limit)s
        FOR UPDATE SKIP LOCKED
 """
+
+
+def sending_node():
+    """This process as an IT admin finds it: the host name and the PID (per worker, asked at
+    each claim: Odoo forks its workers after loading this module)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class HocbasoSyncEntry(models.Model):
@@ -87,10 +95,10 @@ class HocbasoSyncEntry(models.Model):
                                 log_exceptions=False)  # a lost race is expected, not an error
         entries = self.browse([row[0] for row in self.env.cr.fetchall()])
         if entries:
-            now = fields.Datetime.now()
+            now, node = fields.Datetime.now(), sending_node()
             for attempts, group in entries.grouped("attempts").items():  # mostly one group
                 group.write({"state": "sending", "sending_since": now, "last_attempt_at": now,
-                             "attempts": attempts + 1})
+                             "attempts": attempts + 1, "sent_by": node})
             entries.flush_recordset()
         return entries
 
