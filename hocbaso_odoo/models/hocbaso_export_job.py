@@ -43,6 +43,8 @@ class HocbasoExportJob(models.Model):
     _chunk_size = 60
     # seconds of work per call of the scheduled action (Odoo calls it again while work remains)
     _time_budget = 60
+    # chunks printed ahead (a wkhtmltopdf child each) while one is packaged
+    _print_ahead = 2
 
     name = fields.Char(required=True, readonly=True)
     user_id = fields.Many2one("res.users", string="Requested by", required=True, readonly=True,
@@ -174,10 +176,13 @@ class HocbasoExportJob(models.Model):
                     owner_chunk = chunk.with_env(owner_job.env)
                     started = ahead.pop(chunk.id, None) if ahead is not None else None
                     try:
-                        if ahead is not None and len(todo) > 1:
+                        following = todo[1:1 + self._print_ahead] if ahead is not None else ()
+                        if following:
                             started = started or owner_chunk._start_print()
-                            ahead[todo[1].id] = todo[1].with_env(
-                                owner_job.env)._start_print_ahead()
+                        for later in following:
+                            if later.id not in ahead:
+                                ahead[later.id] = later.with_env(
+                                    owner_job.env)._start_print_ahead()
                         owner_chunk._run(started)
                     finally:
                         if started is not None:
