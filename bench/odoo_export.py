@@ -31,6 +31,7 @@ import zipfile
 from unittest.mock import patch
 
 from .measure import log
+from .odoo_setup import OdooSession
 
 SCHOOL_RECORDS = 2000
 SCHOOL_LIMIT_S = 120.0  # issue 19: a whole school of 2,000 with XML, PDF and chain
@@ -77,20 +78,22 @@ def _cpu():
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
-class Exports:
-    """Mixed into odoo_stages.Bench: the first school exported in the background, twice."""
+class SchoolExport(OdooSession):
+    """The export run in an Odoo worker process of its own (odoo_pipeline.worker_init): a
+    fresh interpreter with a registry only, as Odoo's cron worker runs the job, not the
+    bench's process, which holds the whole district it generated."""
 
-    def export_school(self):
-        school = self.schools[0]
-        self.export_jobs = {"issued": self._export_school(school, "as issued")}
+    def __init__(self, registry):
+        self.registry = registry
+
+    def run(self, school, label, printed_anew):
+        if not printed_anew:
+            return self._export_school(school, label)
         from odoo.addons.hocbaso_odoo_sign.models.hocbaso_record_signed_pdf import (
             HocbasoRecord)
 
         with patch.object(HocbasoRecord, "_hocbaso_kept_pdf", lambda record: None):
-            self.export_jobs["printed"] = self._export_school(school, "printed anew")
-        sample = [klass["records"] for klass in school["classes"][:WKHTMLTOPDF_SAMPLE]]
-        with self.env() as env:
-            self.export_jobs["wkhtmltopdf"] = self._wkhtmltopdf_alone(env, sample)
+            return self._export_school(school, label)
 
     def _export_school(self, school, label):
         context = {"allowed_company_ids": [school["company"]]}
@@ -123,19 +126,48 @@ class Exports:
             path = attachment._full_path(attachment.store_fname)
             with zipfile.ZipFile(path) as archive:
                 manifest = json.loads(archive.read("manifest.json"))
-                complete = self._complete_packages(archive)
+                complete = Exports._complete_packages(archive)
             size = attachment.file_size
         if len(manifest["packages"]) != expected or complete != expected:
             raise RuntimeError(f"export job {job_id}: {len(manifest['packages'])} packages, "
                                f"{complete} with XML, PDF and chain for {expected} records")
-        result = {"label": label, "records": expected, "seconds": seconds, "queued": queued,
-                  "steps": steps, "size": size, "cpu": cpu_end[0] - cpu_start[0],
-                  "children_cpu": cpu_end[1] - cpu_start[1], "memory": memory}
-        log(f"export job ({label}): {expected} records in {seconds:.1f}s "
-            f"({expected / seconds:.1f} records/s), wizard {queued * 1000:.0f} ms, CPU "
-            f"{result['cpu']:.1f}s + wkhtmltopdf {result['children_cpu']:.1f}s, peak "
-            f"{memory.total_mb:.0f} MB with children")
-        return result
+        return {"label": label, "records": expected, "seconds": seconds, "queued": queued,
+                "steps": steps, "size": size, "cpu": cpu_end[0] - cpu_start[0],
+                "children_cpu": cpu_end[1] - cpu_start[1], "start_mb": memory.start_mb,
+                "own_mb": memory.own_mb, "total_mb": memory.total_mb}
+
+
+def worker_export(school, label, printed_anew):
+    """In a worker process started with odoo_pipeline.worker_init: one export of the school."""
+    from . import odoo_pipeline
+
+    return SchoolExport(odoo_pipeline._WORKER.registry).run(school, label, printed_anew)
+
+
+class Exports:
+    """Mixed into odoo_stages.Bench: the first school exported in the background, twice, in a
+    worker process of its own."""
+
+    def export_school(self):
+        import multiprocessing
+
+        from . import odoo_pipeline
+
+        school = self.schools[0]
+        self.export_jobs = {}
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(1, initializer=odoo_pipeline.worker_init,
+                          initargs=(str(self.config), self.db)) as pool:
+            for key, label in (("issued", "as issued"), ("printed", "printed anew")):
+                job = pool.apply(worker_export, (school, label, key == "printed"))
+                self.export_jobs[key] = job
+                log(f"export job ({label}): {job['records']} records in {job['seconds']:.1f}s "
+                    f"({job['records'] / job['seconds']:.1f} records/s), wizard "
+                    f"{job['queued'] * 1000:.0f} ms, CPU {job['cpu']:.1f}s + wkhtmltopdf "
+                    f"{job['children_cpu']:.1f}s, peak {job['total_mb']:.0f} MB with children")
+        sample = [klass["records"] for klass in school["classes"][:WKHTMLTOPDF_SAMPLE]]
+        with self.env() as env:
+            self.export_jobs["wkhtmltopdf"] = self._wkhtmltopdf_alone(env, sample)
 
     @staticmethod
     def _complete_packages(archive):
@@ -187,7 +219,6 @@ class Exports:
         for key in ("issued", "printed"):
             job = self.export_jobs[key]
             rate = job["records"] / job["seconds"]
-            memory = job["memory"]
             rows.append({
                 "stage": f"export a school with PDFs (background job, {job['label']})",
                 "rate": rate, "unit": "records/s", "limit": limit,
@@ -197,9 +228,9 @@ class Exports:
                         f"{job['children_cpu'] / job['records'] * 1000:.0f} ms; the wizard "
                         f"answered in {job['queued'] * 1000:.0f} ms, {job['steps']} cron "
                         f"call(s), zip {job['size'] / 2**20:.0f} MiB (XML, PDF, chain per "
-                        f"package); peak memory {memory.own_mb:.0f} MB (at the start "
-                        f"{memory.start_mb:.0f}), with the wkhtmltopdf children "
-                        f"{memory.total_mb:.0f} MB; limit: {SCHOOL_RECORDS:,} records in "
+                        f"package); peak memory of the worker {job['own_mb']:.0f} MB (at the "
+                        f"start {job['start_mb']:.0f}), with its wkhtmltopdf children "
+                        f"{job['total_mb']:.0f} MB; limit: {SCHOOL_RECORDS:,} records in "
                         f"{SCHOOL_LIMIT_S:.0f} s ({limit:.1f}/s), a school of "
                         f"{SCHOOL_RECORDS:,} at this rate: {SCHOOL_RECORDS / rate:.0f} s"})
         alone = self.export_jobs["wkhtmltopdf"]
