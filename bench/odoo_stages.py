@@ -39,7 +39,8 @@ PostgreSQL, through the addons' own code paths.
    verify      ``_verify_report`` on a sample of issued records;
    pdf         the printed record (hocbaso_odoo/report) on a sample, one record per
                wkhtmltopdf call (the page is self-contained);
-   export job  a class exported with its PDFs through the background job (odoo_export.py),
+   export job  the first school exported with its PDFs through the background job
+               (odoo_export.py), as issued (the certified PDFs kept) and printed anew,
                beside wkhtmltopdf alone on the same HTML;
    sync        the outbox cron (``_cron_send_pending``) to the reference CSDL server
                (``python -m hocbaso.csdl.server``) until every record is acknowledged.
@@ -428,7 +429,7 @@ class Bench(OdooSession, Pages, Exports, Nodes, Report):
         self.pdf()
         for name in ("pdf", "pdf_class", "pdf0"):
             self.log_meter(name)
-        self.export_class()
+        self.export_school()
         self.sync()  # logs its figure before its checks
         self.report()
         return self.rows

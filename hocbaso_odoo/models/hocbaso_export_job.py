@@ -43,6 +43,8 @@ class HocbasoExportJob(models.Model):
     _chunk_size = 60
     # seconds of work per call of the scheduled action (Odoo calls it again while work remains)
     _time_budget = 60
+    # chunks printed ahead (a wkhtmltopdf child each) while one is packaged
+    _print_ahead = 2
 
     name = fields.Char(required=True, readonly=True)
     user_id = fields.Many2one("res.users", string="Requested by", required=True, readonly=True,
@@ -116,13 +118,19 @@ class HocbasoExportJob(models.Model):
         deadline = time.monotonic() + self._time_budget
         Job = self.sudo()
         done = 0
-        while time.monotonic() < deadline:
-            job = Job.search([("state", "in", ("queued", "running"))], order="id", limit=1)
-            if not job:
-                break
-            job._process_step()
-            done += 1
-            self._commit()
+        ahead = {}  # chunk id -> its print, started while the chunk before it is packaged
+        try:
+            while time.monotonic() < deadline:
+                job = Job.search([("state", "in", ("queued", "running"))], order="id", limit=1)
+                if not job:
+                    break
+                job._process_step(ahead)
+                done += 1
+                self._commit()
+        finally:
+            for started in ahead.values():  # stopped by the time budget: printed again later
+                if started is not None:
+                    started.cancel()
         # what is left: the chunks to do, and the zip of each unfinished job
         pending = [("state", "in", ("queued", "running"))]
         remaining = Job.search_count(pending) + self.env["hocbaso.export.job.chunk"].sudo(
@@ -143,11 +151,14 @@ class HocbasoExportJob(models.Model):
         return self.with_user(user).with_context(
             lang=user.lang, tz=user.tz, allowed_company_ids=[self.company_id.id])
 
-    def _process_step(self):
+    def _process_step(self, ahead=None):
         """One chunk of the job (or the final zip when all are done); never raises: a failure
-        fails the job with a message for its owner."""
+        fails the job with a message for its owner. ``ahead``: {chunk id: its print started}
+        kept between steps: this step takes its chunk's print from it and starts the next
+        chunk's, so wkhtmltopdf prints the next class while this process packages this one."""
         self.ensure_one()
-        chunk = self.chunk_ids.filtered(lambda c: c.state == "todo")[:1]
+        todo = self.chunk_ids.filtered(lambda c: c.state == "todo")
+        chunk = todo[:1]
         owner_job = self._owner_env_job()
         if chunk and chunk.attempts >= MAX_ATTEMPTS:
             return self._fail(owner_job.env._(
@@ -162,7 +173,20 @@ class HocbasoExportJob(models.Model):
         try:
             with self.env.cr.savepoint():
                 if chunk:
-                    chunk.with_env(owner_job.env)._run()
+                    owner_chunk = chunk.with_env(owner_job.env)
+                    started = ahead.pop(chunk.id, None) if ahead is not None else None
+                    try:
+                        following = todo[1:1 + self._print_ahead] if ahead is not None else ()
+                        if following:
+                            started = started or owner_chunk._start_print()
+                        for later in following:
+                            if later.id not in ahead:
+                                ahead[later.id] = later.with_env(
+                                    owner_job.env)._start_print_ahead()
+                        owner_chunk._run(started)
+                    finally:
+                        if started is not None:
+                            started.cancel()
                 else:
                     self._assemble()
         except Exception as err:  # noqa: BLE001 - the owner is told, the job is not lost

@@ -50,25 +50,50 @@ class HocbasoExportJobChunk(models.Model):
             return open(attachment._full_path(attachment.store_fname), "rb")  # noqa: SIM115
         return io.BytesIO(attachment.raw)
 
-    def _run(self):
-        """Print and package the chunk's records with the job owner's rights (self's env),
-        store the packages and manifest entries, mark the chunk done: all in the caller's
-        transaction, so a crash leaves the chunk to do again, never half done."""
+    def _plan(self):
+        """(planned, exportable, skipped entries) of the chunk, with the owner's rights (self's
+        env): the records it lists, those to package, those left out and why."""
         self.ensure_one()
-        Record = self.env["hocbaso.record"]
         planned = self.sudo().record_ids.with_env(self.env)
         readable = planned._filtered_access("read")
-        skipped, packages = [], []
-        for record in planned - readable:
-            skipped.append(_skip_entry(record.sudo(), "no longer accessible to the exporter"))
-        exportable = Record.browse()
+        skipped = [_skip_entry(record.sudo(), "no longer accessible to the exporter")
+                   for record in planned - readable]
+        exportable = self.env["hocbaso.record"].browse()
         for record in readable:
             if record.sudo()._get_xml():
                 exportable |= record
             else:
                 skipped.append(_skip_entry(record, "no record XML (results not locked)"))
+        return planned, exportable, skipped
+
+    def _start_print(self):
+        """The print of the chunk's records started (HocbasoRecord._start_pdfs), for _run."""
+        return self._plan()[1]._start_pdfs()
+
+    def _start_print_ahead(self):
+        """_start_print for the chunk after the one being packaged, or None when it cannot
+        start now: this chunk's own step then prints it, and meets the error there."""
         try:
-            pdfs = exportable._render_pdfs()
+            with self.env.cr.savepoint():
+                return self._start_print()
+        except Exception as err:  # noqa: BLE001 - only an early start is given up
+            _logger.warning("Export chunk %s not printed ahead: %s", self.id, err)
+            return None
+
+    def _run(self, started=None):
+        """Print and package the chunk's records with the job owner's rights (self's env),
+        store the packages and manifest entries, mark the chunk done: all in the caller's
+        transaction, so a crash leaves the chunk to do again, never half done. ``started``:
+        its print, started while the previous chunk was packaged (_start_print)."""
+        self.ensure_one()
+        Record = self.env["hocbaso.record"]
+        planned, exportable, skipped = self._plan()
+        packages = []
+        if started is not None and started.records != exportable:
+            started.cancel()  # a record's access or document changed in between
+            started = None
+        try:
+            pdfs = (started or exportable._start_pdfs()).result()
         except Exception as err:  # noqa: BLE001 - print the records one by one instead
             _logger.warning("Batch print failed (%s), printing the chunk one by one", err)
             pdfs = {}

@@ -1,6 +1,7 @@
 """The record as documents: the PDF học bạ (real wkhtmltopdf), the record package, the batch
 export of a class and the verification code printed with the QR code."""
 
+import base64
 import hashlib
 import io
 import json
@@ -103,6 +104,31 @@ class TestDocuments(HocbasoCase):
         code = self.record._verification_code()
         self.assertIn(f"/hocbaso/verify/{self.record.record_uuid}?v=1&amp;c={code}", html)
         self.assertNotIn('class="hb-watermark"', html)
+
+    def test_qr_code_is_the_standard_one(self):
+        """The printed QR code holds the verification URL as the QR standard encodes it:
+        module for module one of the eight masked symbols reportlab's encoder (an independent
+        implementation, Odoo's barcode widget) makes for it at the same level."""
+        from PIL import Image
+        from reportlab.graphics.barcode.qr import QrCodeWidget
+
+        url = self.record._verification_url()
+        src = self.record._report_qr_src()
+        png = base64.b64decode(src.removeprefix("data:image/png;base64,"))
+        image = Image.open(io.BytesIO(png)).convert("L")
+        reference = QrCodeWidget(url, barLevel="L").qr
+        reference.make()
+        modules = reference.getModuleCount()
+        scale, rest = divmod(image.width, modules)
+        self.assertEqual((rest, image.height, image.width >= 216), (0, image.width, True))
+        printed = [[image.getpixel((col * scale + scale // 2, row * scale + scale // 2)) < 128
+                    for col in range(modules)] for row in range(modules)]
+        symbols = []
+        for mask in range(8):
+            reference.makeImpl(False, mask)
+            symbols.append([[bool(reference.isDark(row, col)) for col in range(modules)]
+                            for row in range(modules)])
+        self.assertIn(printed, symbols)
 
     def test_several_records_print_into_one_pdf(self):
         """Printing a selection gives one PDF with every record, each from a new page."""

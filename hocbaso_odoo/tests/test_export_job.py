@@ -6,6 +6,7 @@ owner sees it and its file."""
 import hashlib
 import io
 import json
+import os
 import zipfile
 from unittest.mock import patch
 
@@ -15,7 +16,7 @@ from odoo.tools.pdf import PdfFileReader
 
 from ..models.hocbaso_export_job import HocbasoExportJob
 from ..models.hocbaso_export_job_chunk import HocbasoExportJobChunk
-from ..models.hocbaso_record_batch_pdf import SPLIT_URL
+from ..models.hocbaso_record_batch_pdf import SPLIT_URL, BatchPrint
 from ..models.hocbaso_record_package import pdf_record_xml
 from .common import HocbasoCase
 from .test_transfer import issue_two
@@ -169,13 +170,13 @@ class TestExportJob(HocbasoCase):
         # nothing else (the chunk's transaction is lost)
         job.chunk_ids[1].sudo().attempts = 1
         printed = []
-        original = type(self.env["hocbaso.record"])._render_pdfs
+        original = type(self.env["hocbaso.record"])._start_pdfs
 
         def count(records):
             printed.extend(records.ids)
             return original(records)
 
-        with patch.object(type(self.env["hocbaso.record"]), "_render_pdfs", count):
+        with patch.object(type(self.env["hocbaso.record"]), "_start_pdfs", count):
             self.Job._cron_process()
         self.assertEqual(printed, self.record2.ids, "the done chunk is not printed again")
         self.assertEqual(first.entries, first_entries)
@@ -183,6 +184,74 @@ class TestExportJob(HocbasoCase):
         ids = [e["record_id"] for e in manifest["packages"]]
         self.assertEqual(len(ids), len(set(ids)))
         self.assertFalse(first_file.exists())
+
+    def _count_prints_and_packages(self):
+        """A patch recording, in order, each print started and each package built."""
+        events = []
+        Record = type(self.env["hocbaso.record"])
+        start, build = Record._start_pdfs, Record._build_package
+
+        def start_pdfs(records):
+            events.append(("print", records.ids))
+            return start(records)
+
+        def build_package(record, pdf=None):
+            events.append(("package", record.ids))
+            return build(record, pdf=pdf)
+
+        patches = (patch.object(Record, "_start_pdfs", start_pdfs),
+                   patch.object(Record, "_build_package", build_package))
+        return events, patches
+
+    def test_next_chunk_printed_while_this_one_is_packaged(self):
+        with small_chunks():
+            _wizard, job = self._queue(user=self.issuer)
+        events, (print_patch, package_patch) = self._count_prints_and_packages()
+        with print_patch, package_patch:
+            self.Job._cron_process()
+        first, second = self.record.ids, self.record2.ids
+        # the second chunk's print is under way before the first chunk is packaged; each
+        # record printed once, packaged once
+        self.assertEqual(events, [("print", first), ("print", second), ("package", first),
+                                  ("package", second)])
+        self._check_zip(job, self.record | self.record2)
+
+    def test_stopped_with_the_next_chunk_printing(self):
+        with small_chunks():
+            _wizard, job = self._queue(user=self.issuer)
+        events, (print_patch, package_patch) = self._count_prints_and_packages()
+        cancelled = []
+        original_cancel = BatchPrint.cancel
+
+        def cancel(batch):
+            cancelled.append(batch.records.ids)
+            return original_cancel(batch)
+
+        # the time budget runs out after the first chunk, the second one's print started
+        clock = patch("odoo.addons.hocbaso_odoo.models.hocbaso_export_job.time")
+        with print_patch, package_patch, patch.object(BatchPrint, "cancel", cancel), \
+                clock as fake_time:
+            fake_time.monotonic.side_effect = [0, 0, 1000]
+            self.Job._cron_process()
+        self.assertEqual(job.chunk_ids.mapped("state"), ["done", "todo"])
+        self.assertIn(self.record2.ids, cancelled, "the print started ahead is stopped")
+        # the server stops too: the chunk was only printed ahead, never claimed
+        self.assertEqual(job.chunk_ids[1].attempts, 0)
+        with print_patch, package_patch:
+            self.Job._cron_process()
+        self.assertEqual([e for e in events if e[1] == self.record2.ids],
+                         [("print", self.record2.ids)] * 2 + [("package", self.record2.ids)])
+        _archive, manifest = self._check_zip(job, self.record | self.record2)
+        ids = [e["record_id"] for e in manifest["packages"]]
+        self.assertEqual(ids, (self.record | self.record2).ids)
+
+    def test_background_print_stopped(self):
+        started = (self.record | self.record2)._start_pdfs()
+        self.assertTrue(os.path.isdir(started.folder))
+        folder = started.folder
+        started.cancel()
+        self.assertIsNotNone(started.process.returncode, "the child is stopped")
+        self.assertFalse(os.path.exists(folder), "its files are removed")
 
     def test_record_failing_is_skipped_with_reason(self):
         draft = self.other_class_record  # results not locked: no document
