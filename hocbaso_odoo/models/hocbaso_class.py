@@ -64,17 +64,6 @@ class HocbasoClass(models.Model):
         for klass in self:
             klass.is_my_homeroom = admin or klass.homeroom_teacher_id == self.env.user
 
-    @api.model
-    def action_hocbaso_classes(self):
-        """Classes: a homeroom teacher starts on her own classes (the filter can be removed);
-        the school admin and the leadership on all of them."""
-        action = self.env["ir.actions.act_window"]._for_xml_id("hocbaso_odoo.hocbaso_class_action")
-        user = self.env.user
-        if user.has_group("hocbaso_odoo.group_homeroom_teacher") \
-                and not user.has_group("hocbaso_odoo.group_school_admin"):
-            action["context"] = {"search_default_my_homeroom": 1}
-        return action
-
     @api.depends("name", "school_year_id")
     def _compute_display_name(self):
         for klass in self:

@@ -3,6 +3,7 @@ from lxml import etree
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import HocbasoCase
 
@@ -114,17 +115,24 @@ class TestRecordWorkflow(HocbasoCase):
             theirs.action_lock_class()
         self.assertEqual(self.other_class_record.state, "draft")
         # the menu: her classes by default, every class for the school admin
-        menu = self.env.ref("hocbaso_odoo.menu_hocbaso_class").action
-        self.assertEqual(menu, self.env.ref("hocbaso_odoo.hocbaso_class_server_action"))
-        Class = self.env["hocbaso.class"]
-        action = Class.with_user(self.gvcn).action_hocbaso_classes()
-        self.assertEqual(action["context"], {"search_default_my_homeroom": 1})
-        view = Class.with_user(self.gvcn).get_view(action["search_view_id"][0], "search")
-        self.assertIn('name="my_homeroom"', view["arch"])
-        self.assertEqual(Class.with_user(self.gvcn).search(
-            [("homeroom_teacher_id", "=", self.gvcn.id)]), self.klass)
-        action = Class.with_user(self.school_admin).action_hocbaso_classes()
-        self.assertNotIn("search_default_my_homeroom", str(action.get("context")))
+        classes = self.env.ref("hocbaso_odoo.hocbaso_class_action")
+        self.assertEqual(self.env.ref("hocbaso_odoo.menu_hocbaso_class").action, classes)
+        Actions = self.env["ir.actions.act_window"]
+        action = Actions.with_user(self.gvcn)._for_xml_id("hocbaso_odoo.hocbaso_class_action")
+        self.assertEqual(safe_eval(action["context"]), {"search_default_my_homeroom": 1})
+        Class = self.env["hocbaso.class"].with_user(self.gvcn)
+        search = etree.fromstring(Class.get_view(action["search_view_id"][0], "search")["arch"])
+        domain = search.xpath("//filter[@name='my_homeroom']")[0].get("domain")
+        self.assertEqual(Class.search(safe_eval(domain, {"uid": self.gvcn.id})), self.klass)
+        # as the web client loads it (sudo: still her groups)
+        loaded = Actions.with_user(self.gvcn).sudo().browse(classes.id)._get_action_dict()
+        self.assertIn("search_default_my_homeroom", loaded["context"])
+        for user in (self.school_admin, self.principal):
+            action = Actions.with_user(user)._for_xml_id("hocbaso_odoo.hocbaso_class_action")
+            self.assertNotIn("search_default_my_homeroom", action["context"], user.login)
+        # another action keeps its context
+        records = Actions.with_user(self.gvcn)._for_xml_id("hocbaso_odoo.hocbaso_record_action")
+        self.assertNotIn("my_homeroom", records["context"])
 
     def test_no_duplicate_nor_new_where_not_wanted(self):
         """Records are never copied (copy is refused): no Duplicate in the list's or the
