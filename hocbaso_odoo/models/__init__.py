@@ -33,3 +33,4 @@ from . import res_users_activity
 from . import hocbaso_record_batch_pdf
 from . import hocbaso_export_job
 from . import hocbaso_export_job_chunk
+from . import ir_actions_act_window

@@ -26,6 +26,10 @@ class HocbasoClass(models.Model):
         "hocbaso.teaching.assignment", "class_id", string="Teaching Assignments"
     )
     record_ids = fields.One2many("hocbaso.record", "class_id", string="Records")
+    is_my_homeroom = fields.Boolean(
+        string="My Homeroom Class", compute="_compute_is_my_homeroom",
+        help="You are its homeroom teacher (or the school admin): its records are yours to "
+             "create and lock.")
     student_count = fields.Integer(compute="_compute_counts")
     record_count = fields.Integer(compute="_compute_counts")
 
@@ -52,6 +56,13 @@ class HocbasoClass(models.Model):
             klass.student_count = counts.get(klass._origin.id, 0) if klass._origin.id \
                 else len(klass.student_ids)
             klass.record_count = len(klass.record_ids)
+
+    @api.depends("homeroom_teacher_id")
+    @api.depends_context("uid")
+    def _compute_is_my_homeroom(self):
+        admin = self.env.user.has_group("hocbaso_odoo.group_school_admin")
+        for klass in self:
+            klass.is_my_homeroom = admin or klass.homeroom_teacher_id == self.env.user
 
     @api.depends("name", "school_year_id")
     def _compute_display_name(self):
@@ -90,11 +101,22 @@ class HocbasoClass(models.Model):
         """Lock every draft record of the class in one action (the lock wizard: each record
         through its own transition, a summary of locked, skipped and failed)."""
         self.ensure_one()
+        if not self.is_my_homeroom:
+            # her record rules hide another class's records: "nothing to lock" would be false
+            raise UserError(_("You are not the homeroom teacher of class %(klass)s.",
+                              klass=self.display_name))
         drafts = self.env["hocbaso.record"].search([("class_id", "=", self.id),
                                                     ("state", "=", "draft")])
         if not drafts:
-            raise UserError(_("No record of %(klass)s is a draft: nothing to lock.",
-                              klass=self.display_name))
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {
+                    "type": "info",
+                    "message": _("No record of %(klass)s is a draft: nothing to lock.",
+                                 klass=self.display_name),
+                },
+            }
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "hocbaso_odoo.hocbaso_record_lock_action")
         action["context"] = {"active_model": "hocbaso.record", "active_ids": drafts.ids}

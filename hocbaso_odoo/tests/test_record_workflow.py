@@ -1,6 +1,9 @@
+from lxml import etree
+
 from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
 
 from .common import HocbasoCase
 
@@ -73,12 +76,63 @@ class TestRecordWorkflow(HocbasoCase):
         binding = self.env.ref("hocbaso_odoo.hocbaso_record_lock_action")
         self.assertEqual(binding.binding_model_id.model, "hocbaso.record")
         self.assertIn(self.env.ref("hocbaso_odoo.group_homeroom_teacher"), binding.groups_id)
-        # nothing left to lock in a class: said in words
+        # nothing left to lock in a class: an information, not an error, in her language
         self.fill_secondary(other)
         self.klass.with_user(self.gvcn).action_lock_class()
         other.with_user(self.gvcn).action_lock()
-        with self.assertRaisesRegex(UserError, "nothing to lock"):
-            self.klass.with_user(self.gvcn).action_lock_class()
+        done = self.klass.with_user(self.gvcn).action_lock_class()
+        self.assertEqual((done["type"], done["tag"]), ("ir.actions.client", "display_notification"))
+        self.assertEqual(done["params"]["type"], "info")
+        self.assertIn("nothing to lock", done["params"]["message"])
+        self.load_vietnamese()
+        done = self.klass.with_user(self.gvcn).with_context(lang="vi_VN").action_lock_class()
+        self.assertNotIn("nothing to lock", done["params"]["message"])
+        self.assertIn("6A1", done["params"]["message"])
+        # the lock screen's count reads as a sentence, translated with the text after it
+        arch = Lock.with_context(lang="vi_VN").get_view(view_type="form")["arch"]
+        self.assertIn("Số học bạ cần khóa:", arch)
+        self.assertIn("Mỗi học bạ được kiểm tra", arch)
+        self.assertIn("Records to lock:", Lock.with_context(lang="en_US").get_view(
+            view_type="form")["arch"])
+
+    def test_homeroom_teacher_acts_on_her_own_classes_only(self):
+        """Another teacher's class: no Create Records nor Lock buttons, and the lock says she is
+        not its homeroom teacher (her rules hide its records: "nothing to lock" would be false).
+        The Classes menu starts her on her own classes; the school admin sees all of them."""
+        mine, theirs = (self.klass.with_user(self.gvcn),
+                        self.other_class.with_user(self.gvcn))
+        self.assertTrue(mine.is_my_homeroom)
+        self.assertFalse(theirs.is_my_homeroom)
+        self.assertTrue(self.other_class.with_user(self.school_admin).is_my_homeroom)
+        arch = etree.fromstring(
+            self.env["hocbaso.class"].with_user(self.gvcn).get_view(view_type="form")["arch"])
+        generate = self.env.ref("hocbaso_odoo.hocbaso_record_generate_action").id
+        buttons = arch.xpath(f"//header/button[@name='action_lock_class' or @name='{generate}']")
+        self.assertEqual(len(buttons), 2, "Create Records and Lock, for a homeroom teacher")
+        for button in buttons:
+            self.assertEqual(button.get("invisible"), "not is_my_homeroom", button.get("string"))
+        with self.assertRaisesRegex(UserError, "not the homeroom teacher of class 6A2"):
+            theirs.action_lock_class()
+        self.assertEqual(self.other_class_record.state, "draft")
+        # the menu: her classes by default, every class for the school admin
+        classes = self.env.ref("hocbaso_odoo.hocbaso_class_action")
+        self.assertEqual(self.env.ref("hocbaso_odoo.menu_hocbaso_class").action, classes)
+        Actions = self.env["ir.actions.act_window"]
+        action = Actions.with_user(self.gvcn)._for_xml_id("hocbaso_odoo.hocbaso_class_action")
+        self.assertEqual(safe_eval(action["context"]), {"search_default_my_homeroom": 1})
+        Class = self.env["hocbaso.class"].with_user(self.gvcn)
+        search = etree.fromstring(Class.get_view(action["search_view_id"][0], "search")["arch"])
+        domain = search.xpath("//filter[@name='my_homeroom']")[0].get("domain")
+        self.assertEqual(Class.search(safe_eval(domain, {"uid": self.gvcn.id})), self.klass)
+        # as the web client loads it (sudo: still her groups)
+        loaded = Actions.with_user(self.gvcn).sudo().browse(classes.id)._get_action_dict()
+        self.assertIn("search_default_my_homeroom", loaded["context"])
+        for user in (self.school_admin, self.principal):
+            action = Actions.with_user(user)._for_xml_id("hocbaso_odoo.hocbaso_class_action")
+            self.assertNotIn("search_default_my_homeroom", action["context"], user.login)
+        # another action keeps its context
+        records = Actions.with_user(self.gvcn)._for_xml_id("hocbaso_odoo.hocbaso_record_action")
+        self.assertNotIn("my_homeroom", records["context"])
 
     def test_no_duplicate_nor_new_where_not_wanted(self):
         """Records are never copied (copy is refused): no Duplicate in the list's or the

@@ -2,7 +2,7 @@
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import HocbasoCase
@@ -65,6 +65,15 @@ class TestStaffAndRolesScreen(HocbasoCase):
                               assignment_ids=[Command.create({"class_id": self.other_class.id,
                                                               "subject_id": self.subj_math.id})],
                               password="hoa-first-password")
+        # 6A2 is gvcn_other's class: taken over only when the admin ticks it
+        self.assertEqual(wizard.homeroom_current_teachers, "6A2: gvcn_other")
+        with self.assertRaisesRegex(
+                UserError, "6A2 has gvcn_other as homeroom teacher. To make Nguyễn Thị Hoa "
+                           "their homeroom teacher, tick “Replace the Homeroom Teacher”"):
+            wizard.action_apply()
+        self.assertEqual(self.other_class.homeroom_teacher_id, self.gvcn_other_class)
+        self.assertFalse(self.env["res.users"].search([("login", "=", "hoa.nguyen")]))
+        wizard.replace_homeroom_teacher = True
         wizard.action_apply()
         self.assertFalse(wizard.password, "no password left in the wizard's table")
         hoa = self.env["res.users"].search([("login", "=", "hoa.nguyen")])
@@ -93,8 +102,10 @@ class TestStaffAndRolesScreen(HocbasoCase):
         self.assertNotIn(self.parent, self.env["res.users"].search(action["domain"]))
         self.assertNotIn(self.other_school_admin, self.env["res.users"].search(action["domain"]))
         again = self._wizard(edit=hoa)
-        self.assertEqual(again.role_ids, homeroom)
+        subject = ref("hocbaso_odoo.group_subject_teacher")
+        self.assertEqual(again.role_ids, homeroom | subject, "every role she holds is ticked")
         self.assertEqual(again.homeroom_class_ids, self.other_class)
+        self.assertFalse(again.homeroom_current_teachers, "her own class: nobody to replace")
         self.assertEqual(again.assignment_ids.subject_id, self.subj_math)
         # a subject teacher only now: her homeroom class must go first, in words
         again.role_ids = ref("hocbaso_odoo.group_subject_teacher")
@@ -114,6 +125,42 @@ class TestStaffAndRolesScreen(HocbasoCase):
         self.assertNotIn(hoa, self.env["res.users"].search(action["domain"]))
         with self.assertRaisesRegex(UserError, "archive yourself"):
             self._wizard(edit=self.school_admin).action_archive_staff()
+
+    def test_the_screen_shows_and_saves_the_roles_held(self):
+        """Subject + Homeroom ticked, saved, reopened: both ticked; unticking Homeroom keeps her
+        a subject teacher with her subjects (no "give them the role Subject Teacher"). A
+        homeroom teacher given that role alone (it brings the subject one) shows both too."""
+        homeroom = self.env.ref("hocbaso_odoo.group_homeroom_teacher")
+        subject = self.env.ref("hocbaso_odoo.group_subject_teacher")
+        self._wizard(role_ids=[Command.set((homeroom | subject).ids)],
+                     assignment_ids=[Command.create({"class_id": self.other_class.id,
+                                                     "subject_id": self.subj_math.id})]
+                     ).action_apply()
+        hoa = self.env["res.users"].search([("login", "=", "hoa.nguyen")])
+        again = self._wizard(edit=hoa)
+        self.assertEqual(again.role_ids, homeroom | subject)
+        again.action_apply()  # saving what is shown changes nothing
+        self.assertTrue(hoa.has_group("hocbaso_odoo.group_homeroom_teacher"))
+        again = self._wizard(edit=hoa)
+        again.role_ids = subject  # Homeroom unticked
+        again.action_apply()
+        self.assertFalse(hoa.has_group("hocbaso_odoo.group_homeroom_teacher"))
+        self.assertTrue(hoa.has_group("hocbaso_odoo.group_subject_teacher"))
+        self.assertEqual(self._wizard(edit=hoa).role_ids, subject)
+        self.assertEqual(self.env["hocbaso.teaching.assignment"].search([
+            ("teacher_id", "=", hoa.id)]).class_id, self.other_class, "her subject kept")
+        # gvcn was given Homeroom alone (Subject comes with it): both shown ticked
+        shown = self._wizard(edit=self.gvcn)
+        self.assertEqual(shown.role_ids, homeroom | subject)
+        shown.action_apply()
+        self.assertEqual(self.klass.homeroom_teacher_id, self.gvcn)
+        # on the screen, ticking Homeroom ticks what it brings; unticking that comes back
+        form = Form(self.env["hocbaso.staff.edit"].with_user(self.school_admin).with_context(
+            default_user_id=hoa.id))
+        form.role_ids.add(homeroom)
+        self.assertEqual(set(form.role_ids.ids), set((homeroom | subject).ids))
+        form.role_ids.remove(subject.id)
+        self.assertEqual(set(form.role_ids.ids), set((homeroom | subject).ids))
 
     def test_a_colleagues_subject_is_never_taken_silently(self):
         """6A1 – Mathematics is gvbm_math's: the screen names her and changes nothing until the

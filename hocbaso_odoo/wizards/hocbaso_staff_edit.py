@@ -25,10 +25,18 @@ class HocbasoStaffEdit(models.TransientModel):
     role_ids = fields.Many2many(
         "res.groups", "hocbaso_staff_edit_group_rel", "wizard_id", "group_id", string="Roles",
         domain=lambda self: [("category_id", "=",
-                              self.env.ref("hocbaso_odoo.module_category_hocbaso").id)])
+                              self.env.ref("hocbaso_odoo.module_category_hocbaso").id)],
+        help="A role brings the roles it includes: a homeroom teacher is also a subject "
+             "teacher.")
     homeroom_class_ids = fields.Many2many(
         "hocbaso.class", "hocbaso_staff_edit_class_rel", "wizard_id", "class_id",
         string="Homeroom Teacher of", domain="[('company_id', '=', company_id)]")
+    homeroom_current_teachers = fields.Char(
+        string="Homeroom Teacher Now", compute="_compute_homeroom_current_teachers",
+        help="The colleagues who are the homeroom teachers of these classes now.")
+    replace_homeroom_teacher = fields.Boolean(
+        string="Replace the Homeroom Teacher",
+        help="Tick to take these classes over from their homeroom teachers.")
     assignment_ids = fields.One2many(
         "hocbaso.staff.edit.assignment", "wizard_id", string="Teaches")
 
@@ -36,6 +44,30 @@ class HocbasoStaffEdit(models.TransientModel):
     def _compute_user_active(self):
         for wizard in self:
             wizard.user_active = wizard.user_id.sudo().with_context(active_test=False).active
+
+    def _homeroom_taken(self):
+        """The homeroom classes chosen whose homeroom teacher is a colleague."""
+        self.ensure_one()
+        return self.homeroom_class_ids.filtered(
+            lambda klass: klass.homeroom_teacher_id
+            and klass.homeroom_teacher_id != self.user_id)
+
+    @api.depends("homeroom_class_ids.homeroom_teacher_id", "user_id")
+    def _compute_homeroom_current_teachers(self):
+        for wizard in self:
+            wizard.homeroom_current_teachers = ", ".join(
+                f"{klass.name}: {klass.homeroom_teacher_id.name}"
+                for klass in wizard._homeroom_taken()) or False
+
+    @api.onchange("role_ids")
+    def _onchange_role_ids(self):
+        """A ticked role keeps the roles it includes ticked: the screen shows what the user
+        will hold (a homeroom teacher is a subject teacher too)."""
+        ticked = self.role_ids._origin
+        missing = (ticked.sudo().trans_implied_ids & self.env[
+            "res.users"]._hocbaso_role_groups()) - ticked
+        if missing:
+            self.role_ids = [Command.set((ticked | missing).ids)]
 
     @api.model
     def default_get(self, fields_list):
@@ -52,7 +84,9 @@ class HocbasoStaffEdit(models.TransientModel):
             "name": user.name,
             "login": user.login,
             "email": user.email,
-            "role_ids": [Command.set(user.hocbaso_role_ids.ids)],
+            # every role held, the implied ones too: what is shown ticked is what is saved
+            "role_ids": [Command.set((user.sudo().groups_id
+                                      & user._hocbaso_role_groups()).ids)],
             "homeroom_class_ids": [Command.set(self.env["hocbaso.class"].search([
                 ("homeroom_teacher_id", "=", user.id), ("company_id", "=", company.id)]).ids)],
             "assignment_ids": [Command.create({
@@ -88,7 +122,23 @@ class HocbasoStaffEdit(models.TransientModel):
                     "%(subject)s is not a subject of class %(klass)s (%(grade)s): choose "
                     "one of that grade's subjects.", subject=line.subject_id.name,
                     klass=line.class_id.name, grade=line.class_id.grade_id.name))
+        self._check_homeroom_taken_over()
         self._check_taken_over()
+
+    def _check_homeroom_taken_over(self):
+        """A class's homeroom teacher is replaced only when the admin ticks "Replace the
+        Homeroom Teacher": never silently."""
+        if self.replace_homeroom_teacher:
+            return
+        taken = []
+        for klass in self._homeroom_taken():
+            taken.append(_("%(klass)s has %(teacher)s as homeroom teacher",
+                           klass=klass.name, teacher=klass.homeroom_teacher_id.name))
+        if taken:
+            raise UserError(_(
+                "%(taken)s. To make %(user)s their homeroom teacher, tick “Replace the Homeroom "
+                "Teacher”; otherwise remove those classes.", taken="; ".join(taken),
+                user=self.name))
 
     def _check_taken_over(self):
         """A class's subject taught by a colleague changes hands only when the admin ticks

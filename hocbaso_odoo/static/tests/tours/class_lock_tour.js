@@ -7,8 +7,8 @@ import { registry } from "@web/core/registry";
 import { englishOnlyStep } from "./tour_language";
 
 const TEXTS = {
-    vi: { lock: "Khóa kết quả cả lớp", summary: "Đã khóa 1/2 học bạ", skipped: "chưa đầy đủ" },
-    en: { lock: "Lock the Class's Results", summary: "1 of 2 records locked", skipped: "incomplete" },
+    vi: { mine: "Lớp chủ nhiệm của tôi", lock: "Khóa kết quả cả lớp", summary: "Đã khóa 1/2 học bạ", skipped: "chưa đầy đủ" },
+    en: { mine: "My Homeroom Classes", lock: "Lock the Class's Results", summary: "1 of 2 records locked", skipped: "incomplete" },
 };
 // data keeps its language in an English screen
 const NAMES = ["Nguyễn", "Trần", "Lê", "Phạm"];
@@ -24,6 +24,13 @@ function lockSteps(texts, english) {
         {
             trigger: ".dropdown-item[data-menu-xmlid='hocbaso_odoo.menu_hocbaso_class']",
             run: "click",
+        },
+        {
+            content: "she starts on her own classes: 6A2 is another teacher's",
+            trigger: `.o_searchview .o_facet_value:contains(${texts.mine})`,
+        },
+        {
+            trigger: ".o_list_view:has(.o_data_row:contains(6A1)):not(:has(.o_data_row:contains(6A2)))",
         },
         {
             trigger: ".o_list_view .o_data_row:contains(6A1) td.o_data_cell",

@@ -42,6 +42,21 @@ function staffSteps(labels) {
             trigger: ".modal div[name=homeroom_class_ids] .o_tag:contains(6A2)",
         },
         {
+            content: "the homeroom role brings the subject one: ticked too",
+            trigger: `.modal div[name=role_ids] .form-check:contains(${labels.subject_role}) input:checked`,
+        },
+        {
+            content: "6A2 has a homeroom teacher: named, and replaced only when ticked",
+            trigger: ".modal div[name=homeroom_current_teachers]:contains(gvcn_other)",
+        },
+        {
+            trigger: ".modal div[name=replace_homeroom_teacher] input",
+            run: "click",
+        },
+        {
+            trigger: ".modal div[name=replace_homeroom_teacher] input:checked",
+        },
+        {
             trigger: ".modal div[name=assignment_ids] .o_field_x2many_list_row_add a",
             run: "click",
         },
@@ -120,6 +135,7 @@ registry.category("web_tour.tours").add("hocbaso_staff_roles_vi", {
         staffSteps({
             title: "Nhân sự và vai trò",
             homeroom: "Giáo viên chủ nhiệm",
+            subject_role: "Giáo viên bộ môn",
             subject: "Toán",
             save: "Lưu",
         }),
@@ -130,6 +146,7 @@ registry.category("web_tour.tours").add("hocbaso_staff_roles_en", {
         staffSteps({
             title: "Staff and Roles",
             homeroom: "Homeroom Teacher",
+            subject_role: "Subject Teacher",
             subject: "Mathematics",
             save: "Save",
         }),
