@@ -107,8 +107,9 @@ def _token(stamp: etree._Element) -> bytes:
     try:
         return b64decode(found[0].text)
     except ValueError:
-        raise TimestampError("The archive timestamp is not valid: its token is not valid "
-                             "base64.") from None
+        # a changed character in the token's text: say so, not how it is encoded
+        raise TimestampError("The archive timestamp cannot be read: it was changed or "
+                             "damaged.") from None
 
 
 def archive_timestamps(root: etree._Element, trusted, intermediates=(), crls=()

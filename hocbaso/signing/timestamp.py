@@ -463,7 +463,7 @@ def signature_timestamp(signature: etree._Element, trusted, intermediates=(),
     try:
         token = b64decode(encapsulated[0].text)
     except ValueError:
-        raise TimestampError("The timestamp is not valid: its token is not valid base64.") from None
+        raise TimestampError("The timestamp cannot be read: it was changed or damaged.") from None
     return check_token(token, signature_value_digest(signature, algorithm), trusted,
                        intermediates, crls)
 

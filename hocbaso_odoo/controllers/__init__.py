@@ -1,2 +1,3 @@
+from . import frontend_lang
 from . import portal
 from . import verify

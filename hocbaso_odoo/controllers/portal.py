@@ -9,6 +9,7 @@ from odoo.http import content_disposition, request
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
 from ..models.hocbaso_record_transfer import PUBLISHED_STATES, signature_rows
+from .frontend_lang import user_lang_redirect
 
 PAGE_SIZE = 20
 
@@ -79,6 +80,9 @@ class HocbasoPortal(CustomerPortal):
 
     @http.route(["/my/hocba", "/my/hocba/page/<int:page>"], type="http", auth="user", website=True)
     def portal_my_hocba(self, page=1, **kw):
+        redirect = user_lang_redirect()
+        if redirect:
+            return redirect
         Record = request.env["hocbaso.record"]
         domain = _own_records_domain(request.env.user)
         total = Record.search_count(domain) if Record.has_access("read") else 0
@@ -96,6 +100,9 @@ class HocbasoPortal(CustomerPortal):
 
     @http.route("/my/hocba/<int:record_id>", type="http", auth="user", website=True)
     def portal_hocba_page(self, record_id, **kw):
+        redirect = user_lang_redirect()
+        if redirect:
+            return redirect
         record = self._hocba_get_record(record_id)
         rows, report, trusted = record_signature_rows(record)
         record._log_access("view")

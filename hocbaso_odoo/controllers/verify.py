@@ -17,6 +17,7 @@ from ..models.hocbaso_record_package import pdf_record_xml
 from ..models.hocbaso_record_transfer import (PUBLISHED_STATES, missing_labels, signature_rows,
                                                vn_time)
 from ..tools import lib_text
+from .frontend_lang import url_lang_chosen
 
 _logger = logging.getLogger(__name__)
 
@@ -38,8 +39,7 @@ def _client_ip():
 
 def _lang_chosen():
     """Did the visitor choose a language (a /en/ URL, or the cookie Odoo sets once chosen)?"""
-    path_lang = request.httprequest.path.split("/")[1:2]
-    return bool(request.cookies.get("frontend_lang")) or path_lang == [request.lang.url_code]
+    return bool(request.cookies.get("frontend_lang")) or url_lang_chosen()
 
 
 def _document_lang_redirect():
@@ -63,6 +63,8 @@ def _set_page_lang():
     if not _lang_chosen() and request.lang.code != DOCUMENT_LANG and Lang._lang_get(DOCUMENT_LANG):
         request.lang = Lang._get_data(code=DOCUMENT_LANG)
         request.update_context(lang=DOCUMENT_LANG)
+        # Odoo remembered the language it routed with; the next upload reads as this one
+        request.future_response.set_cookie("frontend_lang", DOCUMENT_LANG)
 
 
 def _subject_names(record):

@@ -87,6 +87,26 @@ class TestPortal(PortalCase):
             self.assertNotIn("/pdf\"", response.text)
             self.assertEqual(self.url_open(f"/my/hocba/{self.record.id}/pdf").status_code, 404)
 
+    def test_parent_reads_the_portal_in_own_language(self):
+        # a school whose site speaks Vietnamese; the login page left its language in the cookie
+        self.load_vietnamese()
+        self.env["ir.default"].set("res.partner", "lang", "vi_VN")
+        self.authenticate("parent", "parentxx")
+        self.opener.cookies.set("frontend_lang", "vi_VN")
+        self.parent.lang = "vi_VN"
+        self.assertIn("<th>Năm học</th>", self.url_open("/my/hocba").text)
+        self.parent.lang = "en_US"
+        response = self.url_open("/my/hocba")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("<th>School Year</th>", response.text)
+        self.assertNotIn("Năm học", response.text)
+        self.opener.cookies.set("frontend_lang", "vi_VN")
+        response = self.url_open(f"/my/hocba/{self.record.id}")
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.url.endswith(f"/en/my/hocba/{self.record.id}"), response.url)
+        self.assertIn("Mathematics", response.text)
+        self.assertNotIn("Năm học", response.text)
+
     def test_portal_home_counter(self):
         self.authenticate("parent", "parentxx")
         response = self.make_jsonrpc_request("/my/counters", {"counters": ["hocba_count"]})

@@ -156,6 +156,19 @@ class TestVerifyByCode(PortalCase):
         self.assertIn("Record Verification</h2>", response.text)
         self.assertNotIn("Xác thực học bạ số", response.text)
 
+    def test_english_address_stays_english(self):
+        # a school whose site speaks Vietnamese by default; a fresh browser, no cookie
+        self.env["ir.default"].set("res.partner", "lang", "vi_VN")
+        response = self.url_open("/en/hocbaso/verify")
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.history, [], "the English address is the visitor's choice")
+        self.assertIn("Record Verification</h2>", response.text)
+        self.assertNotIn("Xác thực học bạ số", response.text)
+        response = self.url_open(f"/en/hocbaso/verify?code={self.code}")
+        self.assertEqual(response.history, [])
+        self.assertIn("o_hocbaso_verify_title\">Record Verification</h2>", response.text)
+        self.assertIn("Issued", response.text)
+
 
 @tagged("post_install", "-at_install")
 class TestIssuanceFromSignatures(PortalCase):

@@ -65,6 +65,8 @@ class TestSignedPdf(SignCase, HttpCase):
         # the public page: the PDF's signature beside the record's own verification
         page = self._upload(kept).text
         self.assertIn("o_hocbaso_pdf_signed", page)
+        self.assertIn("Chữ ký trên tệp học bạ bên trong PDF", page,
+                      "the table below says whose signatures it lists")
         self.assertIn("o_hocbaso_upload_valid", page)
         self.assertIn(pki.leaf("school").spec.common_name, page)
         at = kept.index(b"/MediaBox")
@@ -73,6 +75,15 @@ class TestSignedPdf(SignCase, HttpCase):
         self.assertIn("o_hocbaso_pdf_signature_invalid", page)
         self.assertNotIn("o_hocbaso_pdf_signed", page)
         self.assertIn("o_hocbaso_upload_valid", page, "the record inside is still the school's")
+        self.assertIn("o_hocbaso_inner_signatures", page)
+        # one flipped byte in the attached record: the change is told, the school's
+        # certificate is not blamed for it (in Vietnamese still: a second upload reads as
+        # the first)
+        at = kept.index(b"<?xml") + 200
+        page = self._upload(kept[:at] + bytes([kept[at] ^ 1]) + kept[at + 1:]).text
+        self.assertIn("o_hocbaso_pdf_signature_invalid", page)
+        self.assertIn("chữ ký không còn khớp với nội dung", page)
+        self.assertNotIn("không do tổ chức chứng thực tin cậy cấp", page)
 
     def test_a_pdf_printed_unsigned_says_so(self):
         self.lock(self.record)

@@ -278,6 +278,14 @@ def test_archive_timestamps_twice_form_a_chain(kept, client, servers, test_pki, 
     report = _verify(etree.tostring(root), test_pki)
     assert not report.valid
     assert any("Archive timestamp 1" in e and "other content" in e for e in report.errors)
+    # a character of a token's text changed into one base64 has not: told in plain words
+    root, properties = _issuer_properties(twice)
+    token = properties.findall(A.ARCHIVE_TAG)[0].find(X.xades("EncapsulatedTimeStamp"))
+    token.text = "@" + token.text[1:]
+    report = _verify(etree.tostring(root), test_pki)
+    assert not report.valid
+    assert ("Archive timestamp 1: The archive timestamp cannot be read: it was changed or "
+            "damaged.") in report.errors, report.errors
 
 
 def test_archive_due(kept, issued, client, test_pki):

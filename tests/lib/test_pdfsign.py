@@ -145,6 +145,20 @@ def test_a_changed_byte_is_caught(school_signed, test_pki):
     (signature,) = report.signatures
     assert not signature.intact
     assert any("no longer matches" in problem for problem in signature.problems)
+    # the school's certificate is not blamed for a change to the file
+    assert not any("trusted certificate authority" in problem
+                   for problem in signature.problems), signature.problems
+
+
+def test_one_flipped_byte_in_the_attached_record_blames_the_change_only(school_signed,
+                                                                         test_pki):
+    at = school_signed.index(b"<?xml") + 200  # inside the attached record, under the signature
+    tampered = school_signed[:at] + bytes([school_signed[at] ^ 1]) + school_signed[at + 1:]
+    (signature,) = _check(tampered, test_pki).signatures
+    assert not signature.intact
+    assert [str(problem) for problem in signature.problems] == [
+        f"The PDF was changed after {signature.signer_name} signed it: its signature no longer "
+        "matches its content."]
 
 
 def _replace_attachment(pdf: bytes, data: bytes) -> bytes:
