@@ -117,6 +117,20 @@ def _reserved(signer: Signer, chain, timestamped: bool = False) -> int:
     return 2 * (der + der // 4)
 
 
+def certification_metadata(field_name: str, reason: str, location: str, contact: str):
+    """pyHanko's metadata of the school's signature: a PAdES certification that allows no
+    change afterwards (DocMDP level 1), SHA-256; the same whether the key is here or elsewhere
+    (:mod:`hocbaso.pdfsign_deferred`)."""
+    from pyhanko.sign import fields, signers
+
+    return signers.PdfSignatureMetadata(
+        field_name=field_name, md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES, certify=True,
+        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
+        reason=reason or None, location=location or None, contact_info=contact or None,
+        use_pades_lta=False)
+
+
 def sign_pdf(pdf: bytes, signer: Signer, chain=(), *, tsa_url: str | None = None,
              reason: str = "", location: str = "", contact: str = "",
              field_name: str = FIELD_NAME, timeout: int = 20) -> bytes:
@@ -128,19 +142,14 @@ def sign_pdf(pdf: bytes, signer: Signer, chain=(), *, tsa_url: str | None = None
     edited page) makes readers, and :func:`verify_pdf`, flag the document; a document timestamp
     or validation data added later stay allowed. Raises SigningError."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from pyhanko.sign import signers
     from pyhanko.sign.general import SigningError as PyHankoSigningError
     from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
     if not pdf or pdf[:5] != b"%PDF-":
         raise SigningError("The file to sign is not a PDF.")
-    meta = signers.PdfSignatureMetadata(
-        field_name=field_name, md_algorithm="sha256",
-        subfilter=fields.SigSeedSubFilter.PADES, certify=True,
-        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
-        reason=reason or None, location=location or None, contact_info=contact or None,
-        use_pades_lta=False)
+    meta = certification_metadata(field_name, reason, location, contact)
     timestamper = HTTPTimeStamper(tsa_url, timeout=timeout) if tsa_url else None
     pdf_signer = signers.PdfSigner(meta, signer=_seam_signer_class()(signer, chain),
                                    timestamper=timestamper)

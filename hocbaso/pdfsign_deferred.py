@@ -29,7 +29,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 
 from .errors import SigningError
-from .pdfsign import FIELD_NAME, TOKEN_ROOM, _asn1, _common_name
+from .pdfsign import FIELD_NAME, TOKEN_ROOM, _asn1, _common_name, certification_metadata
 #: what a kept state may hold at most (the PDF is printed by us: a few hundred kB)
 MAX_PREPARED_PDF = 64 * 1024 * 1024
 
@@ -118,16 +118,11 @@ def prepare(pdf: bytes, certificate: x509.Certificate, chain=(), reason: str = "
     changes", as :func:`hocbaso.pdfsign.sign_pdf`) with ``certificate``'s key, held
     elsewhere. Nothing is sent anywhere. Raises SigningError."""
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.sign import fields, signers
+    from pyhanko.sign import signers
 
     if not pdf or pdf[:5] != b"%PDF-" or len(pdf) > MAX_PREPARED_PDF:
         raise SigningError("The file to sign is not a PDF.")
-    meta = signers.PdfSignatureMetadata(
-        field_name=field_name, md_algorithm="sha256",
-        subfilter=fields.SigSeedSubFilter.PADES, certify=True,
-        docmdp_permissions=fields.MDPPerm.NO_CHANGES,
-        reason=reason or None, location=location or None, contact_info=contact or None,
-        use_pades_lta=False)
+    meta = certification_metadata(field_name, reason, location, contact)
     size = (certificate.public_key().key_size + 7) // 8
     signer = _external_signer(certificate, chain, bytes(size))
     output = io.BytesIO()
