@@ -26,8 +26,13 @@ class TestSignedPdf(SignCase, HttpCase):
         self.sign_to(record, last_role="cbql")
         self.assertFalse(record.signed_pdf, "only issuance certifies the PDF")
         # the issuer signs with the school's .p12: the PDF too, in the same session
-        self.assert_all_signed(self.sign(self.issuer, record, "phathanh", self.school_cert))
+        wizard = self.sign(self.issuer, record, "phathanh", self.school_cert)
+        self.assert_all_signed(wizard)
         self.assertEqual(record.state, "issued")
+        # she reads what she did: issued, in a dialog named for it
+        self.assertEqual(wizard.summary, "1 of 1 records issued, 0 skipped (not waiting for "
+                                         "you), 0 not issued.")
+        self.assertEqual(wizard._reopen()["name"], "Issue Records")
         kept = record._hocbaso_kept_pdf()
         self.assertTrue(kept and kept.startswith(b"%PDF-"))
 

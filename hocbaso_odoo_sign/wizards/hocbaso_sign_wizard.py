@@ -217,21 +217,26 @@ class HocbasoSignWizard(models.TransientModel):
 
     def _show_results(self, results, state="done"):
         self.result_ids.unlink()
+        counts = {"signed": sum(1 for r in results if r[1] == "signed"), "total": len(results),
+                  "skipped": sum(1 for r in results if r[1] == "skipped"),
+                  "errors": sum(1 for r in results if r[1] == "error")}
+        # the seal holder reads what she did: issued, not signed (the walk of the demo)
+        summary = _("%(signed)s of %(total)s records issued, %(skipped)s skipped (not "
+                    "waiting for you), %(errors)s not issued.", **counts) if self.is_issuance \
+            else _("%(signed)s of %(total)s records signed, %(skipped)s skipped (not "
+                   "waiting for you), %(errors)s not signed.", **counts)
         self.write({
             "state": state,
             "result_ids": [(0, 0, {"record_id": record.id, "status": status, "message": message})
                            for record, status, message in results],
-            "summary": _("%(signed)s of %(total)s records signed, %(skipped)s skipped (not "
-                         "waiting for you), %(errors)s not signed.",
-                         signed=sum(1 for r in results if r[1] == "signed"), total=len(results),
-                         skipped=sum(1 for r in results if r[1] == "skipped"),
-                         errors=sum(1 for r in results if r[1] == "error")),
+            "summary": summary,
         })
         return self._reopen()
 
     def _reopen(self):
         return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-                "view_mode": "form", "target": "new", "name": _("Sign Records")}
+                "view_mode": "form", "target": "new",
+                "name": _("Issue Records") if self.is_issuance else _("Sign Records")}
 
 
 class HocbasoSignWizardResult(models.TransientModel):
