@@ -134,6 +134,18 @@ class TestRecordWorkflow(HocbasoCase):
         records = Actions.with_user(self.gvcn)._for_xml_id("hocbaso_odoo.hocbaso_record_action")
         self.assertNotIn("my_homeroom", records["context"])
 
+    def test_teachers_filters_offered_to_teachers_only(self):
+        """The seal holder's search offered "My Class" and "My Subjects", which select
+        nothing for her (the walk of the demo)."""
+        Record = self.env["hocbaso.record"]
+        for user, shown in ((self.issuer, False), (self.gvcn, True), (self.gvbm_math, True)):
+            arch = Record.with_user(user).get_view(view_type="search")["arch"]
+            self.assertEqual('name="my_subjects"' in arch, shown, user.login)
+        self.assertIn('name="my_class"',
+                      Record.with_user(self.gvcn).get_view(view_type="search")["arch"])
+        self.assertNotIn('name="my_class"',
+                         Record.with_user(self.gvbm_math).get_view(view_type="search")["arch"])
+
     def test_no_duplicate_nor_new_where_not_wanted(self):
         """Records are never copied (copy is refused): no Duplicate in the list's or the
         form's actions; "Waiting for Me" lists what to sign, without a New button (P3.21)."""
