@@ -91,7 +91,7 @@ class TestVerifyByCode(PortalCase):
         self.assertEqual(response.status_code, 200)
         self.assertIn("o_hocbaso_upload_valid", response.text)
         self.assertNotIn("o_hocbaso_upload_invalid", response.text)
-        self.assertIn("tệp học bạ đã ký nằm trong tệp PDF", response.text)
+        self.assertIn("tệp học bạ bên trong PDF toàn vẹn", response.text)
         # what the file is: as the signed file says, with the record's state here
         self.assertIn("o_hocbaso_file_summary", response.text)
         self.assertIn("Nguyễn Văn An", response.text)

@@ -80,6 +80,10 @@ class TestSignedPdf(SignCase, HttpCase):
         self.assertIn("o_hocbaso_pdf_signature_invalid", page)
         self.assertNotIn("o_hocbaso_pdf_signed", page)
         self.assertIn("o_hocbaso_upload_valid", page, "the record inside is still the school's")
+        # ... and the green line says it is the record inside, not the changed PDF, that is
+        # intact (the walk of the demo read it as the whole file)
+        self.assertIn("tệp học bạ bên trong PDF toàn vẹn", page)
+        self.assertNotIn(": toàn vẹn, mọi chữ ký số đều hợp lệ.", page)
         self.assertIn("o_hocbaso_inner_signatures", page)
         # one flipped byte in the attached record: the change is told, the school's
         # certificate is not blamed for it (in Vietnamese still: a second upload reads as
