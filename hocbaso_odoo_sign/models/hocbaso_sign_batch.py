@@ -181,6 +181,16 @@ class HocbasoSignBatch(models.Model):
 
     # --- starting a batch ----------------------------------------------------------------
     @api.model
+    def _one_school(self, records, certificate):
+        """The school of ``records``, refused unless they and ``certificate`` are all one
+        school's."""
+        company = records[:1].company_id
+        if records.company_id != company or certificate.company_id != company:
+            raise UserError(_("Sign the records of one school at a time, with that school's "
+                              "certificate."))
+        return company
+
+    @api.model
     def _start(self, records, role, certificate_record, channel):
         """Prepare every signature ``self.env.user`` owes ``records`` as ``role`` and keep them
         in a new batch (records not waiting for her are listed as skipped, with the reason).
@@ -204,10 +214,7 @@ class HocbasoSignBatch(models.Model):
         records = records.exists()
         if not records:
             raise UserError(_("There is no record to sign."))
-        company = records[:1].company_id
-        if records.company_id != company or certificate.company_id != company:
-            raise UserError(_("Sign the records of one school at a time, with that school's "
-                              "certificate."))
+        company = self._one_school(records, certificate)
         waiting = records.filtered_domain(records._waiting_domain(user, role))
         batch = self.sudo().create({
             "user_id": user.id, "company_id": company.id, "role": role,

@@ -122,10 +122,7 @@ class HocbasoSignBatch(models.Model):
                                             and not record.signed_pdf)
         if not records:
             raise UserError(_("None of these records is issued without a certified PDF."))
-        company = records[:1].company_id
-        if records.company_id != company or certificate.company_id != company:
-            raise UserError(_("Sign the records of one school at a time, with that school's "
-                              "certificate."))
+        company = self._one_school(records, certificate)
         x509_cert = certificate._x509()
         chain = records._pdf_signing_chain(x509_cert)
         printed = records._print_pdfs()
