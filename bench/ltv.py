@@ -14,7 +14,6 @@ job and the nightly renewal are. The last row projects a 2,000-student school.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -28,6 +27,7 @@ from hocbaso.signing.base import Signer
 from hocbaso.verify import verify_document
 from hocbaso.xmlprofile import get_profile
 
+from .measure import start_standin, stop_standin
 from .plain import make_records, signing_steps, timed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -50,16 +50,6 @@ class LeafSigner(Signer):
         return self._key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
 
-def _start(module, pki_dir):
-    proc = subprocess.Popen([sys.executable, "-m", module, "--port", "0", "--pki-dir",
-                             str(pki_dir)], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("listening on "):
-        proc.kill()
-        raise RuntimeError("the stand-in %s did not start: %r" % (module, line))
-    return proc, line.split()[2]
-
 
 def _post_rate(url, body, content_type, count):
     session = requests.Session()
@@ -79,8 +69,8 @@ def run(records=20, count=200):
     with tempfile.TemporaryDirectory(prefix="hocbaso-bench-ltv-") as folder:
         pki_dir = Path(folder) / "pki"
         pki = build_test_pki(pki_dir)
-        started = [_start("hocbaso.signing.standins.tsa", pki_dir),
-                   _start("hocbaso.signing.standins.ocsp", pki_dir)]
+        started = [start_standin("hocbaso.signing.standins.tsa", pki_dir),
+                   start_standin("hocbaso.signing.standins.ocsp", pki_dir)]
         try:
             tsa_url, ocsp_url = started[0][1], started[1][1]
             tsa_rate = _post_rate(tsa_url, T.make_request(bytes(32))[0],
@@ -142,8 +132,7 @@ def run(records=20, count=200):
             rows.extend(_pdf_rows(pki, tsa_url, shared, records, tsa_rate))
         finally:
             for proc, _url in started:
-                proc.terminate()
-                proc.wait(timeout=10)
+                stop_standin(proc)
     return rows
 
 

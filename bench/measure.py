@@ -10,6 +10,23 @@ import time
 _T0 = time.perf_counter()
 
 
+def start_standin(module, pki_dir, *extra):
+    """(process, base URL) of a stand-in run on ``pki_dir`` as its own process, as the tests
+    run it (``hocbaso.signing.standins.common.launch``); stop it with ``stop_standin``."""
+    from pathlib import Path
+
+    from hocbaso.signing.standins.common import launch
+
+    return launch(module, "--port", "0", "--pki-dir", str(pki_dir), *extra,
+                  cwd=Path(__file__).resolve().parents[1])
+
+
+def stop_standin(proc):
+    from hocbaso.signing.standins.common import stop
+
+    stop(proc)
+
+
 def log(message):
     print(f"[bench {time.perf_counter() - _T0:7.1f}s] {message}", file=sys.stderr, flush=True)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +26,8 @@ from hocbaso.signing.pkcs12 import Pkcs12Signer
 from hocbaso.signing.providers.totp import standin_key, totp
 from hocbaso.xmlprofile import get_profile
 
+from .measure import start_standin, stop_standin
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # security/ lives at the repository root
     sys.path.insert(0, str(REPO_ROOT))
@@ -35,16 +36,6 @@ USER, SUBJECT = "001089007732", "NN1"  # the test PKI's "gvbm" teaches NN1 in th
 SP = ("bench-sp", "bench-sp-password")
 CSC = ("bench-school", "bench-csc-password")
 
-
-def _start(module, pki_dir, *extra):
-    proc = subprocess.Popen([sys.executable, "-m", module, "--port", "0", "--pki-dir",
-                             str(pki_dir), *extra], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("listening on "):
-        proc.kill()
-        raise RuntimeError("stand-in %s did not start: %r" % (module, line))
-    return proc, line.split()[2]
 
 
 def _documents(count):
@@ -83,9 +74,9 @@ def run(count=600):
         certificate = pki.leaf("gvbm").certificate
         documents = _documents(count)
         started = [
-            _start("hocbaso.signing.standins.smartca", pki_dir, "--sp-id", SP[0],
+            start_standin("hocbaso.signing.standins.smartca", pki_dir, "--sp-id", SP[0],
                    "--sp-password", SP[1], "--max-batch", str(count)),
-            _start("hocbaso.signing.standins.csc", pki_dir, "--username", CSC[0],
+            start_standin("hocbaso.signing.standins.csc", pki_dir, "--username", CSC[0],
                    "--password", CSC[1], "--max-batch", str(count)),
         ]
         try:
@@ -143,8 +134,7 @@ def run(count=600):
             client.close()
         finally:
             for proc, _url in started:
-                proc.terminate()
-                proc.wait(timeout=10)
+                stop_standin(proc)
     return rows
 
 

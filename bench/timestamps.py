@@ -13,7 +13,6 @@ as one signing session is. The last row projects a 2,000-student school.
 from __future__ import annotations
 
 import hashlib
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ from hocbaso.signing import xmldsig
 from hocbaso.signing.standins.tsa import Authority
 from hocbaso.xmlprofile import get_profile
 
+from .measure import start_standin, stop_standin
 from .plain import SoftwareKeySigner, make_records, raw_rsa_signer, signing_steps, timed
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -34,16 +34,6 @@ if str(REPO_ROOT) not in sys.path:  # security/ lives at the repository root
 
 SCHOOL = 2000  # students, one record each
 
-
-def _start(pki_dir):
-    proc = subprocess.Popen([sys.executable, "-m", "hocbaso.signing.standins.tsa", "--port", "0",
-                             "--pki-dir", str(pki_dir)], cwd=REPO_ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("listening on "):
-        proc.kill()
-        raise RuntimeError("the TSA stand-in did not start: %r" % line)
-    return proc, line.split()[2]
 
 
 def run(count=200, records=20):
@@ -62,7 +52,7 @@ def run(count=200, records=20):
         rate = timed(lambda i: authority.answer(requests_der[i], {}), count)[0]
         rows.append({"stage": "stand-in TSA, in process (parse, TSTInfo, CMS, sign)",
                      "rate": rate, "unit": "tokens/s", "limit": raw_rate})
-        proc, url = _start(pki_dir)
+        proc, url = start_standin("hocbaso.signing.standins.tsa", pki_dir)
         try:
             session = requests.Session()
             headers = {"Content-Type": "application/timestamp-query"}
@@ -116,6 +106,5 @@ def run(count=200, records=20):
                          "note": f"{school:.0f} s for {SCHOOL * per_record:,.0f} signatures "
                                  f"({per_record:.0f} per record), one client"})
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop_standin(proc)
     return rows
