@@ -120,7 +120,7 @@ class HocbasoRecord(models.Model):
     def _keep_pdf_validation_data(self, collector):
         """The certified PDF of a record whose validation data could not be gathered at
         issuance (a responder down) gets it with the XML's, when the daily job gathers it."""
-        pdf = self._hocbaso_kept_pdf() if self.state == "issued" and self.signed_pdf else None
+        pdf = self._hocbaso_kept_pdf()  # None unless issued with a certified PDF
         if not pdf or pdfltv.kept_validation_data(pdf) or self._pdf_timestamp_url() is None:
             return
         kept = self._pdf_with_validation_data(pdf, collector)
