@@ -81,6 +81,15 @@ class SignCase(HocbasoCase):
         }, **vals))
 
     # --- helpers ---------------------------------------------------------------------------
+    @classmethod
+    def write_pki_dir(cls):
+        """The test PKI written to a temporary folder (``cls.pki_dir``), as the stand-ins read
+        it; removed after the class."""
+        cls.folder = tempfile.TemporaryDirectory()
+        cls.addClassCleanup(cls.folder.cleanup)
+        cls.pki_dir = Path(cls.folder.name) / "pki"
+        cls.pki.write(cls.pki_dir)
+
     def run_standin(self, module, *extra):
         """The URL of a stand-in run for this test on ``self.pki_dir``, stopped after it."""
         proc, url, log = start_standin(module, self.pki_dir, *extra)

@@ -5,10 +5,8 @@ the answer; the server's bus notification reaches her browser over the real webs
 wizard shows the signed records without a click on Check Now."""
 
 import functools
-import tempfile
 import threading
 import time
-from pathlib import Path
 from unittest.mock import patch
 
 import requests
@@ -33,10 +31,7 @@ class TestBatchRefreshTour(SignCase, HttpCase):
         # Odoo closes the websocket in tests; the browser needs it to hear the server
         cls.startClassPatcher(patch.object(WebsocketConnectionHandler, "websocket_allowed",
                                            return_value=True))
-        cls.folder = tempfile.TemporaryDirectory()
-        cls.addClassCleanup(cls.folder.cleanup)
-        cls.pki_dir = Path(cls.folder.name) / "pki"
-        cls.pki.write(cls.pki_dir)
+        cls.write_pki_dir()
         cls.provider = cls.env["hocbaso.signing.provider"].create({
             "name": "SmartCA", "company_id": cls.school.id, "kind": "smartca",
             "service_url": "http://127.0.0.1:1", "client_id": SP_ID,

@@ -7,8 +7,6 @@ job keeps the data once it is back."""
 
 import base64
 import hashlib
-import tempfile
-from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
@@ -35,10 +33,7 @@ class TestLtvOdoo(SignCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.load_vietnamese()
-        cls.folder = tempfile.TemporaryDirectory()
-        cls.addClassCleanup(cls.folder.cleanup)
-        cls.pki_dir = Path(cls.folder.name) / "pki"
-        cls.pki.write(cls.pki_dir)
+        cls.write_pki_dir()
         for module in ("hocbaso.signing.standins.tsa", "hocbaso.signing.standins.ocsp"):
             proc, url, log = start_standin(module, cls.pki_dir)
             cls.addClassCleanup(stop_standin, proc, log)

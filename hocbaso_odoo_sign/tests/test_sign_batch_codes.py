@@ -3,8 +3,6 @@ phone approval: the Cloud Signature Consortium API v2 (a PIN) and VNPT SmartCA T
 password and a one-time code from the authenticator app). Each stand-in runs as its own
 process; the code reaches the wizard through the button's context only, never a field."""
 
-import tempfile
-from pathlib import Path
 
 from odoo.exceptions import UserError
 from odoo.tests import tagged
@@ -23,16 +21,9 @@ class TestSignBatchCodes(SignCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.folder = tempfile.TemporaryDirectory()
-        cls.pki_dir = Path(cls.folder.name) / "pki"
-        cls.pki.write(cls.pki_dir)
+        cls.write_pki_dir()
         cls.cert = cls.certs[cls.gvbm_lit]
         cls.user_ref = cls.pki.leaf("ecdsa").user_ref
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.folder.cleanup()
-        super().tearDownClass()
 
     def use(self, vals):
         provider = self.env["hocbaso.signing.provider"].create(

@@ -3,9 +3,7 @@ own process; its webhook reaches our controller over HTTP; forged, replayed and 
 change nothing."""
 
 import json
-import tempfile
 import time
-from pathlib import Path
 
 import requests
 
@@ -26,9 +24,7 @@ class TestSignBatchProvider(SignCase, HttpCase):
         super().setUpClass()
         cls.load_vietnamese()
         cls.gvbm_lit.lang = "vi_VN"
-        cls.folder = tempfile.TemporaryDirectory()
-        cls.pki_dir = Path(cls.folder.name) / "pki"
-        cls.pki.write(cls.pki_dir)
+        cls.write_pki_dir()
         cls.provider = cls.env["hocbaso.signing.provider"].create({
             "name": "SmartCA", "company_id": cls.school.id, "kind": "smartca",
             "service_url": "http://127.0.0.1:1", "client_id": SP_ID,
@@ -36,11 +32,6 @@ class TestSignBatchProvider(SignCase, HttpCase):
         cls.cert = cls.certs[cls.gvbm_lit]
         cls.cert.write({"backend": "remote", "provider_id": cls.provider.id, "p12_file": False,
                         "remote_user_ref": cls.pki.leaf("ecdsa").user_ref})
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.folder.cleanup()
-        super().tearDownClass()
 
     def start_standin(self, *extra):
         url = self.run_standin("hocbaso.signing.standins.smartca", "--sp-id", SP_ID,

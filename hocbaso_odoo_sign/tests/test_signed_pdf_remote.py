@@ -4,8 +4,6 @@ process, approved on its "phone"; the agent played by the school's key); a forge
 refused and nothing is kept; the record says how to certify it later."""
 
 import base64
-import tempfile
-from pathlib import Path
 
 import requests
 from cryptography.hazmat.primitives import serialization
@@ -30,9 +28,7 @@ class TestSignedPdfRemote(SignCase):
         super().setUpClass()
         cls.load_vietnamese()
         cls.issuer.lang = "vi_VN"
-        cls.folder = tempfile.TemporaryDirectory()
-        cls.pki_dir = Path(cls.folder.name) / "pki"
-        cls.pki.write(cls.pki_dir)
+        cls.write_pki_dir()
         cls.provider = cls.env["hocbaso.signing.provider"].create({
             "name": "SmartCA", "company_id": cls.school.id, "kind": "smartca",
             "service_url": "http://127.0.0.1:1", "client_id": SP_ID,
@@ -41,11 +37,6 @@ class TestSignedPdfRemote(SignCase):
         cls.school_cert.write({"backend": "remote", "provider_id": cls.provider.id,
                                "p12_file": False,
                                "remote_user_ref": cls.pki.leaf("school").user_ref})
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.folder.cleanup()
-        super().tearDownClass()
 
     def setUp(self):
         super().setUp()

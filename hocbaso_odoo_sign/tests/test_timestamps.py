@@ -46,12 +46,9 @@ class TestTimestamps(SignCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.load_vietnamese()
-        cls.folder = tempfile.TemporaryDirectory()
-        cls.pki_dir = Path(cls.folder.name) / "pki"
-        cls.pki.write(cls.pki_dir)
+        cls.write_pki_dir()
         proc, cls.tsa_url, log = start_standin("hocbaso.signing.standins.tsa", cls.pki_dir)
         cls.addClassCleanup(stop_standin, proc, log)
-        cls.addClassCleanup(cls.folder.cleanup)
         cls.school.write({"hocbaso_tsa_url": cls.tsa_url, "hocbaso_tsa_timeout": 5})
 
     # --- helpers ---------------------------------------------------------------------------
