@@ -312,38 +312,12 @@ class HocbasoRecord(models.Model):
         return f"{place}, {text}" if place else text.capitalize()
 
     def _signature_log_entries(self):
-        """Entries of the signing addon's log (hocbaso.record.signature) when it is installed,
-        read tolerantly: its field names are not a contract of the core."""
+        """The signatures standing on this version as a signing log states them:
+        [{'role', 'subject_code', 'signer_name', 'title', 'signing_time'}] in signing order.
+        The core keeps no log (the report then reads the signed XML); the signing addon
+        returns its own."""
         self.ensure_one()
-        if "hocbaso.record.signature" not in self.env:
-            return []
-        Signature = self.env["hocbaso.record.signature"].sudo()
-        fields_ = Signature._fields
-        if "record_id" not in fields_:
-            return []
-
-        def first(entry, names):
-            for name in names:
-                if name in fields_ and entry[name]:
-                    value = entry[name]
-                    return value.name if isinstance(value, models.BaseModel) else value
-            return False
-
-        entries = []
-        for entry in Signature.search([("record_id", "=", self.id)]):
-            line = first(entry, ("line_id", "record_line_id"))
-            subject = first(entry, ("subject_code",)) or ""
-            if not subject and "line_id" in fields_ and entry.line_id:
-                subject = entry.line_id.subject_id.code
-            entries.append({
-                "role": first(entry, ("role",)) or "",
-                "subject_code": subject or (line if isinstance(line, str) else ""),
-                "signer_name": first(entry, ("signer_name", "user_id", "signer_id")) or "",
-                "title": first(entry, ("signer_title", "title")) or "",
-                "signing_time": first(entry, ("signing_time", "signed_on", "signed_at",
-                                              "date", "create_date")),
-            })
-        return entries
+        return []
 
     def _report_signers(self):
         """Who signed (or is to sign) in each slot, with name, title and signing time:

@@ -67,6 +67,16 @@ class HocbasoRecord(models.Model):
                 slot["time"] = timeutil.as_utc(entry.signing_time)
         return found
 
+    def _signature_log_entries(self):
+        """The log's signatures still standing: a withdrawn one (sent back for correction)
+        no longer counts as signed on the printed record."""
+        self.ensure_one()
+        log = self.env["hocbaso.record.signature"].sudo().search([
+            ("record_id", "=", self.id), ("withdrawn_on", "=", False)], order="signing_time, id")
+        return [{"role": entry.role, "subject_code": entry.subject_id.code or "",
+                 "signer_name": entry.user_id.name or "", "title": "",
+                 "signing_time": entry.signing_time} for entry in log]
+
     def _package_chain_certificates(self, signer_ders):
         from cryptography import x509
         from cryptography.hazmat.primitives import serialization

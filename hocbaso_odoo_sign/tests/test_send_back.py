@@ -54,6 +54,11 @@ class TestSendBack(SignCase):
         self.assertEqual(set(withdrawn.mapped("withdraw_reason")),
                          {"Sai điểm học kỳ II môn Toán"})
         self.assertEqual(self.signature_ids(record), {"sig-gvbm-NGUVAN", "sig-gvbm-GDTC"})
+        # the printed record shows only the signatures still standing
+        signers = record._report_signers()
+        self.assertFalse(signers["gvcn"]["signed"] or signers["cbql"]["signed"])
+        self.assertFalse(signers["gvbm"]["TOAN"]["signed"])
+        self.assertTrue(signers["gvbm"]["NGUVAN"]["signed"])
         # each person who must act again has a task
         activities = record.activity_ids
         self.assertEqual(set(activities.mapped("user_id")), {self.gvbm_math, self.gvcn})
