@@ -38,6 +38,21 @@ class TestScoreEntryTour(HocbasoCase, HttpCase):
         self.start_tour(ENTRY_URL, "hocbaso_score_entry_en", login="gvbm_math", timeout=180)
         self.assert_typed_scores("en_US")
 
+    def read_results(self, lang, tour):
+        self.load_vietnamese()
+        self.gvcn.lang = lang
+        self.fill_secondary(self.record)  # Literature 6.0, Physical Education Đ
+        self.start_tour(f"/odoo/action-hocbaso_odoo.hocbaso_record_action/{self.record.id}",
+                        tour, login="gvcn", timeout=180)
+        pe = self.record.line_ids.filtered(lambda item: item.subject_code == "GDTC")
+        self.assertEqual(pe.semester1, "Đ", "the format's code is what is stored")
+
+    def test_homeroom_teacher_reads_results_in_vietnamese(self):
+        self.read_results("vi_VN", "hocbaso_results_shown")
+
+    def test_homeroom_teacher_reads_results_in_english(self):
+        self.read_results("en_US", "hocbaso_results_shown_en")
+
     def test_subject_teacher_imports_scores_from_excel(self):
         self.load_vietnamese()
         self.gvbm_math.lang = "vi_VN"
