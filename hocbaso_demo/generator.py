@@ -26,7 +26,7 @@ PRIMARY_COMMENTS = ["Em chăm ngoan, tích cực tham gia các hoạt động.",
                     "Em tiếp thu bài nhanh, cần rèn chữ viết cẩn thận hơn.",
                     "Em hoà đồng với bạn bè, mạnh dạn phát biểu."]
 SECONDARY_COMMENTS = ["Học sinh có ý thức học tập tốt, cần phát huy.",
-                      "Chăm chỉ, tiến bộ rõ ở học kỳ II.",
+                      "Chăm chỉ, tiến bộ rõ ở học kì II.",
                       "Cần cố gắng hơn ở các môn tự nhiên."]
 HOME_TOWNS = ["Nam Định", "Thái Bình", "Hà Nội", "Nghệ An"]
 QUIET_CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True,

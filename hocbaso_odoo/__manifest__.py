@@ -53,7 +53,10 @@
         "views/hocbaso_export_job_views.xml",
     ],
     "assets": {
-        "web.assets_backend": ["hocbaso_odoo/static/src/webclient/**/*"],
+        "web.assets_backend": [
+            "hocbaso_odoo/static/src/fields/**/*",
+            "hocbaso_odoo/static/src/webclient/**/*",
+        ],
         "web.assets_tests": ["hocbaso_odoo/static/tests/tours/**/*"],
     },
     "post_init_hook": "post_init_hook",

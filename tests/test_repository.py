@@ -65,6 +65,23 @@ def test_code_check_finds_a_string_without_code_entry(tmp_path):
     assert "'Fine'" not in result.stdout
 
 
+def test_terms_spelt_as_the_circulars(tmp_path):
+    """The printed record says "Học kì" as TT22/2021 and TT27/2020 do: the screens too."""
+    po = tmp_path / "vi.po"
+    po.write_text(
+        '#. module: hocbaso_odoo_probe\n#: model:ir.model,name:hocbaso_odoo_probe.model_x\n'
+        'msgid "Semester 1 – Mid-term"\nmsgstr "Học kỳ I – Giữa kỳ"\n\n'
+        '#. module: hocbaso_odoo_probe\n#: model:ir.model,name:hocbaso_odoo_probe.model_y\n'
+        'msgid "Semester 2"\nmsgstr "Học kì II"\n\n'
+        '#. module: hocbaso_odoo_probe\n#: model:ir.model,name:hocbaso_odoo_probe.model_z\n'
+        'msgid "Anyone"\nmsgstr "Bất kỳ ai"\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "check_po.py"), str(po)],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "spell 'Học kỳ' with kì" in result.stdout
+    assert "'Semester 2'" not in result.stdout and "'Anyone'" not in result.stdout
+
+
 @pytest.mark.parametrize("addon", ADDONS, ids=lambda p: p.name)
 def test_pot_in_step_with_the_translation(addon):
     """Odoo merges vi.po with the .pot before loading it: an entry missing from the .pot is

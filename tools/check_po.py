@@ -12,6 +12,8 @@ For every entry (the header and obsolete ``#~`` entries are skipped) it checks t
     ``%%`` is a literal percent sign, not a placeholder;
   * the HTML tags are the same: the tag names (opening and closing) used in msgid and
     msgstr are equal, counted, case-insensitively.
+  * the terms of the school year are spelt as the Circulars (TT22/2021, TT27/2020) and the
+    printed record spell them: "học kì", "giữa kì", "cuối kì", "kiểm tra định kì", not "kỳ".
 Plural entries compare msgid_plural's placeholders and tags with each msgstr[n].
 
 With ``--code`` it checks instead that every string the addon's code translates (the first
@@ -36,6 +38,8 @@ PLACEHOLDER = re.compile(
     r"%(?:\((?P<name>[^)]*)\))?[#0+-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?(?P<conv>[sdifrxXeEgGc%])")
 # <tag ...>, </tag>, <br/>: a name followed by whitespace, / or >
 HTML_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9:._-]*)(?=[\s/>])")
+# "học kỳ" on the screens beside "học kì" in the PDF: one spelling, the Circulars'
+CIRCULAR_TERMS = re.compile(r"\b(?:học|giữa|cuối|kiểm tra định|đánh giá định) kỳ\b", re.I)
 ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\",
            "a": "\a", "b": "\b", "f": "\f", "v": "\v"}
 KEYWORD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(".*")\s*$')
@@ -219,6 +223,9 @@ def check(path):
             continue
         for source, translation in pairs:
             problems.extend("%s: %s" % (where, problem) for problem in compare(source, translation))
+            if CIRCULAR_TERMS.search(translation):
+                problems.append("%s: spell %r with kì, as the Circulars do"
+                                % (where, CIRCULAR_TERMS.search(translation).group()))
     return entries, problems
 
 

@@ -1,3 +1,5 @@
+import re
+
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models, _
@@ -33,6 +35,15 @@ TX_FIELDS = [f"{sem}_tx{number}" for sem in ("s1", "s2") for number in range(1, 
 
 SCORE_FIELDS = frozenset({"s1_midterm", "s1_final", "s2_midterm", "s2_final", "semester1",
                           "semester2", "year_result", "retest"})
+
+
+# what is read as scores ("8.5", or several "8.5 9.0"); the comment is the teacher's text
+SHOWN_AS_SCORES = SCORE_FIELDS | {"test_score", "s1_regular", "s2_regular"}
+
+
+def _local_decimals(value, point):
+    """Scores with the decimal separator of the reader's language: 8.5 9.0 -> 8,5 9,0."""
+    return value if point == "." else re.sub(r"(\d)\.(\d)", rf"\1{point}\2", value)
 
 
 def _normalise_result(value):
@@ -295,14 +306,18 @@ class HocbasoRecordLine(models.Model):
             return
         labels = {name: self._fields[name]._description_string(self.env)
                   for name in RESULT_FIELDS}
+        # the scores as the screens show them: the decimal separator of the language
+        point = self.env["res.lang"]._get_data(code=self.env.lang or "en_US").decimal_point
         by_record = {}
         for line in self:
             for name in RESULT_FIELDS:
                 old, new = before[line.id][name] or "", line[name] or ""
                 if old != new:
+                    shown = [_local_decimals(value, point) if name in SHOWN_AS_SCORES else value
+                             for value in (old, new)]
                     by_record.setdefault(line.record_id, []).append(Markup(
                         "<li>%s – %s: %s → %s</li>") % (
-                        line.subject_id.name, labels[name], old or "∅", new or "∅"))
+                        line.subject_id.name, labels[name], shown[0] or "∅", shown[1] or "∅"))
         for record, items in by_record.items():
             record.sudo()._message_log(body=Markup("%s<ul>%s</ul>") % (
                 escape(_("Results changed:")), Markup("").join(items)))

@@ -82,3 +82,28 @@ class HocbasoRecord(models.Model):
         if not self.has_access("read"):
             return {}
         return {WAITING_MENU: self.search_count(self._waiting_domain(self.env.user))}
+
+
+class HocbasoClass(models.Model):
+    _inherit = "hocbaso.class"
+
+    waiting_for_me_count = fields.Integer(
+        string="Records Waiting for Me", compute="_compute_waiting_for_me_count",
+        help="Records of this class whose next signature is mine (the records of Waiting for "
+             "Me in this class).")
+
+    # the steps move with the records' state and their subjects' signatures
+    @api.depends("record_ids.state", "record_ids.line_ids.gvbm_signed")
+    @api.depends_context("uid")
+    def _compute_waiting_for_me_count(self):
+        # the records' own fact (_waiting_domain), read with the user's record rules: a class
+        # that is not hers counts what she signs there (her subject), nothing else
+        Record = self.env["hocbaso.record"]
+        counts = {}
+        if self._origin.ids:
+            counts = dict(Record._read_group(
+                expression.AND([[("class_id", "in", self._origin.ids)],
+                                Record._waiting_domain(self.env.user)]),
+                ["class_id"], ["__count"]))
+        for klass in self:
+            klass.waiting_for_me_count = counts.get(klass._origin, 0)

@@ -87,6 +87,15 @@ class TestScoreEntry(HocbasoCase):
         note = self.record.message_ids[:1]
         self.assertIn("8.0", note.body)
 
+    def test_changes_are_noted_with_the_readers_decimal_separator(self):
+        self.env["res.lang"]._activate_lang("vi_VN")
+        self.line_an.with_user(self.gvbm_math).with_context(
+            tracking_disable=False, lang="vi_VN").write({"s1_tx1": "8.5", "s1_midterm": "7"})
+        note = self.record.message_ids[:1]
+        self.assertIn("8,5", note.body)
+        self.assertIn("7,0", note.body)
+        self.assertNotIn("8.5", note.body)
+
     # --- who ---------------------------------------------------------------------------------
     def test_subject_teacher_sees_only_her_assignments(self):
         entry = self.env["hocbaso.score.entry"].with_user(self.gvbm_math).new(

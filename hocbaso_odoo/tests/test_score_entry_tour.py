@@ -38,6 +38,21 @@ class TestScoreEntryTour(HocbasoCase, HttpCase):
         self.start_tour(ENTRY_URL, "hocbaso_score_entry_en", login="gvbm_math", timeout=180)
         self.assert_typed_scores("en_US")
 
+    def read_results(self, lang, tour):
+        self.load_vietnamese()
+        self.gvcn.lang = lang
+        self.fill_secondary(self.record)  # Literature 6.0, Physical Education Đ
+        self.start_tour(f"/odoo/action-hocbaso_odoo.hocbaso_record_action/{self.record.id}",
+                        tour, login="gvcn", timeout=180)
+        pe = self.record.line_ids.filtered(lambda item: item.subject_code == "GDTC")
+        self.assertEqual(pe.semester1, "Đ", "the format's code is what is stored")
+
+    def test_homeroom_teacher_reads_results_in_vietnamese(self):
+        self.read_results("vi_VN", "hocbaso_results_shown")
+
+    def test_homeroom_teacher_reads_results_in_english(self):
+        self.read_results("en_US", "hocbaso_results_shown_en")
+
     def test_subject_teacher_imports_scores_from_excel(self):
         self.load_vietnamese()
         self.gvbm_math.lang = "vi_VN"
@@ -53,8 +68,8 @@ class TestScoreEntryTour(HocbasoCase, HttpCase):
         sheet = book["NHAPDIEM"]
         # her language, no codes in what she reads (the keys the import needs are hidden)
         self.assertEqual([sheet.cell(row, 1).value for row in (1, 2, 3, 4, 5)],
-                         ["Trường", "Năm học", "Lớp", "Môn học", "Học kỳ"])
-        self.assertEqual((sheet["B4"].value, sheet["B5"].value), ("Toán", "Học kỳ I"))
+                         ["Trường", "Năm học", "Lớp", "Môn học", "Học kì"])
+        self.assertEqual((sheet["B4"].value, sheet["B5"].value), ("Toán", "Học kì I"))
         self.assertEqual(sheet.cell(11, 2).value, "Mã học sinh")
         rows = {sheet.cell(row, 2).value: row for row in (13, 14)}
         for column, value in zip("DEFGHI", (8, "7,5", 9, 6, 7, "8,5")):

@@ -1,5 +1,8 @@
 """What waits for me: exactly the records where my step is next; a batch skips the others."""
 
+from lxml import etree
+
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
@@ -35,6 +38,30 @@ class TestWaitingForMe(SignCase):
                                          self.school_cert))
         for user in (self.gvbm_math, self.gvcn, self.principal, self.issuer):
             self.assertFalse(self.waiting(user))
+
+    def test_the_class_button_shows_only_when_a_record_waits_for_me(self):
+        """"Sign the Class" shows to whom a record of the class waits for: a subject teacher in
+        a class that is not her homeroom (she signs her subject there), not the homeroom
+        teacher of another class, who got an empty signing dialog."""
+        def count(user):
+            return self.klass.with_user(user).waiting_for_me_count
+
+        arch = etree.fromstring(self.klass.with_user(self.gvcn_other_class).get_view(
+            view_type="form")["arch"])
+        [button] = arch.xpath("//button[@name='action_sign_class']")
+        self.assertEqual(button.get("invisible"), "not waiting_for_me_count")
+        self.assertFalse(count(self.gvbm_math), "drafts wait for nobody's signature")
+        self.lock(self.records)
+        self.assertEqual(count(self.gvbm_math), 2)
+        self.assertEqual(count(self.gvbm_lit), 2)
+        self.assertEqual(count(self.gvcn), 0, "her class still waits for its subjects")
+        self.assertEqual(count(self.gvcn_other_class), 0, "not her class")
+        with self.assertRaisesRegex(UserError, "No record of 6A1"):
+            self.klass.with_user(self.gvcn_other_class).action_sign_class()
+        action = self.klass.with_user(self.gvbm_lit).action_sign_class()
+        self.assertEqual(set(action["context"]["active_ids"]), set(self.records.ids))
+        self.assert_all_signed(self.sign(self.gvbm_math, self.records, "gvbm"))
+        self.assertEqual((count(self.gvbm_math), count(self.gvbm_lit)), (0, 2))
 
     def test_a_batch_skips_what_does_not_wait_for_me(self):
         self.lock(self.records)

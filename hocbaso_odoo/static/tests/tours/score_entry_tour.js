@@ -23,6 +23,9 @@ const TEXTS = {
         draft: "Nháp",
         computed: "đã tính kết quả cho 1 trên 2 học sinh",
         imported: "Đã nhập 1 học sinh, 1 dòng bị từ chối.",
+        average: "7,6",
+        passed: "Đ – Đạt",
+        score: "6,0",
     },
     en: {
         subjectTyped: "Mat",
@@ -30,6 +33,9 @@ const TEXTS = {
         draft: "Draft",
         computed: "results computed for 1 of 2 students",
         imported: "1 students imported, 1 rows rejected.",
+        average: "7.6",
+        passed: "Đ – Passed",
+        score: "6.0",
     },
 };
 
@@ -113,8 +119,8 @@ function scoreEntrySteps(texts, english) {
             run: "click",
         },
         {
-            content: "saved: the semester average is there",
-            trigger: `${AN} td[name=semester1]:contains(7.6)`,
+            content: "saved: the semester average is there, as her language writes it",
+            trigger: `${AN} td[name=semester1]:contains(${texts.average})`,
         },
         {
             content: "compute the results",
@@ -235,10 +241,41 @@ registry.category("web_tour.tours").add("hocbaso_score_excel_import", {
         },
         {
             content: "the imported scores in the grid",
-            trigger: `${AN} td[name=s1_tx2]:contains(7.5)`,
+            trigger: `${AN} td[name=s1_tx2]:contains(7,5)`,
         },
         {
-            trigger: `${AN} td[name=s1_final]:contains(8.5)`,
+            trigger: `${AN} td[name=s1_final]:contains(8,5)`,
         },
     ],
+});
+
+/* The homeroom teacher reads a record's subject results in her language: scores with its
+ * decimal separator, the word of a comment-only subject's result (Đ is "Đ – Đạt" / "Đ –
+ * Passed"), never the bare code. */
+function resultsShownSteps(texts) {
+    const results = ".o_form_view .o_field_one2many[name=line_ids] td[name=semester1]";
+    return [
+        {
+            content: "a score subject: the score as her language writes it",
+            trigger: `${results}:contains(${texts.score})`,
+        },
+        {
+            content: "a comment-only subject: the word of its result",
+            trigger: `${results}:contains(${texts.passed})`,
+            run() {
+                const shown = [...document.querySelectorAll(results)].map((td) =>
+                    td.textContent.trim()
+                );
+                check(!shown.includes("Đ"), `a bare code among the results: ${shown}`);
+            },
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("hocbaso_results_shown", {
+    steps: () => resultsShownSteps(TEXTS.vi),
+});
+
+registry.category("web_tour.tours").add("hocbaso_results_shown_en", {
+    steps: () => resultsShownSteps(TEXTS.en),
 });
