@@ -126,7 +126,7 @@ class HocbasoSignBatch(models.Model):
         x509_cert = certificate._x509()
         chain = records._pdf_signing_chain(x509_cert)
         printed = records._print_pdfs()
-        location = company.hocbaso_issue_place or company.name or ""
+        location = company._hocbaso_issue_place() or company.name or ""
         batch = self.sudo().create({
             "user_id": user.id, "company_id": company.id, "role": X.ROLE_ISSUER,
             "certificate_id": certificate.id, "channel": channel,
