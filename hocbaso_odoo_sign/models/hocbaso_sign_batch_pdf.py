@@ -116,7 +116,7 @@ class HocbasoSignBatch(models.Model):
                 or channel == "provider" and not certificate.provider_id:
             raise UserError(_("The printed PDF is certified here with a certificate of a "
                               "signing service or of a USB token at your computer; %(cert)s "
-                              "is neither.", cert=certificate.name))
+                              "is neither.", cert=certificate.display_name))
         certificate._check_usable()
         records = records.exists().filtered(lambda record: record.state == "issued"
                                             and not record.signed_pdf)
