@@ -123,8 +123,7 @@ def build_school(env, *, name, code, staff, classes, seed, levels=("02", "03"),
     # no issue date: the records state the day they are locked, shown once issued
     record_extra = {"school_year_id": year.id, "company_id": company.id}
     if leader:
-        record_extra.update(leader_id=users[leader].id, leader_title=users[leader].hocbaso_title,
-                            issue_place=company.hocbaso_issue_place)
+        record_extra.update(leader_id=users[leader].id, leader_title=users[leader].hocbaso_title)
     rating_fields = [field for field in env["hocbaso.record"]._fields
                      if field.startswith(("nangluc", "phamchat"))]
     # Class by class: its students, then their records' results (the draws' order); the

@@ -44,6 +44,7 @@
         "wizards/hocbaso_transfer_import_views.xml",
         "views/hocbaso_portal_templates.xml",
         "views/login_templates.xml",
+        "views/web_layout_templates.xml",
         "report/hocbaso_record_report.xml",
         "report/hocbaso_progress_views.xml",
         "report/hocbaso_progress_pending_views.xml",

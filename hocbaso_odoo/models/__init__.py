@@ -25,6 +25,7 @@ from . import hocbaso_record_paper_scan
 from . import hocbaso_access_log
 from . import hocbaso_verify_throttle
 from . import hocbaso_record_package
+from . import hocbaso_record_issuance
 from . import ir_attachment
 from . import mail_activity
 from . import hocbaso_selection_order

@@ -4,7 +4,7 @@ import uuid
 from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from hocbaso import roles
+from hocbaso import roles, timeutil
 
 
 from ..tools import workflow
@@ -144,8 +144,8 @@ class HocbasoRecord(models.Model):
         help="The date the signed document states: the day its results were locked. Shown "
              "once the record is issued.",
     )
-    issue_place = fields.Char(string="Place of Issue",
-                              default=lambda self: self.env.company.hocbaso_issue_place)
+    issue_place = fields.Char(string="Place of Issue", compute="_compute_issue_place",
+                              store=True, readonly=False, precompute=True)
     homeroom_teacher_id = fields.Many2one("res.users",
                                           check_company=True, tracking=True)
     leader_id = fields.Many2one("res.users", string="Signing Leader", check_company=True,
@@ -227,6 +227,14 @@ class HocbasoRecord(models.Model):
     ]
 
     # --- computed ------------------------------------------------------------------------
+    @api.depends("company_id")
+    def _compute_issue_place(self):
+        """The record's school's place (not the creating user's current company's): what the
+        XML states and the printed form writes before the date. Set once, when the record is
+        made for its school: a later change of the school's settings leaves records alone."""
+        for record in self:
+            record.issue_place = record.company_id._hocbaso_issue_place()
+
     @api.depends("student_id.name", "school_year_id.name", "version")
     def _compute_name(self):
         for record in self:
@@ -456,8 +464,10 @@ class HocbasoRecord(models.Model):
 
     def action_lock(self):
         # the date the document states is the day its results were locked, whatever was
-        # typed before (nobody plans it: P2.14); the printed form shows the issuance's day
-        today = fields.Date.context_today(self)
+        # typed before (nobody plans it: P2.14); the printed form shows the issuance's day.
+        # Both on the school's clock, not the server's or the user's time zone (none in the
+        # demo): a lock at 23:30 UTC is the next morning's in Vietnam.
+        today = timeutil.to_vn(timeutil.now_utc()).date()
         changed = self.filtered(lambda record: record.issue_date != today)
         before = {record.id: {"issue_date": record.issue_date} for record in changed}
         if changed:

@@ -290,7 +290,7 @@ class HocbasoRecord(models.Model):
         # signing addon) the date the record states; nothing before issuance
         issue_date = timeutil.to_vn(issue_moment).date() if issue_moment else (
             self.issue_date if self.state in PUBLISHED_STATES else False)
-        place = self.issue_place or self.company_id.hocbaso_province_name or ""
+        place = self.issue_place or ""
         return {
             "signer_name": leader.get("name") or (user.name if user else ""),
             "title": title, "title_lines": lines, "title_display": display,

@@ -56,3 +56,9 @@ class ResCompany(models.Model):
                     raise ValidationError(
                         _("Department and province codes are two digits, e.g. 01.")
                     )
+
+    def _hocbaso_issue_place(self):
+        """The place a record issued by this school names before its date (the form, the XML
+        and the printed form): the one set for the school, else its province."""
+        self.ensure_one()
+        return self.hocbaso_issue_place or self.hocbaso_province_name or False

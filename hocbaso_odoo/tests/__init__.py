@@ -28,3 +28,4 @@ from . import test_export_job_tour
 from . import test_menu_counters
 from . import test_explicit_roles
 from . import test_class_lock_tour
+from . import test_issue_day_place

@@ -12,3 +12,10 @@ class TestLoginPage(HttpCase):
         self.assertNotIn("/web/signup", html, "schools create their users; nobody signs up")
         self.assertEqual(self.env["ir.config_parameter"].sudo().get_param(
             "auth_signup.invitation_scope"), "b2b")
+
+    def test_login_page_names_its_language_and_the_product(self):
+        html = self.url_open("/web/login").text
+        self.assertRegex(html, r'<html[^>]* lang="en-US"')
+        company = self.env.company.name
+        self.assertIn(f"<title>School Records – {company}</title>", html)
+        self.assertNotIn("<title>Odoo</title>", html)

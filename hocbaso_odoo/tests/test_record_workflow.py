@@ -1,6 +1,7 @@
 from lxml import etree
 
-from odoo import fields
+from hocbaso import timeutil
+
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
@@ -41,8 +42,8 @@ class TestRecordWorkflow(HocbasoCase):
         pe = self.record.line_ids.filtered(lambda line: line.subject_code == "GDTC")
         self.assertEqual(pe.year_result, "Đ", "comment subjects take the semester 2 result")
         self.assertTrue(self.record.learning_year)
-        self.assertEqual(self.record.issue_date, fields.Date.context_today(self.record),
-                         "the date the document states: the day it was locked")
+        self.assertEqual(self.record.issue_date, timeutil.to_vn(timeutil.now_utc()).date(),
+                         "the date the document states: the day it was locked, at school")
 
     def test_homeroom_teacher_locks_her_class_at_once(self):
         """"Lock the Class's Results": each draft through its own lock, a summary separating
@@ -169,7 +170,7 @@ class TestRecordWorkflow(HocbasoCase):
             self.record.with_user(self.gvcn).write({"issue_date": "2025-05-31"})
         self.record._write({"issue_date": "2025-05-31"})  # say it got there anyway
         self._lock()
-        self.assertEqual(self.record.issue_date, fields.Date.context_today(self.record))
+        self.assertEqual(self.record.issue_date, timeutil.to_vn(timeutil.now_utc()).date())
 
     def test_document_kept_in_the_row_with_lz4(self):
         """The document lives in the record's row, TOAST-compressed with lz4 where the server

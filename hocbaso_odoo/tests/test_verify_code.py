@@ -156,6 +156,21 @@ class TestVerifyByCode(PortalCase):
         self.assertIn("Record Verification</h2>", response.text)
         self.assertNotIn("Xác thực học bạ số", response.text)
 
+    def test_pages_name_their_language(self):
+        """Screen readers and browsers' translation offers read <html lang>: the verify page
+        and the parent's pages say the language they are written in."""
+        response = self.url_open("/hocbaso/verify")  # scanned QR code: the record's language
+        self.assertRegex(response.text, r'<html[^>]* lang="vi-VN"')
+        self.assertIn("<title>Xác thực học bạ số</title>", response.text)
+        response = self.url_open("/en/hocbaso/verify")
+        self.assertRegex(response.text, r'<html[^>]* lang="en-US"')
+        self.authenticate("parent", "parentxx")
+        for lang, attribute in (("en_US", "en-US"), ("vi_VN", "vi-VN")):
+            self.parent.lang = lang
+            for url in ("/my/hocba", f"/my/hocba/{self.record.id}"):
+                page = self.url_open(url).text
+                self.assertRegex(page, rf'<html[^>]* lang="{attribute}"', url)
+
     def test_english_address_stays_english(self):
         # a school whose site speaks Vietnamese by default; a fresh browser, no cookie
         self.env["ir.default"].set("res.partner", "lang", "vi_VN")

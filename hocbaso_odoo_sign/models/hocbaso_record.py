@@ -200,7 +200,8 @@ class HocbasoRecord(models.Model):
                 if not key_checked:  # once per batch, after the first record's own checks
                     if signer.certificate != certificate_record._x509():
                         raise UserError(_("The key used does not belong to the chosen "
-                                          "certificate %(cert)s.", cert=certificate_record.name))
+                                          "certificate %(cert)s.",
+                                          cert=certificate_record.display_name))
                     certificate_record._check_usable()
                     key_checked = True
                 steps = [(X.ROLE_GVBM if code else role, signer, code) for code in codes]

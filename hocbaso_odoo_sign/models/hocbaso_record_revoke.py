@@ -43,7 +43,7 @@ class HocbasoRecord(models.Model):
             certificate_record._check_may_sign_for(record, X.ROLE_ISSUER, user)
             if signer.certificate != certificate_record._x509():
                 raise UserError(_("The key used does not belong to the chosen certificate "
-                                  "%(cert)s.", cert=certificate_record.name))
+                                  "%(cert)s.", cert=certificate_record.display_name))
             moment = signing_now()
             statement = build_revocation_statement(record, reason, moment)
             try:

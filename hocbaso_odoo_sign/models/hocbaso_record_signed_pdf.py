@@ -88,7 +88,7 @@ class HocbasoRecord(models.Model):
             return
         chain = self._pdf_signing_chain(signer.certificate)
         company = records.company_id[:1]
-        location = company.hocbaso_issue_place or company.name or ""
+        location = company._hocbaso_issue_place() or company.name or ""
         collector = None
         for record in records:
             tsa_url = record._pdf_timestamp_url()

@@ -206,10 +206,10 @@ class HocbasoSignBatch(models.Model):
         if certificate.backend != CHANNEL_BACKEND[channel]:
             raise UserError(_("The certificate %(cert)s is not used this way; choose the "
                               "certificate of your token or of your signing service.",
-                              cert=certificate.name))
+                              cert=certificate.display_name))
         if channel == "provider" and not certificate.provider_id:
             raise UserError(_("The certificate %(cert)s names no signing service. Ask the "
-                              "school administrator to set it.", cert=certificate.name))
+                              "school administrator to set it.", cert=certificate.display_name))
         certificate._check_usable()
         records = records.exists()
         if not records:

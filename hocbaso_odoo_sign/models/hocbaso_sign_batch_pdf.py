@@ -116,7 +116,7 @@ class HocbasoSignBatch(models.Model):
                 or channel == "provider" and not certificate.provider_id:
             raise UserError(_("The printed PDF is certified here with a certificate of a "
                               "signing service or of a USB token at your computer; %(cert)s "
-                              "is neither.", cert=certificate.name))
+                              "is neither.", cert=certificate.display_name))
         certificate._check_usable()
         records = records.exists().filtered(lambda record: record.state == "issued"
                                             and not record.signed_pdf)
@@ -126,7 +126,7 @@ class HocbasoSignBatch(models.Model):
         x509_cert = certificate._x509()
         chain = records._pdf_signing_chain(x509_cert)
         printed = records._print_pdfs()
-        location = company.hocbaso_issue_place or company.name or ""
+        location = company._hocbaso_issue_place() or company.name or ""
         batch = self.sudo().create({
             "user_id": user.id, "company_id": company.id, "role": X.ROLE_ISSUER,
             "certificate_id": certificate.id, "channel": channel,

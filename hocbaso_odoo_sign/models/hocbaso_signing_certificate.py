@@ -49,6 +49,9 @@ class HocbasoSigningCertificate(models.Model):
     personal_id = fields.Char(string="Personal ID", compute="_compute_info", store=True)
     tax_code = fields.Char(string="Tax Code (MST)", compute="_compute_info", store=True)
     issuer = fields.Char(compute="_compute_info", store=True)
+    issuer_name = fields.Char(
+        string="Issued By", compute="_compute_info", store=True,
+        help="The certificate authority that issued it (VNPT-CA, Viettel-CA...).")
     serial = fields.Char(compute="_compute_info", store=True)
     valid_from = fields.Datetime(compute="_compute_info", store=True)
     valid_to = fields.Datetime(compute="_compute_info", store=True)
@@ -95,30 +98,34 @@ class HocbasoSigningCertificate(models.Model):
         for rec in self:
             rec.name = f"{rec.subject_name or unnamed} ({rec.serial or '?'})"
 
-    @api.depends("subject_name", "valid_to")
+    @api.depends("subject_name", "user_id.name", "issuer_name", "valid_to")
     @api.depends_context("lang")
     def _compute_display_name(self):
-        """What a picker shows: the holder and the last day of validity, not a serial:
-        "Đặng Văn Nam — hết hạn 31/12/2027"."""
+        """What a picker, a breadcrumb or a message shows: the holder, the certificate
+        authority and the last day of validity, not a serial or a file name:
+        "Đặng Văn Nam (VNPT-CA) — hiệu lực đến 31/12/2027"."""
         for rec in self:
-            if rec.valid_to:
-                rec.display_name = self.env._("%(name)s — valid to %(date)s",
-                                              name=rec.subject_name or rec.name,
-                                              date=timeutil.vn_date(rec.valid_to))
+            holder = rec.subject_name or rec.user_id.name or rec.name
+            if rec.issuer_name and rec.valid_to:
+                rec.display_name = self.env._(
+                    "%(holder)s (%(issuer)s) — valid until %(date)s", holder=holder,
+                    issuer=rec.issuer_name, date=timeutil.vn_date(rec.valid_to))
             else:
-                rec.display_name = rec.subject_name or rec.name
+                rec.display_name = holder
 
     @api.depends("certificate_file")
     def _compute_info(self):
         for rec in self:
             vals = dict.fromkeys(("subject_name", "subject", "personal_id", "tax_code", "issuer",
-                                  "serial", "valid_from", "valid_to", "fingerprint"), False)
+                                  "issuer_name", "serial", "valid_from", "valid_to",
+                                  "fingerprint"), False)
             cert = rec._x509(raise_error=False)
             if cert is not None:
                 info = certs.CertificateInfo.from_certificate(cert)
                 vals.update(subject_name=info.name, subject=info.subject,
                             personal_id=info.personal_id or False, tax_code=info.tax_code or False,
-                            issuer=info.issuer, serial=info.serial,
+                            issuer=info.issuer, issuer_name=info.issuer_name or info.issuer,
+                            serial=info.serial,
                             valid_from=info.not_before.replace(tzinfo=None),
                             valid_to=info.not_after.replace(tzinfo=None),
                             fingerprint=info.fingerprint_sha256)
@@ -178,7 +185,7 @@ class HocbasoSigningCertificate(models.Model):
                 label = dict(STATUS)[status]
                 raise ValidationError(_(
                     "The certificate %(cert)s cannot sign: %(status)s. %(detail)s",
-                    cert=rec.name, status=label, detail=message))
+                    cert=rec.display_name, status=label, detail=message))
 
     @api.constrains("kind", "user_id", "certificate_file", "company_id")
     def _check_holder(self):
@@ -241,22 +248,22 @@ class HocbasoSigningCertificate(models.Model):
         cert = self.sudo()
         if cert.company_id != record.company_id:
             raise AccessError(_("The certificate %(cert)s is registered for %(school)s, not for "
-                                "the school of this record.", cert=cert.name,
+                                "the school of this record.", cert=cert.display_name,
                                 school=cert.company_id.name))
         if role == roles.ROLE_ISSUER:
             if cert.kind != "organisation":
                 raise UserError(_(
                     "Records are issued with the school's organisation certificate (with its "
                     "tax code, MST); the personal certificate %(cert)s cannot issue them.",
-                    cert=cert.name))
+                    cert=cert.display_name))
         else:
             if cert.kind != "personal":
                 raise UserError(_("The school's organisation certificate only issues records; "
                                   "sign with your personal certificate."))
             if cert.user_id != user:
                 raise AccessError(_("The certificate %(cert)s belongs to %(holder)s, not to "
-                                    "you.", cert=cert.name, holder=cert.user_id.name))
+                                    "you.", cert=cert.display_name, holder=cert.user_id.name))
         if not cert.active:
-            raise UserError(_("The certificate %(cert)s is archived.", cert=cert.name))
+            raise UserError(_("The certificate %(cert)s is archived.", cert=cert.display_name))
         if check_usable:
             cert._check_usable()

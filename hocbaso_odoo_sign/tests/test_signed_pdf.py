@@ -7,11 +7,22 @@ import zipfile
 
 from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
+from odoo.tools.pdf import OdooPdfFileReader
 
 from hocbaso import pdfsign
 from hocbaso.verify import verify_document
 
 from .common import SignCase
+
+
+def pdf_signature_location(pdf):
+    """The /Location of the PDF's (only) signature, as a PDF reader's signature panel shows."""
+    reader = OdooPdfFileReader(io.BytesIO(pdf), strict=False)
+    for field in reader.trailer["/Root"]["/AcroForm"]["/Fields"]:
+        value = field.get_object().get("/V")
+        if value is not None:
+            return str(value.get_object().get("/Location"))
+    return None
 
 
 @tagged("post_install", "-at_install")
@@ -22,6 +33,8 @@ class TestSignedPdf(SignCase, HttpCase):
 
     def test_issuance_certifies_the_pdf_and_everything_serves_it(self):
         record = self.record
+        # a school that names only its province: the PDF signature's place is the printed one
+        record.company_id.hocbaso_issue_place = False
         self.lock(record)
         self.sign_to(record, last_role="cbql")
         self.assertFalse(record.signed_pdf, "only issuance certifies the PDF")
@@ -44,6 +57,7 @@ class TestSignedPdf(SignCase, HttpCase):
         (signature,) = report.signatures
         self.assertEqual(signature.certificate, pki.leaf("school").certificate)
         self.assertTrue(signature.certification and signature.covers_document)
+        self.assertEqual(pdf_signature_location(kept), "Hà Nội")
         # the attached XML is the issued document, and verifies on its own
         self.assertEqual(report.record_xml, record._get_xml())
         verified = verify_document(report.record_xml, [pki.root], [pki.intermediate], [pki.crl])

@@ -1,6 +1,7 @@
 import json
 from unittest.mock import patch
 
+from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -53,16 +54,26 @@ class TestSigning(SignCase):
         self.assertNotIn(personal_id, holders)
         self.assertIn(self.pki.leaf("gvcn").spec.common_name, holders)
 
-    def test_certificate_picker_names_holder_and_end_of_validity(self):
+    def test_certificate_picker_names_holder_issuer_and_end_of_validity(self):
         cert = self.certs[self.gvcn]
         day = timeutil.vn_date(cert.valid_to)
+        issuer = self.pki.intermediate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+        self.assertEqual(cert.issuer_name, issuer, "the authority's name, not its DN")
         self.assertEqual(cert.with_context(lang="en_US").display_name,
-                         f"{cert.subject_name} — valid to {day}")
+                         f"{cert.subject_name} ({issuer}) — valid until {day}")
         self.assertNotIn(cert.serial, cert.display_name)
         self.assertNotIn(cert.fingerprint, cert.display_name)
         self.load_vietnamese()
         self.assertEqual(cert.with_context(lang="vi_VN").display_name,
-                         f"{cert.subject_name} — hết hạn {day}")
+                         f"{cert.subject_name} ({issuer}) — hiệu lực đến {day}")
+        # what the sign wizard's picker and the certificate's own form show
+        picked = self.env["hocbaso.signing.certificate"].with_user(self.gvcn).with_context(
+            lang="en_US").name_search("", [("id", "=", cert.id)])
+        self.assertEqual(picked, [(cert.id, f"{cert.subject_name} ({issuer}) — valid until {day}")])
+        arch = etree.fromstring(self.env["hocbaso.signing.certificate"].get_view(
+            view_type="form")["arch"])
+        self.assertEqual(arch.xpath("//h1/field/@name"), ["display_name"], "not name (serial)")
+        self.assertTrue(arch.xpath("//field[@name='issuer_name']"))
 
     def test_wrong_order_refused(self):
         self.lock(self.record)

@@ -137,7 +137,7 @@ class HocbasoSignWizard(models.TransientModel):
                               "school administrator to register yours."))
         if self.certificate_id not in self.allowed_certificate_ids:
             raise AccessError(_("You cannot sign with the certificate %(cert)s.",
-                                cert=self.certificate_id.name))
+                                cert=self.certificate_id.display_name))
         if not self.env.user.has_group(ROLE_GROUPS[self.role]):
             raise AccessError(_("You do not hold the role you want to sign as."))
         self.certificate_id._check_usable()
