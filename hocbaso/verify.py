@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import binascii
 import datetime as dt
-import functools
 import hashlib
 import io
 import zipfile
@@ -27,6 +26,7 @@ from .signing.certs import PURPOSE_ORGANISATION, PURPOSE_PERSONAL
 from .signing.dsig_binding import binding_problems
 from .signing.dsig_check import reference_checks, signature_certificates, signature_value_ok
 from .signing.dsig_layout import DATA_ID, Layout, plan_signature
+from .signing.memo import per_object
 from .signing.dsig_primitives import (
     DIGEST_METHODS,
     b64decode,
@@ -353,7 +353,7 @@ def _check_xades(entry, signature, leaf, checks) -> None:
     entry.xades_ok = covered and cert_ok and entry.signing_time is not None
 
 
-@functools.lru_cache(maxsize=512)
+@per_object(maxsize=512)
 def _certificate_digest(certificate: x509.Certificate, hasher) -> bytes:
     return hasher(certificate.public_bytes(serialization.Encoding.DER)).digest()
 
@@ -380,7 +380,7 @@ def _check_coverage(entry, layout, slot, signature, checks) -> None:
 
 def _check_binding(entry, layout, slot, signature) -> None:
     """The record the signature names must be this one (hocbaso.signing.dsig_binding)."""
-    errors, warnings = binding_problems(layout.root, signature, slot.label,
+    errors, warnings = binding_problems(layout.identity, signature, slot.label,
                                         "#" + DATA_ID in entry.references)
     entry.errors.extend(errors)
     entry.warnings.extend(warnings)

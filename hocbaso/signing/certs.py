@@ -11,7 +11,6 @@ seal, the tax code.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -22,6 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from ..errors import CertificateError, CertificatePurposeError
 from ..timeutil import as_utc, now_utc, vn_datetime
+from .memo import per_object
 
 PURPOSE_PERSONAL = "personal"
 PURPOSE_ORGANISATION = "organisation"
@@ -156,7 +156,7 @@ def check_certificate(certificate: x509.Certificate, trusted, intermediates=(), 
     return ChainCheck(trusted, intermediates, crls).check(certificate, at, purpose)
 
 
-@functools.lru_cache(maxsize=512)
+@per_object(maxsize=512)
 def certificate_info(certificate: x509.Certificate) -> CertificateInfo:
     """CertificateInfo of a certificate, read once per certificate (a certificate is immutable
     and hashes and compares by its DER, so the cache cannot answer for another one)."""
@@ -183,14 +183,14 @@ class ChainCheck:
         at = as_utc(at or now_utc())
         info = certificate_info(certificate)
         _check_dates(certificate, at, "")
-        key = (certificate, purpose)
+        key = (id(certificate), purpose)  # see memo.py: a certificate's hash is slow
         if key not in self._purposes:
             try:
                 _check_purpose(certificate, info, purpose)
-                self._purposes[key] = None
+                self._purposes[key] = (certificate, None)  # kept: its id stays its own
             except CertificateError as err:
-                self._purposes[key] = err
-        refused = self._purposes[key]
+                self._purposes[key] = (certificate, err)
+        refused = self._purposes[key][1]
         if refused is not None:
             raise type(refused)(refused.template, **refused.params)
         path = _cached_path(certificate, self.trusted, self.intermediates)
@@ -239,26 +239,29 @@ class ChainCheck:
                         date=_when(revoked_at))
 
 
-@functools.lru_cache(maxsize=1024)
+@per_object(maxsize=1024)
 def _subject_der(certificate: x509.Certificate) -> bytes:
     return certificate.subject.public_bytes()
 
 
-_CRL_SIGNATURES: dict = {}  # (CRL SHA-256, issuer) -> whether the issuer signed that CRL
+# (CRL SHA-256, id(issuer)) -> (issuer, whether it signed that CRL); the issuer is kept so its
+# id stays its own, and keyed by id because hashing a certificate is slow (see memo.py)
+_CRL_SIGNATURES: dict = {}
 
 
 def _crl_signed_by(fingerprint: bytes, crl, issuer: x509.Certificate) -> bool:
     """Whether ``issuer`` signed the CRL whose SHA-256 is ``fingerprint`` (the key: a CRL
     object is not hashable; it is read only on a miss)."""
-    key = (fingerprint, issuer)
-    if key not in _CRL_SIGNATURES:
+    key = (fingerprint, id(issuer))
+    found = _CRL_SIGNATURES.get(key)
+    if found is None:
         if len(_CRL_SIGNATURES) >= 256:
             _CRL_SIGNATURES.clear()
-        _CRL_SIGNATURES[key] = crl.is_signature_valid(issuer.public_key())
-    return _CRL_SIGNATURES[key]
+        found = _CRL_SIGNATURES[key] = (issuer, crl.is_signature_valid(issuer.public_key()))
+    return found[1]
 
 
-@functools.lru_cache(maxsize=1024)
+@per_object(maxsize=1024)
 def _cached_path(leaf, trusted: tuple, intermediates: tuple):
     """_build_path for these exact certificates (a tuple), or None when there is none."""
     try:
@@ -267,7 +270,7 @@ def _cached_path(leaf, trusted: tuple, intermediates: tuple):
         return None
 
 
-@functools.lru_cache(maxsize=1024)
+@per_object(maxsize=1024)
 def _validity(certificate: x509.Certificate) -> tuple[dt.datetime, dt.datetime]:
     return certificate.not_valid_before_utc, certificate.not_valid_after_utc
 

@@ -112,9 +112,11 @@ def read_binding(signed_props: etree._Element | None) -> RecordIdentity | None:
     return RecordIdentity(*(next(iter(found[tag])) for tag in (RECORD_ID_TAG, VERSION_TAG)))
 
 
-def binding_problems(root: etree._Element, signature: etree._Element, label: str,
+def binding_problems(own: RecordIdentity | None, signature: etree._Element, label: str,
                      covers_record_header: bool) -> tuple[list, list]:
     """(errors, warnings) about the record ``signature`` names, for a verifier's report.
+
+    ``own``: the identity of the record holding ``signature`` (:func:`record_identity`).
 
     ``covers_record_header``: the signature references the payload (``#data``), whose header
     holds the record's ID and version, so it is bound without a name (a warning is then
@@ -131,7 +133,6 @@ def binding_problems(root: etree._Element, signature: etree._Element, label: str
             "The %(slot)s's signature does not name the record it was made for (it was made "
             "by an older version of the software), so nothing shows that it was not copied "
             "from another record with the same content.", slot=label)]
-    own = record_identity(root)
     if own != named:
         return [Problem(
             "The %(slot)s's signature was made for record %(made_for)s, version %(made_version)s, "

@@ -9,12 +9,14 @@ signature breaks every signature made after it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from lxml import etree
 
 from ..errors import SigningError
 from ..safexml import parse_untrusted
+from .dsig_binding import RecordIdentity, record_identity
 from .dsig_primitives import ds
 
 from ..roles import (  # noqa: F401 - re-exported for the facade
@@ -112,6 +114,11 @@ class Layout:
             issuer=Slot(ROLE_ISSUER, need("PHAT_HANH_HOC_BA/KY_PHAT_HANH"),
                         SIGNATURE_IDS[ROLE_ISSUER]),
         )
+
+    @functools.cached_property
+    def identity(self) -> RecordIdentity | None:
+        """The record ID and version its header holds (read once: every signature names it)."""
+        return record_identity(self.root)
 
     def slots(self) -> list[Slot]:
         """Every slot, in signing order."""
