@@ -6,11 +6,13 @@ from odoo.tests import tagged
 from .test_portal import PortalCase
 
 # The frontend assets load lazily after the page has loaded; a test that ends before the public
-# root has started tears the page down under Odoo's own JS (errors "after termination"). So the
-# checks run once the public root is up. Odoo's default `ready` (wait for the frame to stop
-# loading) is kept: a custom ready code polled during the load made Chromium abort Odoo's own
-# translation fetch.
+# root has started, or before the page's translations arrived, tears the page down under Odoo's
+# own JS (errors "after termination", a cut translation fetch). So the checks run once the
+# public root is up and the terms of the page's language (its <html lang>) are loaded. Odoo's
+# default `ready` (wait for the frame to stop loading) is kept: a custom ready code polled
+# during the load made Chromium abort Odoo's own translation fetch.
 PUBLIC_ROOT = "@web/legacy/js/public/public_root_instance"
+TRANSLATION = "@web/core/l10n/translation"
 
 
 def after_public_root(code):
@@ -19,7 +21,8 @@ def after_public_root(code):
             const poll = () => odoo.loader.modules.has("{PUBLIC_ROOT}")
                 ? resolve(odoo.loader.modules.get("{PUBLIC_ROOT}").default) : setTimeout(poll, 50);
             poll();
-        }}).then(() => {{ {code} }});
+        }}).then(() => odoo.loader.modules.get("{TRANSLATION}").translationIsReady)
+          .then(() => {{ {code} }});
     """
 
 
