@@ -414,6 +414,16 @@ def mask_personal_ids(text) -> str:
                                + match.group(0)[-4:], text or "")
 
 
+def show_scores(text, point: str = ",") -> str:
+    """Scores as a reader writes them, with her language's decimal separator: "8.5 9.0" ->
+    "8,5 9,0" (Vietnamese, and the printed record); codes such as Đ, CĐ, M as they are."""
+    text = text or ""
+    return text if point == "." else _SCORE_DECIMAL_RE.sub(rf"\1{point}\2", text)
+
+
+_SCORE_DECIMAL_RE = re.compile(r"(\d)\.(\d)")
+
+
 def show_partial_date(text) -> str:
     """2013-09-01 -> 01/09/2013, 2013-09 -> 09/2013, 2013 -> 2013: how people read it."""
     return "/".join(reversed(normalize_text(text or "").split("-")))

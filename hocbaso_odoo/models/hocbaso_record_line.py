@@ -1,5 +1,3 @@
-import re
-
 from markupsafe import Markup, escape
 
 from odoo import api, fields, models, _
@@ -39,11 +37,6 @@ SCORE_FIELDS = frozenset({"s1_midterm", "s1_final", "s2_midterm", "s2_final", "s
 
 # what is read as scores ("8.5", or several "8.5 9.0"); the comment is the teacher's text
 SHOWN_AS_SCORES = SCORE_FIELDS | {"test_score", "s1_regular", "s2_regular"}
-
-
-def _local_decimals(value, point):
-    """Scores with the decimal separator of the reader's language: 8.5 9.0 -> 8,5 9,0."""
-    return value if point == "." else re.sub(r"(\d)\.(\d)", rf"\1{point}\2", value)
 
 
 def _normalise_result(value):
@@ -313,8 +306,8 @@ class HocbasoRecordLine(models.Model):
             for name in RESULT_FIELDS:
                 old, new = before[line.id][name] or "", line[name] or ""
                 if old != new:
-                    shown = [_local_decimals(value, point) if name in SHOWN_AS_SCORES else value
-                             for value in (old, new)]
+                    shown = [validation.show_scores(value, point)
+                             if name in SHOWN_AS_SCORES else value for value in (old, new)]
                     by_record.setdefault(line.record_id, []).append(Markup(
                         "<li>%s – %s: %s → %s</li>") % (
                         line.subject_id.name, labels[name], shown[0] or "∅", shown[1] or "∅"))

@@ -223,6 +223,11 @@ class HocbasoRecord(models.Model):
                                     line.subject_id.code or "")
         return found.name_vi if found else line.subject_id.name
 
+    def _report_score(self, value):
+        """A result as the Vietnamese form writes it: 8.5 -> 8,5 (Đ, CĐ, M as they are). The
+        record file keeps the format's decimal point."""
+        return validation.show_scores(value, ",")
+
     def _report_birth_date(self):
         """2013-09-01 -> 01/09/2013; partial dates (2013-09, 2013) keep what is known."""
         self.ensure_one()

@@ -93,6 +93,9 @@ class TestDocuments(HocbasoCase):
                       "Sở Giáo dục và Đào tạo Hà Nội".upper(), "Chăm ngoan, học tốt.", "Toán"):
             self.assertIn(label, html)
         self.assertIn("NGUYỄN VĂN AN", html)
+        # scores as the Vietnamese form writes them (the record file keeps 8.5)
+        self.assertIn(">8,5<", html)
+        self.assertNotIn(">8.5<", html)
         # signers: names and signing times read from the signatures in the stored XML
         self.assertIn("Đã ký số", html)
         self.assertIn("principal", html)

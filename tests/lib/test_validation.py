@@ -379,3 +379,12 @@ def test_personal_ids_masked_in_a_certificate_subject():
     assert v.mask_personal_ids("CN=Trường THCS A,UID=MST:0101234567") == \
         "CN=Trường THCS A,UID=MST:••••••4567"
     assert v.mask_personal_ids("") == ""
+
+
+@pytest.mark.parametrize("text, point, shown", [
+    ("8.5", ",", "8,5"), ("8.5 9.0 10.0", ",", "8,5 9,0 10,0"), ("8.5", ".", "8.5"),
+    ("Đ", ",", "Đ"), ("CĐ", ",", "CĐ"), ("M", ",", "M"), ("", ",", ""), (None, ",", ""),
+    ("10", ",", "10"),
+])
+def test_scores_shown_with_the_readers_decimal_separator(text, point, shown):
+    assert v.show_scores(text, point) == shown
