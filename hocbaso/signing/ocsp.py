@@ -27,7 +27,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..errors import ValidationDataError
-from ..netio import read_capped
+from ..netio import Refusals, post_der
 
 MAX_RESPONSE_BYTES = 64 * 1024
 DEFAULT_TIMEOUT = 20.0
@@ -220,24 +220,18 @@ class OcspClient:
         return check_response(self._post(request), certificate.serial_number, issuer, nonce)
 
     def _post(self, request: bytes) -> bytes:
-        try:
-            with self.session.post(self.url, data=request, timeout=self.timeout, stream=True,
-                                   headers={"Content-Type": "application/ocsp-request",
-                                            "Accept": "application/ocsp-response"}) as reply:
-                if reply.status_code != 200:
-                    raise ValidationDataError(
-                        "The OCSP responder answered with HTTP status %(status)s. Try again "
-                        "later, or check the responder's address.", status=reply.status_code)
-                body = read_capped(reply, MAX_RESPONSE_BYTES)
-                if body is None:
-                    raise ValidationDataError(
-                        "The OCSP responder's answer is larger than %(limit)s bytes and was "
-                        "refused.", limit=MAX_RESPONSE_BYTES)
-                return body
-        except requests.RequestException as exc:
-            raise ValidationDataError(
-                "The OCSP responder %(url)s could not be reached (%(detail)s). Try again later.",
-                url=self.url, detail=type(exc).__name__) from None
+        return post_der(self.session, self.url, request, "application/ocsp-request",
+                        "application/ocsp-response", MAX_RESPONSE_BYTES, _REFUSALS,
+                        self.timeout)
+
+
+_REFUSALS = Refusals(
+    ValidationDataError,
+    status="The OCSP responder answered with HTTP status %(status)s. Try again later, or "
+           "check the responder's address.",
+    too_large="The OCSP responder's answer is larger than %(limit)s bytes and was refused.",
+    unreachable="The OCSP responder %(url)s could not be reached (%(detail)s). Try again "
+                "later.")
 
 
 def load_response(der: bytes):

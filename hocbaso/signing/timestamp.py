@@ -46,7 +46,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from ..errors import CertificateError, Problem, TimestampError
-from ..netio import read_capped
+from ..netio import Refusals, post_der
 from . import certs
 from .dsig_primitives import (
     C14N,
@@ -167,26 +167,19 @@ class TimestampClient:
         return self.stamp_info(digest).token
 
     def _post(self, request: bytes) -> bytes:
-        try:
-            with self.session.post(self.url, data=request, timeout=self.timeout, stream=True,
-                                   auth=self.auth,
-                                   headers={"Content-Type": "application/timestamp-query",
-                                            "Accept": "application/timestamp-reply"}) as reply:
-                if reply.status_code != 200:
-                    raise TimestampError(
-                        "The time-stamping authority answered with HTTP status %(status)s. Try "
-                        "again later, or check the authority's address.",
-                        status=reply.status_code)
-                body = read_capped(reply, MAX_RESPONSE_BYTES)
-                if body is None:
-                    raise TimestampError(
-                        "The time-stamping authority's answer is larger than %(limit)s "
-                        "bytes and was refused.", limit=MAX_RESPONSE_BYTES)
-                return body
-        except requests.RequestException as exc:
-            raise TimestampError(
-                "The time-stamping authority %(url)s could not be reached (%(detail)s). Try "
-                "again later.", url=self.url, detail=type(exc).__name__) from None
+        return post_der(self.session, self.url, request, "application/timestamp-query",
+                        "application/timestamp-reply", MAX_RESPONSE_BYTES, _REFUSALS,
+                        self.timeout, auth=self.auth)
+
+
+_REFUSALS = Refusals(
+    TimestampError,
+    status="The time-stamping authority answered with HTTP status %(status)s. Try again "
+           "later, or check the authority's address.",
+    too_large="The time-stamping authority's answer is larger than %(limit)s bytes and was "
+              "refused.",
+    unreachable="The time-stamping authority %(url)s could not be reached (%(detail)s). Try "
+                "again later.")
 
 
 # --- checking a token --------------------------------------------------------------------------
