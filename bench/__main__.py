@@ -32,8 +32,9 @@ def main(argv=None):
                         help="also sign N records (600) through each provider stand-in with "
                         "one approval")
     parser.add_argument("--timestamps", type=int, nargs="?", const=200, default=0,
-                        help="also ask the TSA stand-in for N (200) timestamps and timestamp "
-                        "every signature of 20 records")
+                        help="also ask the TSA stand-in for N (200) timestamps, timestamp "
+                        "every signature of 20 records, and sign a class of 40 with the "
+                        "authority 100 ms away, one record after another and side by side")
     parser.add_argument("--ltv", type=int, nargs="?", const=20, default=0,
                         help="also keep validation data and add an archive timestamp to N (20) "
                         "timestamped records (TSA and OCSP stand-ins)")

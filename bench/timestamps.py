@@ -20,6 +20,7 @@ from pathlib import Path
 
 import requests
 
+from hocbaso.signing import concurrent
 from hocbaso.signing import timestamp as T
 from hocbaso.signing import xmldsig
 from hocbaso.signing.standins.tsa import Authority
@@ -107,4 +108,50 @@ def run(count=200, records=20):
                                  f"({per_record:.0f} per record), one client"})
         finally:
             stop_standin(proc)
+        rows.extend(_far_authority(pki_dir, pki, made, xmls, signers["gvbm"]))
     return rows
+
+
+FAR = 0.1  # seconds: a round trip to an authority on the Internet
+
+
+def _far_authority(pki_dir, pki, made, xmls, signer, class_size=40):
+    """A subject teacher signs her class of ``class_size`` with the authority ``FAR`` away:
+    one record after another, then side by side as a signing run in Odoo does
+    (hocbaso.signing.concurrent). Limit of the first: the round trips alone; of the second:
+    the same signatures with the authority next door."""
+    proc, url = start_standin("hocbaso.signing.standins.tsa", pki_dir, "--latency", str(FAR))
+    try:
+        client = T.TimestampClient(url, pki.trusted, pki.intermediates, timeout=30)
+        client.stamp(hashlib.sha256(b"warm").digest())  # connection set up
+        jobs = [(xmls[i % len(xmls)], made[i % len(made)].subjects[0].code)
+                for i in range(class_size)]
+
+        def sign(job):
+            return xmldsig.sign_slot(job[0], xmldsig.ROLE_GVBM, serial, job[1],
+                                     timestamp=client.stamp)
+
+        serial = concurrent.SerialSigner(signer)
+        start = time.perf_counter()
+        for job in jobs:
+            sign(job)
+        one_by_one = time.perf_counter() - start
+        start = time.perf_counter()
+        outcomes = concurrent.each(jobs, sign)
+        side_by_side = time.perf_counter() - start
+        if any(isinstance(outcome, Exception) for outcome in outcomes):
+            raise RuntimeError(f"a record was not signed: {outcomes}")
+        most = requests.get(f"{url}/_test/stats", timeout=5).json()["most_at_once"]
+    finally:
+        stop_standin(proc)
+    note = f"a class of {class_size}, the authority {FAR * 1000:.0f} ms away"
+    return [
+        {"stage": "class signed one record after another, each timestamped",
+         "rate": class_size / one_by_one, "unit": "records/s", "limit": 1 / FAR,
+         "note": f"{note}: {one_by_one:.1f} s; limit: one round trip a record"},
+        {"stage": f"class signed {concurrent.AT_ONCE} records at once, each timestamped",
+         "rate": class_size / side_by_side, "unit": "records/s",
+         "limit": class_size / one_by_one,
+         "note": f"{note}: {side_by_side:.1f} s, {most} requests at the authority at once; "
+                 f"the ratio is the speed-up over one after another"},
+    ]

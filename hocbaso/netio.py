@@ -7,6 +7,7 @@ each caller says in its own words why an answer was refused.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import requests
@@ -27,6 +28,24 @@ def read_capped(response, limit: int) -> bytes | None:
         if len(body) > limit:
             return None
     return bytes(body)
+
+
+class ThreadSessions:
+    """A ``requests.Session`` for each thread (``requests`` does not promise that threads may
+    share one; a signing run asks its authority from several, hocbaso.signing.concurrent), or
+    the one session the caller gave (tests)."""
+
+    def __init__(self, session: requests.Session | None = None):
+        self._given = session
+        self._local = threading.local()
+
+    def get(self) -> requests.Session:
+        if self._given is not None:
+            return self._given
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ own rules to keep in step.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 
 from cryptography import x509
@@ -185,6 +186,7 @@ class Collector:
         self.crls = list(crls)
         self.ocsp_client = ocsp_client
         self._status: dict = {}  # certificate -> ("ocsp", OcspStatus) | ("crl", CRL)
+        self._asking = threading.Lock()  # one question per certificate, even from threads
 
     def collect(self, xml_bytes: bytes) -> ValidationData:
         root = parse_record(xml_bytes)
@@ -235,9 +237,10 @@ class Collector:
         return data
 
     def _status_of(self, cert, issuer):
-        if cert not in self._status:
-            self._status[cert] = self._ask(cert, issuer)
-        return self._status[cert]
+        with self._asking:  # held over the question: the few certificates are asked once each
+            if cert not in self._status:
+                self._status[cert] = self._ask(cert, issuer)
+            return self._status[cert]
 
     def _ask(self, cert, issuer):
         if self.ocsp_client is not None:

@@ -27,7 +27,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from ..errors import ValidationDataError
-from ..netio import Refusals, post_der
+from ..netio import Refusals, ThreadSessions, post_der
 
 MAX_RESPONSE_BYTES = 64 * 1024
 DEFAULT_TIMEOUT = 20.0
@@ -204,12 +204,17 @@ def response_serials(der: bytes) -> list[int]:
 
 
 class OcspClient:
-    """An OCSP responder over HTTP (POST, ``application/ocsp-request``)."""
+    """An OCSP responder over HTTP (POST, ``application/ocsp-request``), usable from several
+    threads at once (netio.ThreadSessions)."""
 
     def __init__(self, url: str, timeout: float = DEFAULT_TIMEOUT,
                  session: requests.Session | None = None):
         self.url, self.timeout = url, timeout
-        self.session = session or requests.Session()
+        self._sessions = ThreadSessions(session)
+
+    @property
+    def session(self) -> requests.Session:
+        return self._sessions.get()
 
     def __repr__(self) -> str:
         return "OcspClient(%r)" % self.url

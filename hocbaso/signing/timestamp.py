@@ -46,7 +46,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
 from ..errors import CertificateError, Problem, TimestampError
-from ..netio import Refusals, post_der
+from ..netio import Refusals, ThreadSessions, post_der
 from . import certs
 from .dsig_primitives import (
     C14N,
@@ -142,7 +142,8 @@ class TimestampClient:
     """An RFC 3161 TSA over HTTP; ``stamp(digest)`` gives a token already checked.
 
     ``trusted``/``intermediates``/``crls``: what the TSA's certificate must chain to (the
-    caller's trust store). ``auth``: (user, password) for a TSA that asks for HTTP Basic."""
+    caller's trust store). ``auth``: (user, password) for a TSA that asks for HTTP Basic.
+    One client may stamp from several threads at once (netio.ThreadSessions)."""
 
     def __init__(self, url: str, trusted, intermediates=(), crls=(),
                  timeout: float = DEFAULT_TIMEOUT, auth: tuple[str, str] | None = None,
@@ -150,10 +151,14 @@ class TimestampClient:
         self.url, self.timeout, self.auth = url, timeout, auth
         self.trusted, self.intermediates, self.crls = list(trusted), list(intermediates), \
             list(crls)
-        self.session = session or requests.Session()
+        self._sessions = ThreadSessions(session)
 
     def __repr__(self) -> str:  # never the credentials
         return "TimestampClient(%r)" % self.url
+
+    @property
+    def session(self) -> requests.Session:
+        return self._sessions.get()
 
     def stamp_info(self, digest: bytes) -> TimestampInfo:
         """Ask for a token over ``digest`` and check it (nonce, hash, trust, signature)."""

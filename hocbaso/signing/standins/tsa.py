@@ -12,7 +12,9 @@ A request that is not a TimeStampReq over SHA-256/384/512 gets status rejection
 
 Faults (loopback, no credentials): ``POST /_test/fault {"kind": K}`` queues K for the next
 request (one per request, in order); ``POST /_test/reset`` empties the queue; ``GET
-/_test/stats`` gives the number of tokens issued. Kinds: see :data:`FAULTS`.
+/_test/stats`` gives the number of tokens issued and the most requests answered at once.
+Kinds: see :data:`FAULTS`. ``--latency S`` makes each answer wait S seconds, as the round trip
+to an authority on the Internet does.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import datetime as dt
 import hashlib
 import secrets
 import threading
+import time
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
@@ -62,6 +65,7 @@ class Authority:
         self.faults = Faults()
         self.lock = threading.Lock()
         self.issued = 0
+        self.in_flight = self.most_in_flight = 0  # requests being answered; the most at once
 
     def answer(self, body: bytes, fault: dict) -> bytes:
         kind = fault.get("kind")
@@ -159,16 +163,29 @@ class Handler(DerHandler):
     known_faults = frozenset(FAULTS)
     authority: Authority
 
+    latency = 0.0
+
     def answer(self, body: bytes, fault: dict) -> bytes:
-        return self.authority.answer(body, fault)
+        authority = self.authority
+        with authority.lock:
+            authority.in_flight += 1
+            authority.most_in_flight = max(authority.most_in_flight, authority.in_flight)
+        try:
+            time.sleep(self.latency)  # a real authority is a network round trip away
+            return authority.answer(body, fault)
+        finally:
+            with authority.lock:
+                authority.in_flight -= 1
 
     def stats(self) -> dict:
-        return {"issued": self.authority.issued}
+        return {"issued": self.authority.issued, "most_at_once": self.authority.most_in_flight}
 
 
-def make_server(pki_dir, port: int = 0, policy: str = DEFAULT_POLICY) -> ThreadingHTTPServer:
+def make_server(pki_dir, port: int = 0, policy: str = DEFAULT_POLICY,
+                latency: float = 0.0) -> ThreadingHTTPServer:
     authority = Authority(pki_dir, policy)
-    return bound_server(Handler, port, authority=authority, faults=authority.faults)
+    return bound_server(Handler, port, authority=authority, faults=authority.faults,
+                        latency=latency)
 
 
 def main(argv=None) -> int:
@@ -177,8 +194,11 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--pki-dir", required=True)
     parser.add_argument("--policy", default=DEFAULT_POLICY)
+    parser.add_argument("--latency", type=float, default=0.0,
+                        help="seconds each answer waits, as a distant authority's round trip")
     args = parser.parse_args(argv)
-    return serve(make_server(args.pki_dir, args.port, args.policy), "RFC 3161 TSA at /")
+    return serve(make_server(args.pki_dir, args.port, args.policy, args.latency),
+                 "RFC 3161 TSA at /")
 
 
 if __name__ == "__main__":
