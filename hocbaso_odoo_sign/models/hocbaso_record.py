@@ -15,7 +15,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from hocbaso import roles
 from hocbaso.timeutil import signing_now
-from hocbaso.errors import HocbasoError
+from hocbaso.errors import HocbasoError, TimestampError
+from hocbaso.signing import concurrent
 from hocbaso.signing import xmldsig as X
 
 from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
@@ -192,7 +193,8 @@ class HocbasoRecord(models.Model):
         stamper = self._stamper()
         self._lock_for_signing()
         moment = signing_now()
-        failures, signed, key_checked = {}, [], False
+        signer = concurrent.SerialSigner(signer)
+        failures, ready, key_checked = {}, [], False
         for record in self:
             try:
                 codes = record._check_signer(role, user, certificate_record, subject_codes,
@@ -204,16 +206,33 @@ class HocbasoRecord(models.Model):
                                           cert=certificate_record.display_name))
                     certificate_record._check_usable()
                     key_checked = True
-                steps = [(X.ROLE_GVBM if code else role, signer, code) for code in codes]
-                xml, made = record._sign_stamped(stamper, functools.partial(
-                    X.sign_slots_made, record._get_xml(), steps, signing_time=moment))
-                record._note_verified(xml, {entry.role for entry in made})
             except (UserError, AccessError, ValidationError) as err:
                 failures[record.id] = err
                 continue
             except HocbasoError as err:
                 failures[record.id] = UserError(lib_message(self.env, err))
                 continue
+            steps = [(X.ROLE_GVBM if code else role, signer, code) for code in codes]
+            ready.append((record, functools.partial(X.sign_slots_made, record._get_xml(), steps,
+                                                    signing_time=moment)))
+        # the records' signatures side by side while their timestamps are on the way; in
+        # the threads only the library and the authority, no environment
+        outcomes = concurrent.each([sign for _record, sign in ready], stamper.sign,
+                                   at_once=concurrent.AT_ONCE if stamper.stamp else 1)
+        signed = []
+        for (record, _sign), outcome in zip(ready, outcomes):
+            if isinstance(outcome, TimestampError) and stamper.required:
+                failures[record.id] = record._timestamp_refusal(outcome)
+                continue
+            if isinstance(outcome, HocbasoError):
+                failures[record.id] = UserError(lib_message(self.env, outcome))
+                continue
+            if isinstance(outcome, Exception):
+                raise outcome
+            (xml, made), unstamped = outcome
+            if unstamped:
+                stamper.unstamped.add(record.id)
+            record._note_verified(xml, {entry.role for entry in made})
             signed.append((record, xml, made))
         self._finish_signing_batch(role, signed, certificate_record, user, moment)
         signed_records = self.browse([record.id for record, _xml, _made in signed])

@@ -13,12 +13,13 @@ the first archive timestamp, so none is added to a record still missing its data
 import base64
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from odoo import api, fields, models
 
 from hocbaso import pdfltv
 from hocbaso.errors import HocbasoError
-from hocbaso.signing import archive, ltv
+from hocbaso.signing import archive, concurrent, ltv
 from hocbaso.signing.dsig_primitives import parse_record, xades
 from hocbaso.signing.ocsp import OcspClient
 
@@ -46,6 +47,43 @@ def kept_state(xml_bytes):
         or properties.find(xades("RevocationValues")) is not None)
 
 
+@dataclass
+class ArchiveWork:
+    """What :func:`archive_work` did to one issued document."""
+
+    xml: bytes | None = None  # the document changed, or None
+    data_added: bool = False
+    data_error: HocbasoError | None = None
+    stamp: object = None  # the archive timestamp's TimestampInfo
+    stamp_error: HocbasoError | None = None
+
+
+def archive_work(xml, collector, client):
+    """The validation data (when missing) and, with ``client``, an archive timestamp added
+    to an issued document: the library and the outside's answers only, no environment (it
+    runs in the threads of hocbaso.signing.concurrent). Never raises for what the outside
+    answers."""
+    work = ArchiveWork()
+    signed, kept = kept_state(xml) if xml else (False, False)
+    if not signed:  # nothing the issuer signed to keep the data in
+        return work
+    if not kept:
+        try:
+            xml, _data = ltv.add_validation_data(xml, collector)
+        except HocbasoError as error:
+            work.data_error = error
+            return work
+        work.xml, work.data_added = xml, True
+    if client is not None:
+        try:
+            xml, work.stamp = archive.archive_timestamp(xml, client, collector)
+        except HocbasoError as error:
+            work.stamp_error = error
+        else:
+            work.xml = xml
+    return work
+
+
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
 
@@ -68,13 +106,20 @@ class HocbasoRecord(models.Model):
     # --- at issuance -----------------------------------------------------------------------
     def _on_issued(self):
         """Keep the validation data and the first archive timestamp in each issued document
-        before the later hooks (the CSDL outbox) read it."""
+        before the later hooks (the CSDL outbox) read it. The records' questions to the
+        responder and the authority are asked side by side (hocbaso.signing.concurrent)."""
         for company, records in self.filtered(
                 lambda record: record.state == "issued").grouped("company_id").items():
             collector = self._ltv_collector(company)
             client = tsa_client(self.env, company)
-            for record in records:
-                _changed, note = record._keep_for_archive(collector, client)
+            outcomes = concurrent.each(
+                [record._get_xml() for record in records],
+                lambda xml: archive_work(xml, collector, client),
+                at_once=concurrent.AT_ONCE if client or collector.ocsp_client else 1)
+            for record, outcome in zip(records, outcomes):
+                if isinstance(outcome, Exception):
+                    raise outcome
+                _changed, note = record._keep_archive_work(outcome, collector)
                 if note:
                     record.sudo()._log_note_batch(note)
         return super()._on_issued()
@@ -84,37 +129,32 @@ class HocbasoRecord(models.Model):
         issued document; returns (whether the document changed, the note for its history or
         None). Never raises for what the outside answers: the note says why."""
         self.ensure_one()
-        xml = self._get_xml()
-        signed, kept = kept_state(xml) if xml else (False, False)
-        if not signed:  # nothing the issuer signed to keep the data in
-            return False, None
-        changed = False
-        if not kept:
-            try:
-                xml, _data = ltv.add_validation_data(xml, collector)
-            except HocbasoError as error:
-                return False, self.env._(
-                    "The validation data (certificate chains and revocation status) could not "
-                    "be kept in the issued record: %(problem)s The record is issued; the "
-                    "daily job will try again.", problem=lib_message(self.env, error))
-            changed = True
+        return self._keep_archive_work(archive_work(self._get_xml(), collector, client),
+                                       collector)
+
+    def _keep_archive_work(self, work, collector):
+        """Keep what :func:`archive_work` gave for this record: (whether the document
+        changed, the note for its history or None)."""
+        if work.data_error is not None:
+            return False, self.env._(
+                "The validation data (certificate chains and revocation status) could not "
+                "be kept in the issued record: %(problem)s The record is issued; the "
+                "daily job will try again.", problem=lib_message(self.env, work.data_error))
+        if work.data_added:
             self._keep_pdf_validation_data(collector)
         note = None
-        if client is not None:
-            try:
-                xml, info = archive.archive_timestamp(xml, client, collector)
-            except HocbasoError as error:
-                note = self.env._(
-                    "No archive timestamp could be obtained: %(problem)s The daily job will "
-                    "try again.", problem=lib_message(self.env, error))
-            else:
-                changed = True
-                note = self.env._(
-                    "Archive timestamp added by %(authority)s (%(time)s): the record's "
-                    "signatures stay provable after the certificates expire.",
-                    authority=info.tsa_name, time=vn_time(info.gen_time))
+        if work.stamp_error is not None:
+            note = self.env._(
+                "No archive timestamp could be obtained: %(problem)s The daily job will "
+                "try again.", problem=lib_message(self.env, work.stamp_error))
+        elif work.stamp is not None:
+            note = self.env._(
+                "Archive timestamp added by %(authority)s (%(time)s): the record's "
+                "signatures stay provable after the certificates expire.",
+                authority=work.stamp.tsa_name, time=vn_time(work.stamp.gen_time))
+        changed = work.xml is not None
         if changed:
-            self._store_xml(xml)
+            self._store_xml(work.xml)
         return changed, note
 
     def _keep_pdf_validation_data(self, collector):

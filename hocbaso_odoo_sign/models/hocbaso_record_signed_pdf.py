@@ -20,6 +20,7 @@ from odoo.exceptions import UserError
 
 from hocbaso import pdfltv, pdfsign
 from hocbaso.errors import HocbasoError
+from hocbaso.signing import concurrent
 from hocbaso.signing import xmldsig as X
 
 from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
@@ -89,19 +90,27 @@ class HocbasoRecord(models.Model):
         chain = self._pdf_signing_chain(signer.certificate)
         company = records.company_id[:1]
         location = company._hocbaso_issue_place() or company.name or ""
+        signer = concurrent.SerialSigner(signer)
+        jobs = [(printed[record.id], record._pdf_timestamp_url()) for record in records]
+
+        def certify(job):  # in a thread: pyHanko and the authority only
+            pdf, tsa_url = job
+            return pdfsign.sign_pdf(pdf, signer, chain, tsa_url=tsa_url, reason=PDF_REASON,
+                                    location=location)
+
+        # each PDF's timestamp is a round trip to the authority: the PDFs wait side by side
+        outcomes = concurrent.each(jobs, certify, at_once=concurrent.AT_ONCE
+                                   if any(tsa_url for _pdf, tsa_url in jobs) else 1)
         collector = None
-        for record in records:
-            tsa_url = record._pdf_timestamp_url()
-            try:
-                signed = pdfsign.sign_pdf(
-                    printed[record.id], signer, chain, tsa_url=tsa_url,
-                    reason=PDF_REASON, location=location)
-            except HocbasoError as err:
-                _logger.warning("PDF of issued record %s not certified: %s", record.id, err)
+        for record, (_pdf, tsa_url), signed in zip(records, jobs, outcomes):
+            if isinstance(signed, HocbasoError):
+                _logger.warning("PDF of issued record %s not certified: %s", record.id, signed)
                 record._log_note_batch(self.env._(
                     "The PDF could not be certified with the school's certificate: "
-                    "%(problem)s It is printed unsigned.", problem=lib_message(self.env, err)))
+                    "%(problem)s It is printed unsigned.", problem=lib_message(self.env, signed)))
                 continue
+            if isinstance(signed, Exception):
+                raise signed
             if tsa_url:  # B-LT builds on a proven time; one collector asks each status once
                 collector = collector or self._ltv_collector(company)
                 signed = record._pdf_with_validation_data(signed, collector)

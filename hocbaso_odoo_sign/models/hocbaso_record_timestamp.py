@@ -34,18 +34,13 @@ class HocbasoRecord(models.Model):
         with the school's timestamps; refused (UserError) when they are required and the
         authority fails, otherwise signed without and the record listed as unstamped."""
         self.ensure_one()
-        if stamper.required and stamper.failure is not None:
-            raise self._timestamp_refusal(stamper.failure)
-        if stamper.stamp is not None:
-            try:
-                return sign(timestamp=stamper.stamp)
-            except TimestampError as error:
-                stamper.failure = error
-                if stamper.required:
-                    raise self._timestamp_refusal(error) from None
-        if stamper.client is not None:
+        try:
+            result, unstamped = stamper.sign(sign)
+        except TimestampError as error:
+            raise self._timestamp_refusal(error) from None
+        if unstamped:
             stamper.unstamped.add(self.id)
-        return sign(timestamp=None)
+        return result
 
     def _note_unstamped(self, stamper, author=None):
         """One history line on each record of ``self`` signed without a timestamp."""

@@ -157,6 +157,49 @@ class TestTimestamps(SignCase, HttpCase):
         self.assertIn("Hocbaso Test Time-Stamping Authority", page.text)
         self.assertIn("Dấu thời gian tin cậy", page.text)
 
+    def test_class_signed_while_the_authority_is_far_away(self):
+        """The records of one run ask for their tokens side by side (hocbaso.signing.
+        concurrent): with an authority a round trip of 0.4 s away, the class does not wait
+        for one token after another, and every signature still carries its own."""
+        proc, url, log = start_standin("hocbaso.signing.standins.tsa", self.pki_dir,
+                                       "--latency", "0.4")
+        self.addCleanup(stop_standin, proc, log)
+        self.school.write({"hocbaso_tsa_url": url})
+        self.lock(self.records)
+        self.assert_all_signed(self.sign_vi(self.records))
+        stats = requests.get(f"{url}/_test/stats", timeout=5).json()
+        self.assertEqual(stats["issued"], len(self.records))
+        self.assertGreaterEqual(stats["most_at_once"], 2, "the tokens were asked one by one")
+        for record in self.records:
+            found = self.stamps(record._get_xml())
+            self.assertEqual(len(found), 1)
+            self.assertTrue(all(found.values()), found)
+            self.assertTrue(record._verify_report().valid)
+        self.assertNotIn("Ký không có dấu thời gian tin cậy", self.chatter(self.record))
+
+    def test_class_issued_while_the_authority_is_far_away(self):
+        """Issuance asks three tokens a record (its signature, its certified PDF, its first
+        archive timestamp): each kind is asked for the records side by side."""
+        self.lock(self.records)
+        self.sign_to(self.records, "cbql")
+        proc, url, log = start_standin("hocbaso.signing.standins.tsa", self.pki_dir,
+                                       "--latency", "0.4")
+        self.addCleanup(stop_standin, proc, log)
+        self.school.write({"hocbaso_tsa_url": url})
+        self.assert_all_signed(self.sign(self.issuer, self.records, "phathanh",
+                                         self.school_cert))
+        self.assertEqual(set(self.records.mapped("state")), {"issued"})
+        stats = requests.get(f"{url}/_test/stats", timeout=5).json()
+        self.assertEqual(stats["issued"], 3 * len(self.records))
+        self.assertGreaterEqual(stats["most_at_once"], 2, "the tokens were asked one by one")
+        for record in self.records:
+            self.assertTrue(all(self.stamps(record._get_xml()).values()))
+            pdf = pdfsign.verify_pdf(record._hocbaso_kept_pdf(), [self.pki.root],
+                                     [self.pki.intermediate])
+            self.assertTrue(pdf.ok, pdf.problems)
+            self.assertIsNotNone(pdf.signatures[0].timestamp_time)
+            self.assertIn(b"ArchiveTimeStamp", record._get_xml())
+
     def test_revocation_statement_timestamped(self):
         self.lock(self.record)
         self.sign_to(self.record)

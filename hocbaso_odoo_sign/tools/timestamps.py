@@ -1,6 +1,7 @@
 """The school's time-stamping authority (RFC 3161): the library's client built from the
 school's settings, its certificate checked against the school's trusted CAs."""
 
+from hocbaso.errors import TimestampError
 from hocbaso.signing.timestamp import TimestampClient
 
 from .backends import trust_material
@@ -41,3 +42,21 @@ class Stamper:
         if self.client is None or self.failure is not None:
             return None
         return self.client.stamp
+
+    def sign(self, sign):
+        """``sign(timestamp=...)`` (a callable as sign_slots_made takes) with this run's
+        timestamps: (its result, whether it is short of a timestamp the school wants). Raises
+        the authority's TimestampError when timestamps are required and it failed, now or
+        earlier in the run. Safe from the threads of hocbaso.signing.concurrent: the first
+        failure is kept, the runs already waiting for the authority meet their own."""
+        if self.required and self.failure is not None:  # a copy: threads raise their own
+            raise TimestampError(self.failure.template, **self.failure.params)
+        stamp = self.stamp
+        if stamp is not None:
+            try:
+                return sign(timestamp=stamp), False
+            except TimestampError as error:
+                self.failure = self.failure or error
+                if self.required:
+                    raise
+        return sign(timestamp=None), self.client is not None
