@@ -56,6 +56,8 @@ def shown_strings(arch, qweb=False):
                 yield value
         if node.tag in ("style", "script") or (node.tag in ("field", "t") and not qweb):
             continue
+        if node.tag == "attribute" and (node.get("name") or "").startswith("t-"):
+            continue  # an inherited view setting a QWeb expression: code, not text
         for text in (node.text, node.tail):
             if text and text.strip() and re.search(r"[A-Za-zÀ-ỹ]", text):
                 yield text.strip()
