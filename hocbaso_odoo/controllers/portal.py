@@ -6,8 +6,11 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import content_disposition, request
 
+from hocbaso import validation
+
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
+from ..models.hocbaso_record_line import RESULT_CODES
 from ..models.hocbaso_record_transfer import PUBLISHED_STATES, signature_rows
 from .frontend_lang import user_lang_redirect
 
@@ -46,6 +49,18 @@ def selection_word(record, fname):
     label = dict(field._description_selection(request.env)).get(value, value)
     code, sep, word = label.partition(" – ")
     return word if sep and code == value else label
+
+
+def shown_result(line, fname):
+    """A subject result as the parent reads it: a code in words in her language ("Đ" ->
+    "Đạt", "Passed"), scores with her language's decimal separator ("8,5" in Vietnamese)."""
+    value = line[fname] or ""
+    env = request.env
+    if value in RESULT_CODES:
+        model, choice = RESULT_CODES[value]
+        return plain_label(dict(env[model]._fields[choice]._description_selection(env))[value])
+    point = env["res.lang"]._get_data(code=env.lang or "en_US").decimal_point
+    return validation.show_scores(value, point)
 
 
 def plain_label(label):
@@ -110,7 +125,7 @@ class HocbasoPortal(CustomerPortal):
         values.update({
             "record": record.sudo(), "signatures": rows, "report": report, "trusted": trusted,
             "issuance": record.sudo()._report_issuance(), "word": selection_word,
-            "plain": plain_label,
+            "plain": plain_label, "result": shown_result,
             "has_pdf": bool(record._hocbaso_pdf_report()), "page_name": "hocba_record",
         })
         return request.render("hocbaso_odoo.portal_hocba_page", values)

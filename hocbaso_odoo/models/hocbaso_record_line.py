@@ -39,11 +39,18 @@ SCORE_FIELDS = frozenset({"s1_midterm", "s1_final", "s2_midterm", "s2_final", "s
 SHOWN_AS_SCORES = SCORE_FIELDS | {"test_score", "s1_regular", "s2_regular"}
 
 
+# the codes a subject result may hold besides scores, and the choice whose label says each in
+# words ("Đ – Đạt"): what a reader sees instead of the bare code
+RESULT_CODES = {"Đ": ("hocbaso.record", "learning_year"),
+                "CĐ": ("hocbaso.record", "learning_year"),
+                validation.EXEMPT: ("hocbaso.record.line", "level")}
+
+
 def _normalise_result(value):
     if not value:
         return value
     code = validation.normalize_code(value)
-    if code in ("Đ", "CĐ", validation.EXEMPT):
+    if code in RESULT_CODES:
         return code
     try:
         return validation.format_score(value)

@@ -106,6 +106,15 @@ class TestPortal(PortalCase):
         self.assertTrue(response.url.endswith(f"/en/my/hocba/{self.record.id}"), response.url)
         self.assertIn("Mathematics", response.text)
         self.assertNotIn("Năm học", response.text)
+        # results as she reads them: her decimal separator, a code in words
+        self.assertIn('<td class="text-end">7.5</td>', response.text)
+        self.assertIn('<td class="text-end">Passed</td>', response.text)
+        self.assertNotIn('<td class="text-end">Đ</td>', response.text)
+        self.parent.lang = "vi_VN"
+        response = self.url_open(f"/my/hocba/{self.record.id}")
+        self.assertIn('<td class="text-end">7,5</td>', response.text)
+        self.assertIn('<td class="text-end">Đạt</td>', response.text)
+        self.assertNotIn('<td class="text-end">Đ</td>', response.text)
 
     def test_portal_home_counter(self):
         self.authenticate("parent", "parentxx")
