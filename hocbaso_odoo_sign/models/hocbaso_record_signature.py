@@ -1,3 +1,6 @@
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -9,6 +12,17 @@ from odoo.addons.hocbaso_odoo.tools import in_workflow
 WITHDRAWAL_FIELDS = frozenset({"withdrawn_on", "withdrawn_by", "withdraw_reason"})
 
 ROLES = [*roles.SELECTION, ("revocation", "Revocation Statement")]
+
+
+def holder_name(subject):
+    """The holder a certificate subject (RFC 4514 text, as the log keeps it) names: its common
+    name; the subject with its ID numbers masked when it has none or cannot be read."""
+    try:
+        names = x509.Name.from_rfc4514_string(subject or "").get_attributes_for_oid(
+            NameOID.COMMON_NAME)
+    except ValueError:
+        names = []
+    return names[0].value if names else validation.mask_personal_ids(subject)
 
 
 class HocbasoRecordSignature(models.Model):
@@ -31,7 +45,8 @@ class HocbasoRecordSignature(models.Model):
     certificate_subject = fields.Char(readonly=True)
     certificate_holder = fields.Char(
         compute="_compute_certificate_holder",
-        help="The certificate's subject with the holder's ID numbers masked.")
+        help="The name the certificate is issued to (its common name), without the holder's "
+             "ID numbers.")
     signing_time = fields.Datetime(required=True, readonly=True)
     signature_ref = fields.Char(string="Signature Id", readonly=True)
     digest = fields.Char(string="SignedInfo SHA-256", readonly=True)
@@ -44,8 +59,7 @@ class HocbasoRecordSignature(models.Model):
     @api.depends("certificate_subject")
     def _compute_certificate_holder(self):
         for signature in self:
-            signature.certificate_holder = validation.mask_personal_ids(
-                signature.certificate_subject)
+            signature.certificate_holder = holder_name(signature.certificate_subject)
 
     def write(self, vals):
         # a log of signatures is append-only (sudo writes from the signing layer included):

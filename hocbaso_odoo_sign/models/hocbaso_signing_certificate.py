@@ -4,6 +4,7 @@ import base64
 
 from odoo import api, fields, models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools.misc import format_date
 
 from hocbaso import roles, timeutil
 from hocbaso.errors import CertificatePurposeError, HocbasoError
@@ -103,13 +104,15 @@ class HocbasoSigningCertificate(models.Model):
     def _compute_display_name(self):
         """What a picker, a breadcrumb or a message shows: the holder, the certificate
         authority and the last day of validity, not a serial or a file name:
-        "Đặng Văn Nam (VNPT-CA) — hiệu lực đến 31/12/2027"."""
+        "Đặng Văn Nam (VNPT-CA) — hiệu lực đến 31/12/2027", the day as the reader's language
+        writes dates, on the school's clock (the same as the Valid To column)."""
         for rec in self:
             holder = rec.subject_name or rec.user_id.name or rec.name
             if rec.issuer_name and rec.valid_to:
                 rec.display_name = self.env._(
                     "%(holder)s (%(issuer)s) — valid until %(date)s", holder=holder,
-                    issuer=rec.issuer_name, date=timeutil.vn_date(rec.valid_to))
+                    issuer=rec.issuer_name,
+                    date=format_date(self.env, timeutil.to_vn(rec.valid_to).date()))
             else:
                 rec.display_name = holder
 
