@@ -172,7 +172,7 @@ class TestSendBackTour(SignCase, HttpCase):
                         "hocbaso_correct_sent_back", login="gvbm_math", timeout=120)
         math = self.record.line_ids.filtered(lambda line: line.subject_code == "TOAN")
         self.assertEqual(math.semester2, "9.0")
-        self.assertTrue(self.record.message_ids.filtered(lambda m: "8.5 → 9.0" in (m.body or "")),
-                        "the correction is in the record's history")
+        self.assertTrue(self.record.message_ids.filtered(lambda m: "8,5 → 9,0" in (m.body or "")),
+                        "the correction is in the record's history, in her way of writing")
         self.assert_all_signed(self.sign(self.gvbm_math, self.record, "gvbm"))
         self.assertEqual(self.record.state, "gvbm_signed")

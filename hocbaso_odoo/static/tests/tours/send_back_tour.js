@@ -53,16 +53,17 @@ registry.category("web_tour.tours").add("hocbaso_correct_sent_back", {
             run: "click",
         },
         {
+            // as a Vietnamese teacher writes it; the record keeps 9.0
             trigger: ".o_data_row:contains(Nguyễn Văn An) td[name=semester2] input",
-            run: "edit 9.0",
+            run: "edit 9,0",
         },
         {
             trigger: ".o_list_button_save",
             run: "click",
         },
         {
-            content: "saved",
-            trigger: ".o_data_row:contains(Nguyễn Văn An) td[name=semester2]:contains(9.0)",
+            content: "saved, shown with her decimal comma",
+            trigger: ".o_data_row:contains(Nguyễn Văn An) td[name=semester2]:contains(9,0)",
         },
     ],
 });
