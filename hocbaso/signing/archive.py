@@ -187,3 +187,52 @@ def archive_due(xml_bytes: bytes, now: dt.datetime, margin: dt.timedelta) -> boo
     if certificate is None:
         return True
     return as_utc(now) + margin >= _ages_out(certificate)
+
+
+# --- at issuance and in the daily job ----------------------------------------------------------
+def kept_state(xml_bytes: bytes) -> tuple[bool, bool]:
+    """(whether the document carries the issuer's signature, whether it already keeps its
+    validation data)."""
+    signature = ltv.issuer_signature(parse_record(xml_bytes))
+    if signature is None:
+        return False, False
+    properties = ltv.unsigned_signature_properties(signature)
+    return True, properties is not None and (
+        properties.find(xades("CertificateValues")) is not None
+        or properties.find(xades("RevocationValues")) is not None)
+
+
+@dataclass
+class ArchiveWork:
+    """What :func:`keep_for_archive` did to one issued document."""
+
+    xml: bytes | None = None  # the document changed, or None
+    data_added: bool = False
+    data_error: HocbasoError | None = None
+    stamp: timestamp.TimestampInfo | None = None
+    stamp_error: HocbasoError | None = None
+
+
+def keep_for_archive(xml: bytes, collector, client) -> ArchiveWork:
+    """The validation data (when missing, gathered by ``collector``) and, with ``client``, an
+    archive timestamp added to an issued document. Never raises for what the outside answers:
+    the errors are in the result. Safe from the threads of hocbaso.signing.concurrent."""
+    work = ArchiveWork()
+    signed, kept = kept_state(xml) if xml else (False, False)
+    if not signed:  # nothing the issuer signed to keep the data in
+        return work
+    if not kept:
+        try:
+            xml, _data = ltv.add_validation_data(xml, collector)
+        except HocbasoError as error:
+            work.data_error = error
+            return work
+        work.xml, work.data_added = xml, True
+    if client is not None:
+        try:
+            xml, work.stamp = archive_timestamp(xml, client, collector)
+        except HocbasoError as error:
+            work.stamp_error = error
+        else:
+            work.xml = xml
+    return work

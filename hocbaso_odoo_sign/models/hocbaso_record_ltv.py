@@ -13,14 +13,11 @@ the first archive timestamp, so none is added to a record still missing its data
 import base64
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
 from odoo import api, fields, models
 
 from hocbaso import pdfltv
-from hocbaso.errors import HocbasoError
 from hocbaso.signing import archive, concurrent, ltv
-from hocbaso.signing.dsig_primitives import parse_record, xades
 from hocbaso.signing.ocsp import OcspClient
 
 from odoo.addons.hocbaso_odoo.models.hocbaso_record_transfer import vn_time
@@ -33,55 +30,6 @@ _logger = logging.getLogger(__name__)
 
 ARCHIVE_MARGIN_DAYS = 180  # renew this long before the newest archive timestamp ages out
 ARCHIVE_BATCH = 200  # records looked at per run of the daily job
-
-
-def kept_state(xml_bytes):
-    """(whether the document carries the issuer's signature, whether it already keeps its
-    validation data)."""
-    signature = ltv.issuer_signature(parse_record(xml_bytes))
-    if signature is None:
-        return False, False
-    properties = ltv.unsigned_signature_properties(signature)
-    return True, properties is not None and (
-        properties.find(xades("CertificateValues")) is not None
-        or properties.find(xades("RevocationValues")) is not None)
-
-
-@dataclass
-class ArchiveWork:
-    """What :func:`archive_work` did to one issued document."""
-
-    xml: bytes | None = None  # the document changed, or None
-    data_added: bool = False
-    data_error: HocbasoError | None = None
-    stamp: object = None  # the archive timestamp's TimestampInfo
-    stamp_error: HocbasoError | None = None
-
-
-def archive_work(xml, collector, client):
-    """The validation data (when missing) and, with ``client``, an archive timestamp added
-    to an issued document: the library and the outside's answers only, no environment (it
-    runs in the threads of hocbaso.signing.concurrent). Never raises for what the outside
-    answers."""
-    work = ArchiveWork()
-    signed, kept = kept_state(xml) if xml else (False, False)
-    if not signed:  # nothing the issuer signed to keep the data in
-        return work
-    if not kept:
-        try:
-            xml, _data = ltv.add_validation_data(xml, collector)
-        except HocbasoError as error:
-            work.data_error = error
-            return work
-        work.xml, work.data_added = xml, True
-    if client is not None:
-        try:
-            xml, work.stamp = archive.archive_timestamp(xml, client, collector)
-        except HocbasoError as error:
-            work.stamp_error = error
-        else:
-            work.xml = xml
-    return work
 
 
 class HocbasoRecord(models.Model):
@@ -114,7 +62,7 @@ class HocbasoRecord(models.Model):
             client = tsa_client(self.env, company)
             outcomes = concurrent.each(
                 [record._get_xml() for record in records],
-                lambda xml: archive_work(xml, collector, client),
+                lambda xml: archive.keep_for_archive(xml, collector, client),
                 at_once=concurrent.AT_ONCE if client or collector.ocsp_client else 1)
             for record, outcome in zip(records, outcomes):
                 if isinstance(outcome, Exception):
@@ -129,12 +77,12 @@ class HocbasoRecord(models.Model):
         issued document; returns (whether the document changed, the note for its history or
         None). Never raises for what the outside answers: the note says why."""
         self.ensure_one()
-        return self._keep_archive_work(archive_work(self._get_xml(), collector, client),
-                                       collector)
+        work = archive.keep_for_archive(self._get_xml(), collector, client)
+        return self._keep_archive_work(work, collector)
 
     def _keep_archive_work(self, work, collector):
-        """Keep what :func:`archive_work` gave for this record: (whether the document
-        changed, the note for its history or None)."""
+        """Keep what :func:`hocbaso.signing.archive.keep_for_archive` gave for this record:
+        (whether the document changed, the note for its history or None)."""
         if work.data_error is not None:
             return False, self.env._(
                 "The validation data (certificate chains and revocation status) could not "
@@ -187,7 +135,7 @@ class HocbasoRecord(models.Model):
             collector = self._ltv_collector(company)
             for record in group:
                 xml = record._get_xml()
-                signed, kept = kept_state(xml) if xml else (False, False)
+                signed, kept = archive.kept_state(xml) if xml else (False, False)
                 due = signed and (not kept or (
                     client is not None and archive.archive_due(xml, moment, margin)))
                 if due:

@@ -320,3 +320,21 @@ def test_cli_prints_the_kept_data_and_archive_timestamps(kept, client, test_pki,
     assert "phản hồi OCSP (OCSP responses)" in out
     assert "Trạng thái thu hồi (revocation status):" in out
     assert "Dấu thời gian lưu trữ 1 (archive timestamp 1):" in out
+
+
+def test_keep_for_archive_reports_instead_of_raising(issued, kept, servers, client, test_pki):
+    """What issuance and the daily job do to each issued record (several at once at issuance:
+    hocbaso.signing.concurrent), with every outcome in the result, never raised."""
+    done = A.keep_for_archive(issued, _collector(servers, test_pki), client)
+    assert done.data_added and done.stamp is not None and done.data_error is None
+    assert A.kept_state(done.xml) == (True, True)
+    assert _verify(done.xml, test_pki, at=LATER).valid
+    # the data already kept: only a new archive timestamp
+    again = A.keep_for_archive(kept[0], _collector(servers, test_pki), client)
+    assert not again.data_added and again.stamp is not None
+    # no status to be had: the error in the result, the document left as it was
+    blind = L.Collector([test_pki.root], [test_pki.intermediate], [], None)
+    failed = A.keep_for_archive(issued, blind, client)
+    assert failed.xml is None and isinstance(failed.data_error, ValidationDataError)
+    # a record the school did not issue: nothing to keep
+    assert A.keep_for_archive(b"", blind, client) == A.ArchiveWork()
