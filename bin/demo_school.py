@@ -44,7 +44,8 @@ else:
         children.write({"guardian_user_ids": [(4, parent.id)]})
     # The database's first company is what the public verify page names before a lookup: in
     # the demo it stands for the Sở hosting the schools, not "My Company".
-    env.ref("base.main_company").name = "Sở GDĐT Hà Nội (demo)"  # noqa: F821
+    env.ref("base.main_company").write({  # noqa: F821
+        "name": "Sở GDĐT Hà Nội (demo)", "logo": school.emblem((183, 28, 28))})
     # Staff work in the demo school by default, admin sees it too.
     admin = env.ref("base.user_admin")  # noqa: F821
     admin.write({"company_ids": [(4, result["company"].id)], "company_id": result["company"].id,

@@ -4,6 +4,9 @@ user for every role (password = login), four classes and filled draft records.
 Built by the one generator (generator.py), as the benchmark's district is.
 """
 
+import base64
+import io
+
 from . import generator
 from .generator import ClassPlan, Person
 
@@ -45,7 +48,30 @@ def build(env, name="Trường Tiểu học và THCS Hòa Bình (demo)", code="0
                  for class_name, grade in classes])
     result["users"]["gvcn_primary"] = result["users"][HOMEROOM[True]]
     result["users"]["gvcn_secondary"] = result["users"][HOMEROOM[False]]
+    result["company"].logo = emblem()
     return result
+
+
+def emblem(colour=(21, 101, 192)) -> bytes:
+    """A logo for a demo school or Sở (base64 PNG): an open book on a disc, without words.
+    Odoo's default logo reads "YOUR LOGO", in English, on the login page and the navbar a
+    first-time user sees before anything else."""
+    from PIL import Image, ImageDraw
+
+    size = 256
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((8, 8, size - 8, size - 8), fill=colour)
+    white = (255, 255, 255)
+    # two pages meeting at the spine, and a few lines on each
+    draw.polygon([(56, 86), (124, 100), (124, 186), (56, 172)], fill=white)
+    draw.polygon([(200, 86), (132, 100), (132, 186), (200, 172)], fill=white)
+    for y in (112, 130, 148):
+        draw.line([(70, y - 6), (112, y + 2)], fill=colour, width=4)
+        draw.line([(186, y - 6), (144, y + 2)], fill=colour, width=4)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue())
 
 
 def activate_languages(env):

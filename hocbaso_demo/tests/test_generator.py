@@ -20,6 +20,9 @@ class TestGenerator(TransactionCase):
             sorted(u.login for u in set(users.values())),
             sorted("gen_" + p.login for p in school.STAFF))
         self.assertEqual(result["classes"].mapped("name"), ["1A", "5A", "6A1", "9A"])
+        # a logo of its own: Odoo's default one says "YOUR LOGO" on the first screens
+        self.assertTrue(result["company"].logo_web)
+        self.assertNotEqual(result["company"].logo, self.env.ref("base.main_company").logo)
         self.assertEqual(len(result["records"]), 32)
         self.assertEqual(set(result["records"].mapped("state")), {"draft"})
         self.assertEqual(result["classes"][0].homeroom_teacher_id, users["gvcn_tieuhoc"])
