@@ -51,13 +51,14 @@ def each(jobs: list, work, at_once: int = AT_ONCE) -> list:
     ones it expects). ``work`` must not touch what is not safe across threads (an Odoo
     environment, a database cursor)."""
     if at_once <= 1 or len(jobs) <= 1:
-        return [_outcome(work, job) for job in jobs]
+        return [outcome(work, job) for job in jobs]
     with ThreadPoolExecutor(max_workers=min(at_once, len(jobs)),
                             thread_name_prefix="hocbaso-sign") as pool:
-        return list(pool.map(lambda job: _outcome(work, job), jobs))
+        return list(pool.map(lambda job: outcome(work, job), jobs))
 
 
-def _outcome(work, job):
+def outcome(work, job):
+    """``work(job)``, or the Exception it raised, as :func:`each` gives each job's."""
     try:
         return work(job)
     except Exception as error:  # noqa: BLE001 - handed back, in its place, to the caller

@@ -6,8 +6,6 @@ from odoo import http
 from odoo.exceptions import AccessError, MissingError
 from odoo.http import content_disposition, request
 
-from hocbaso import validation
-
 from odoo.addons.portal.controllers.portal import CustomerPortal, pager as portal_pager
 
 from ..models.hocbaso_record_line import RESULT_CODES
@@ -59,8 +57,7 @@ def shown_result(line, fname):
     if value in RESULT_CODES:
         model, choice = RESULT_CODES[value]
         return plain_label(dict(env[model]._fields[choice]._description_selection(env))[value])
-    point = env["res.lang"]._get_data(code=env.lang or "en_US").decimal_point
-    return validation.show_scores(value, point)
+    return line.with_env(env)._local_scores(value)
 
 
 def plain_label(label):

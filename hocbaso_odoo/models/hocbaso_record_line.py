@@ -299,6 +299,13 @@ class HocbasoRecordLine(models.Model):
             return None
         return {line.id: {name: line[name] for name in RESULT_FIELDS} for line in self}
 
+    @api.model
+    def _local_scores(self, text):
+        """Scores as the screens show them to this environment's reader: her language's
+        decimal separator ("8,5" in Vietnamese)."""
+        point = self.env["res.lang"]._get_data(code=self.env.lang or "en_US").decimal_point
+        return validation.show_scores(text, point)
+
     def _log_result_changes(self, before):
         """One note per record: each changed result with its old and new value (the note's
         author and date say who and when)."""
@@ -306,15 +313,13 @@ class HocbasoRecordLine(models.Model):
             return
         labels = {name: self._fields[name]._description_string(self.env)
                   for name in RESULT_FIELDS}
-        # the scores as the screens show them: the decimal separator of the language
-        point = self.env["res.lang"]._get_data(code=self.env.lang or "en_US").decimal_point
         by_record = {}
         for line in self:
             for name in RESULT_FIELDS:
                 old, new = before[line.id][name] or "", line[name] or ""
                 if old != new:
-                    shown = [validation.show_scores(value, point)
-                             if name in SHOWN_AS_SCORES else value for value in (old, new)]
+                    shown = [self._local_scores(value) if name in SHOWN_AS_SCORES else value
+                             for value in (old, new)]
                     by_record.setdefault(line.record_id, []).append(Markup(
                         "<li>%s – %s: %s → %s</li>") % (
                         line.subject_id.name, labels[name], shown[0] or "∅", shown[1] or "∅"))

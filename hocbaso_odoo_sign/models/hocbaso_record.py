@@ -15,7 +15,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from hocbaso import roles
 from hocbaso.timeutil import signing_now
-from hocbaso.errors import HocbasoError, TimestampError
+from hocbaso.errors import HocbasoError
 from hocbaso.signing import concurrent
 from hocbaso.signing import xmldsig as X
 
@@ -221,17 +221,14 @@ class HocbasoRecord(models.Model):
                                    at_once=concurrent.AT_ONCE if stamper.stamp else 1)
         signed = []
         for (record, _sign), outcome in zip(ready, outcomes):
-            if isinstance(outcome, TimestampError) and stamper.required:
-                failures[record.id] = record._timestamp_refusal(outcome)
+            try:
+                xml, made = record._stamped_result(stamper, outcome)
+            except UserError as err:  # a required timestamp the authority did not give
+                failures[record.id] = err
                 continue
-            if isinstance(outcome, HocbasoError):
-                failures[record.id] = UserError(lib_message(self.env, outcome))
+            except HocbasoError as err:
+                failures[record.id] = UserError(lib_message(self.env, err))
                 continue
-            if isinstance(outcome, Exception):
-                raise outcome
-            (xml, made), unstamped = outcome
-            if unstamped:
-                stamper.unstamped.add(record.id)
             record._note_verified(xml, {entry.role for entry in made})
             signed.append((record, xml, made))
         self._finish_signing_batch(role, signed, certificate_record, user, moment)

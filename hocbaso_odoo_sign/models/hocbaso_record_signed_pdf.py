@@ -32,6 +32,12 @@ _logger = logging.getLogger(__name__)
 PDF_REASON = "Phát hành học bạ"
 
 
+def pdf_location(company):
+    """Where a PDF reader says the school signed: the place its records print before their
+    date, else the school's name."""
+    return company._hocbaso_issue_place() or company.name or ""
+
+
 class HocbasoRecord(models.Model):
     _inherit = "hocbaso.record"
 
@@ -89,7 +95,7 @@ class HocbasoRecord(models.Model):
             return
         chain = self._pdf_signing_chain(signer.certificate)
         company = records.company_id[:1]
-        location = company._hocbaso_issue_place() or company.name or ""
+        location = pdf_location(company)
         signer = concurrent.SerialSigner(signer)
         jobs = [(printed[record.id], record._pdf_timestamp_url()) for record in records]
 

@@ -9,6 +9,7 @@ from odoo import models
 from odoo.exceptions import UserError
 
 from hocbaso.errors import TimestampError
+from hocbaso.signing import concurrent
 
 from odoo.addons.hocbaso_odoo.tools import lib_message
 
@@ -34,10 +35,18 @@ class HocbasoRecord(models.Model):
         with the school's timestamps; refused (UserError) when they are required and the
         authority fails, otherwise signed without and the record listed as unstamped."""
         self.ensure_one()
-        try:
-            result, unstamped = stamper.sign(sign)
-        except TimestampError as error:
-            raise self._timestamp_refusal(error) from None
+        return self._stamped_result(stamper, concurrent.outcome(stamper.sign, sign))
+
+    def _stamped_result(self, stamper, outcome):
+        """This record's result of ``stamper.sign``, or what it raised as
+        hocbaso.signing.concurrent hands it back: a required timestamp that failed refused
+        (UserError), a missing one noted in ``stamper.unstamped``, another error raised."""
+        self.ensure_one()
+        if isinstance(outcome, TimestampError) and stamper.required:
+            raise self._timestamp_refusal(outcome) from None
+        if isinstance(outcome, Exception):
+            raise outcome
+        result, unstamped = outcome
         if unstamped:
             stamper.unstamped.add(self.id)
         return result

@@ -25,7 +25,7 @@ from hocbaso.signing import xmldsig as X
 
 from odoo.addons.hocbaso_odoo.tools import lib_message, workflow
 
-from .hocbaso_record_signed_pdf import PDF_REASON
+from .hocbaso_record_signed_pdf import PDF_REASON, pdf_location
 from .hocbaso_sign_batch import CHANNEL_BACKEND, FINAL_STATES, ROLE_GROUPS
 
 _logger = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ class HocbasoSignBatch(models.Model):
         x509_cert = certificate._x509()
         chain = records._pdf_signing_chain(x509_cert)
         printed = records._print_pdfs()
-        location = company._hocbaso_issue_place() or company.name or ""
+        location = pdf_location(company)
         batch = self.sudo().create({
             "user_id": user.id, "company_id": company.id, "role": X.ROLE_ISSUER,
             "certificate_id": certificate.id, "channel": channel,
