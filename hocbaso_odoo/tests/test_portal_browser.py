@@ -40,6 +40,10 @@ class TestPortalBrowser(PortalCase):
             }
             else if (rows.length !== 3) { fail("expected 3 subjects, got " + rows.length); }
             else if (!document.querySelector(".o_sig_valid")) { fail("no valid signature shown"); }
+            else if ([...document.querySelectorAll("table.o_hocba_subjects td.text-end")]
+                    .some((cell) => ["Đ", "CĐ", "M"].includes(cell.textContent.trim()))) {
+                fail("a result shown as its bare code");
+            }
             else {
                 fetch(link.href).then((r) =>
                     r.ok && r.headers.get("Content-Type") === "application/zip"
