@@ -19,6 +19,7 @@ from odoo import models, _
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from hocbaso.errors import HocbasoError, TimestampError
+from hocbaso.signing import concurrent
 from hocbaso.signing import timestamp as T
 from hocbaso.signing import xmldsig as X
 from hocbaso.signing.dsig_primitives import parse_record
@@ -112,11 +113,30 @@ class HocbasoSignBatch(models.Model):
         done = {X.ROLE_GVBM: [], "other": []}
         outcome = {}  # item -> (state, message)
         x509_cert = certificate._x509()
+        ready = []
         for record in records:
             items = items_by_record[record.id]
             try:
-                xml, made = self._complete_record(record, items, wanted, user, certificate,
-                                                  x509_cert, (stamper, timestamps, trust))
+                complete = self._completion(record, items, wanted, user, certificate,
+                                            x509_cert, (timestamps, trust))
+            except (UserError, AccessError, ValidationError) as err:
+                outcome.update({item: ("refused", err.args[0]) for item in items})
+                continue
+            except HocbasoError as err:
+                message = lib_message(env, err)
+                outcome.update({item: ("refused", message) for item in items})
+                continue
+            ready.append((record, items, complete))
+        # the records completed side by side while their timestamps are on the way; in the
+        # threads only the library and the authority, no environment
+        results = concurrent.each([complete for _record, _items, complete in ready],
+                                  stamper.sign,
+                                  at_once=concurrent.AT_ONCE if stamper.stamp else 1)
+        for (record, items, _complete), result in zip(ready, results):
+            try:
+                if isinstance(result, _Changed):
+                    raise UserError(self._changed_text(record))
+                xml, made = record._stamped_result(stamper, result)
             except (UserError, AccessError, ValidationError) as err:
                 outcome.update({item: ("refused", err.args[0]) for item in items})
                 continue
@@ -144,41 +164,46 @@ class HocbasoSignBatch(models.Model):
         signed = sum(1 for state, _message in outcome.values() if state == "signed")
         return signed, len(outcome) - signed
 
-    def _complete_record(self, record, items, wanted, user, certificate, x509_cert,
-                         stamping):
-        """(document, signatures made) once every value of ``items`` (one record) is in, each
-        signature timestamped right after it is completed. ``stamping``: (the run's Stamper,
-        the provider's tokens {doc_id: bytes}, the trust material they must chain to)."""
-        stamper, tokens, trust = stamping
+    def _completion(self, record, items, wanted, user, certificate, x509_cert, stamping):
+        """``complete(timestamp=None)`` -> (document, signatures made) for one record, once
+        every value of ``items`` is in, each signature timestamped right after it is
+        completed; it touches no environment (the run's records are completed side by side)
+        and raises _Changed when the record moved on. The checks that need the database are
+        made here. ``stamping``: (the provider's tokens {doc_id: bytes}, the trust material
+        they must chain to)."""
+        tokens, trust = stamping
         codes = [item.subject_code for item in items if item.subject_code]
         role = items[0].role
         record._check_signer(role, user, certificate, codes or None, check_certificate=False)
         if any(item.record_version != record.version for item in items):
             raise UserError(self._changed_text(record))
+        steps = []
+        for item in items:
+            pending = X.PendingSignature.from_dict(json.loads(item.pending_json))
+            if pending.certificate != x509_cert or pending.role != item.role or \
+                    pending.subject_code != (item.subject_code or None):
+                raise UserError(_("The pending signature was made for another certificate."))
+            steps.append((pending, record._pending_time(pending), item.base_sha256,
+                          wanted[item], tokens.get(item.doc_id)))
+        document = record._get_xml()
 
         def complete(timestamp=None):
-            xml = record._get_xml()
+            xml = document
             made = []
-            for item in items:
-                pending = X.PendingSignature.from_dict(json.loads(item.pending_json))
-                if pending.certificate != x509_cert or pending.role != item.role or \
-                        pending.subject_code != (item.subject_code or None):
-                    raise UserError(_("The pending signature was made for another "
-                                      "certificate."))
-                if hashlib.sha256(xml).hexdigest() != item.base_sha256 or made:
+            for pending, moment, base_sha256, value, token in steps:
+                if hashlib.sha256(xml).hexdigest() != base_sha256 or made:
                     again = X.prepare_signature(xml, pending.role, x509_cert,
-                                                pending.subject_code,
-                                                signing_time=record._pending_time(pending))
+                                                pending.subject_code, signing_time=moment)
                     if again.signed_info_c14n != pending.signed_info_c14n:
-                        raise UserError(self._changed_text(record))
+                        raise _Changed()
                     pending = again
-                xml = X.complete_signature(pending, wanted[item])
-                xml = self._timestamp_completed(xml, pending.signature_id,
-                                                tokens.get(item.doc_id), trust, timestamp)
+                xml = X.complete_signature(pending, value)
+                xml = self._timestamp_completed(xml, pending.signature_id, token, trust,
+                                                timestamp)
                 made.append(pending)
             return xml, made
 
-        return record._sign_stamped(stamper, complete)
+        return complete
 
     def _timestamp_completed(self, xml, signature_id, token, trust, stamp):
         """``xml`` with signature ``signature_id`` timestamped: the provider's ``token`` kept
@@ -257,6 +282,11 @@ class HocbasoSignBatch(models.Model):
                                   "signed.", doc=entry["doc_id"][:64]))
             values[entry["doc_id"]] = value
         return values
+
+
+class _Changed(Exception):
+    """The record moved on since the batch was prepared: the SignedInfo the signer approved
+    no longer signs it (told in the user's language once back from the threads)."""
 
 
 def _group(outcome):

@@ -298,6 +298,26 @@ class TestTimestamps(SignCase, HttpCase):
         self.assertEqual(self.xmlsec1_verify(xml, signature_id).returncode, 0)
         self.assertEqual(self.openssl_verify(xml, signature_id).returncode, 0)
 
+    def test_provider_batch_stamped_side_by_side_when_the_authority_is_far_away(self):
+        """One phone approval for a class: the records' tokens from the school's authority
+        are asked side by side when the answers are applied, not one record after another."""
+        batch, url = self._provider_batch()
+        proc, tsa_url, log = start_standin("hocbaso.signing.standins.tsa", self.pki_dir,
+                                           "--latency", "0.4")
+        self.addCleanup(stop_standin, proc, log)
+        self.school.write({"hocbaso_tsa_url": tsa_url})
+        requests.post(f"{url}/_test/approve/{batch.transaction_ref}", json={}, timeout=5)
+        self.env["hocbaso.sign.batch"]._cron_poll()
+        self.assertEqual(batch.state, "done", batch.summary)
+        self.assertGreater(batch.signed_count, 1)
+        stats = requests.get(f"{tsa_url}/_test/stats", timeout=5).json()
+        self.assertEqual(stats["issued"], batch.signed_count)
+        self.assertGreaterEqual(stats["most_at_once"], 2, "the tokens were asked one by one")
+        for record in self.records:
+            found = self.stamps(record._get_xml())
+            self.assertTrue(found and all(found.values()), found)
+            self.assertTrue(record._verify_report().valid)
+
     def test_provider_batch_keeps_a_token_that_checks(self):
         """The test plays a provider that returns a real RFC 3161 token over each signature:
         it is kept as it is, and our authority is not asked again."""
