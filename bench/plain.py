@@ -274,6 +274,31 @@ def rsa_parts(document):
     return parts
 
 
+def format_floor(document, signatures, profile):
+    """What verifying a record of this format cannot do without, whatever the verifier: one
+    parse, the XSD, the Id index that resolves ``#Id`` references, each distinct reference
+    target canonicalised and digested once, each SignedInfo canonicalised, and the RSA
+    verifications (``signatures`` as for :func:`verification_floor`). Above the issue's floor
+    because later signatures reference whole earlier ones: their canonical bytes come to about
+    1.6 times the document's."""
+    from hocbaso.safexml import parse_untrusted
+    from hocbaso.signing.dsig_primitives import canonicalize, ds, id_index
+
+    root = parse_untrusted(document)
+    profile.schema_errors(root)
+    index = id_index(root)
+    targets = {}
+    for signature in root.iter(ds("Signature")):
+        signed_info = signature.find(ds("SignedInfo"))
+        canonicalize(signed_info)
+        for reference in signed_info.iter(ds("Reference")):
+            element = index[reference.get("URI")[1:]][0]
+            if element not in targets:
+                targets[element] = hashlib.sha256(canonicalize(element)).digest()
+    for key, signed, value in signatures:
+        key.verify(value, signed, padding.PKCS1v15(), hashes.SHA256())
+
+
 def verification_row(documents, records, count):
     """hocbaso.verify on records signed by every role with the test PKI (chains to a trusted
     root through an issuing CA, with its CRL), each record timed beside its floor
@@ -300,15 +325,19 @@ def verification_row(documents, records, count):
     report = verify_document(signed[0], **trust)  # and the caches of this process warmed
     if not report.valid:
         raise RuntimeError(f"the bench's signed record does not verify: {report.to_dict()}")
-    seconds = floor_seconds = 0.0
+    profile = get_profile("hocbaso-1.0")
+    seconds = floor_seconds = format_seconds = 0.0
     for i in range(max(200, count)):
         document = signed[i % len(signed)]
         start = time.perf_counter()
         verify_document(document, **trust)
         middle = time.perf_counter()
         verification_floor(document, parts[i % len(signed)])
+        end = time.perf_counter()
+        format_floor(document, parts[i % len(signed)], profile)
         seconds += middle - start
-        floor_seconds += time.perf_counter() - middle
+        floor_seconds += end - middle
+        format_seconds += time.perf_counter() - end
     runs = max(200, count)
     per_record = sum(len(p) for p in parts) / len(parts)
     return {"stage": "verification (all signatures, chains, CRL, XSD)", "rate": runs / seconds,
@@ -316,5 +345,9 @@ def verification_row(documents, records, count):
             "note": f"{per_record:.1f} signatures per record, {len(signed)} records; limit: "
                     f"the floor measured beside each verification (one parse, one C14N + "
                     f"SHA-256 pass over the document, {per_record:.1f} RSA verifications): "
-                    f"{runs / floor_seconds:.0f} records/s; target >= 1,000 records/s"}
+                    f"{runs / floor_seconds:.0f} records/s; target >= 1,000 records/s. The "
+                    f"format's own floor (XSD, Id index, each SignedInfo and each distinct "
+                    f"reference target canonicalised once): {runs / format_seconds:.0f} "
+                    f"records/s, {floor_seconds / format_seconds:.0%} of the floor; the "
+                    f"verifier at {format_seconds / seconds:.0%} of it"}
 
