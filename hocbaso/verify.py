@@ -246,8 +246,7 @@ def _verify_signature(layout, slot, signature, index, chains, digests, at, kept=
             signed=vn_datetime(entry.signing_time), at=vn_datetime(at)))
     purpose = PURPOSE_ORGANISATION if slot.role == ROLE_ISSUER else PURPOSE_PERSONAL
     if certificates[1:]:  # CAs carried in KeyInfo help build this signature's path
-        chains = certs.ChainCheck(chains.trusted, [*chains.intermediates, *certificates[1:]],
-                                  chains.crls)
+        chains = chains.extended(certificates[1:])
     entry.chain_ok, entry.chain_result = _check_chain(leaf, chains, moment, purpose)
     if not entry.chain_ok:
         entry.errors.append(Problem("Certificate: %(problem)s", problem=entry.chain_result))

@@ -174,9 +174,18 @@ class ChainCheck:
         self.trusted = tuple(trusted)
         self.intermediates = tuple(intermediates)
         self.crls = list(crls)
-        self._crl_meta = None  # [(issuer DER, fingerprint)] of self.crls, read on first need
         self._purposes = {}
-        self._revoked = {}
+        # id(path) -> (path, what the CRLs say of it, in the order the checks meet it): a
+        # path is built once per leaf (_cached_path), the CRLs' verdicts are pure; only their
+        # dates are compared with ``at``, on every check
+        self._path_revocations = {}
+
+    def extended(self, intermediates) -> "ChainCheck":
+        """This check with more CAs to build paths from (those a signature carries in its
+        KeyInfo): the same trust and lists, and what was already learnt of them."""
+        other = ChainCheck(self.trusted, [*self.intermediates, *intermediates], self.crls)
+        other._purposes, other._path_revocations = self._purposes, self._path_revocations
+        return other
 
     def check(self, certificate: x509.Certificate, at: dt.datetime | None = None,
               purpose: str = PURPOSE_PERSONAL) -> CertificateInfo:
@@ -208,40 +217,63 @@ class ChainCheck:
     def _check_revocation(self, path, at) -> None:
         if not self.crls:
             return
-        if self._crl_meta is None:
-            self._crl_meta = [(crl.issuer.public_bytes(), crl.fingerprint(hashes.SHA256()))
-                              for crl in self.crls]
+        found = self._path_revocations.get(id(path))
+        if found is None:
+            found = self._path_revocations[id(path)] = (path, self._revocations(path))
+        for cert, issuer, revoked in found[1]:
+            if revoked is None:
+                raise CertificateError(
+                    "The revocation list of %(issuer)s has an invalid signature. Download "
+                    "it again from the certificate provider.", issuer=_label(issuer))
+            revoked_at, reason = revoked
+            if revoked_at <= at or reason == x509.ReasonFlags.key_compromise:
+                raise CertificateError(
+                    "The certificate of %(name)s (serial %(serial)s) was revoked on "
+                    "%(date)s. Ask the certificate provider for a new certificate.",
+                    name=_label(cert), serial=format(cert.serial_number, "x"),
+                    date=_when(revoked_at))
+
+    def _revocations(self, path) -> list:
+        """(certificate, its issuer, (revocation time, reason)) for each entry of the lists
+        that revokes a certificate of ``path``, and None in place of the time and reason for
+        a list its issuer did not sign; in the order of the path, then of the lists."""
+        found = []
         for cert, issuer in zip(path, path[1:]):
             if cert is issuer:
                 continue
             issuer_subject = _subject_der(issuer)
-            for crl, (crl_issuer, fingerprint) in zip(self.crls, self._crl_meta):
+            for crl in self.crls:
+                crl_issuer, fingerprint = _crl_meta(crl)
                 if crl_issuer != issuer_subject:
                     continue
                 if not _crl_signed_by(fingerprint, crl, issuer):
-                    raise CertificateError(
-                        "The revocation list of %(issuer)s has an invalid signature. Download "
-                        "it again from the certificate provider.", issuer=_label(issuer))
-                key = (fingerprint, cert.serial_number)
-                if key not in self._revoked:
-                    entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
-                    self._revoked[key] = None if entry is None else (
-                        entry.revocation_date_utc, _reason(entry))
-                found = self._revoked[key]
-                if found is None:
+                    found.append((cert, issuer, None))
                     continue
-                revoked_at, reason = found
-                if revoked_at <= at or reason == x509.ReasonFlags.key_compromise:
-                    raise CertificateError(
-                        "The certificate of %(name)s (serial %(serial)s) was revoked on "
-                        "%(date)s. Ask the certificate provider for a new certificate.",
-                        name=_label(cert), serial=format(cert.serial_number, "x"),
-                        date=_when(revoked_at))
+                entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+                if entry is not None:
+                    found.append((cert, issuer, (entry.revocation_date_utc, _reason(entry))))
+        return found
 
 
 @per_object(maxsize=1024)
 def _subject_der(certificate: x509.Certificate) -> bytes:
     return certificate.subject.public_bytes()
+
+
+# id(CRL) -> (CRL, (issuer DER, SHA-256)): a verification meets the same lists on every
+# record (an fingerprint costs a pass over the list's DER); the list is kept so its id stays its
+# own, and keyed by id because a CRL object is not hashable
+_CRL_META: dict = {}
+
+
+def _crl_meta(crl) -> tuple[bytes, bytes]:
+    found = _CRL_META.get(id(crl))
+    if found is None:
+        if len(_CRL_META) >= 256:
+            _CRL_META.clear()
+        found = _CRL_META[id(crl)] = (crl, (crl.issuer.public_bytes(),
+                                             crl.fingerprint(hashes.SHA256())))
+    return found[1]
 
 
 # (CRL SHA-256, id(issuer)) -> (issuer, whether it signed that CRL); the issuer is kept so its

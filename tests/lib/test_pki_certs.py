@@ -23,6 +23,7 @@ from security.pki import TEST_PASSWORD, build_test_pki  # noqa: E402
 from hocbaso.errors import CertificateError  # noqa: E402
 from hocbaso.signing.certs import (  # noqa: E402
     CertificateInfo,
+    ChainCheck,
     check_certificate,
     check_crls_of,
     load_certificates,
@@ -124,6 +125,49 @@ def test_crl_with_a_forged_signature_is_refused(pki):
               .sign(pki.other_root_key, hashes.SHA256()))
     with pytest.raises(CertificateError, match="revocation list .* has an invalid signature"):
         check(pki, "gvcn", crls=[forged])
+
+
+def test_one_chain_check_judges_each_signature_at_its_own_time(pki):
+    """A verification reuses one ChainCheck for every signature of a record: what the lists
+    say of a path is learnt once, and still compared with each signature's own time."""
+    revoked = pki.leaf("revoked").certificate
+    chains = ChainCheck(pki.trusted, pki.intermediates, pki.crls)
+    before, after = pki.now - dt.timedelta(days=10), pki.now
+    for _ in range(2):
+        assert chains.check(revoked, at=before).name == "Trần Văn Thu Hồi"
+        with pytest.raises(CertificateError, match="was revoked on"):
+            chains.check(revoked, at=after)
+    # a signature carrying its CAs in KeyInfo: the same lists, the same verdicts
+    extended = chains.extended([pki.intermediate])
+    assert extended.check(revoked, at=before).name == "Trần Văn Thu Hồi"
+    with pytest.raises(CertificateError, match="was revoked on"):
+        extended.check(revoked, at=after)
+    assert extended.check(pki.leaf("gvcn").certificate, at=after).name
+
+
+def test_a_key_compromise_revokes_every_signature_and_a_forged_list_every_check(pki):
+    revoked = pki.leaf("revoked").certificate
+    compromised = (x509.CertificateRevocationListBuilder()
+                   .issuer_name(pki.intermediate.subject)
+                   .last_update(pki.now).next_update(pki.now + dt.timedelta(days=7))
+                   .add_revoked_certificate(
+                       x509.RevokedCertificateBuilder().serial_number(revoked.serial_number)
+                       .revocation_date(pki.now - dt.timedelta(days=2))
+                       .add_extension(x509.CRLReason(x509.ReasonFlags.key_compromise),
+                                      critical=False).build())
+                   .sign(pki.intermediate_key, hashes.SHA256()))
+    chains = ChainCheck(pki.trusted, pki.intermediates, [compromised])
+    for at in (pki.now - dt.timedelta(days=10), pki.now):
+        with pytest.raises(CertificateError, match="was revoked on"):
+            chains.check(revoked, at=at)
+    forged = (x509.CertificateRevocationListBuilder()
+              .issuer_name(pki.intermediate.subject)
+              .last_update(pki.now).next_update(pki.now + dt.timedelta(days=7))
+              .sign(pki.other_root_key, hashes.SHA256()))
+    chains = ChainCheck(pki.trusted, pki.intermediates, [forged])
+    for _ in range(2):
+        with pytest.raises(CertificateError, match="has an invalid signature"):
+            chains.check(pki.leaf("gvcn").certificate, at=pki.now)
 
 
 def test_chain_needs_the_intermediate_and_a_trusted_root(pki):
