@@ -30,6 +30,7 @@ from .signing.memo import per_object
 from .signing.dsig_primitives import (
     DIGEST_METHODS,
     b64decode,
+    children_at,
     ds,
     id_index,
     parse_signing_time,
@@ -311,14 +312,16 @@ def signer_identity(certificate: x509.Certificate) -> dict[str, str]:
 _SIGNED_PROPERTIES = xades("SignedProperties")
 _SIGNING_TIME = xades("SigningTime")
 _CERT = xades("Cert")
+_CERT_DIGEST = xades("CertDigest")
+_DIGEST_METHOD = ds("DigestMethod")
+_DIGEST_VALUE = ds("DigestValue")
 
 
 def _check_xades(entry, signature, leaf, checks) -> None:
-    props = list(signature.iter(_SIGNED_PROPERTIES))  # as findall(".//"), in C
-    if not props:
+    signed_props = next(signature.iter(_SIGNED_PROPERTIES), None)  # as find(".//"), in C
+    if signed_props is None:
         entry.xades_ok = True  # plain XML-DSig is allowed; it just has no signing time
         return
-    signed_props = props[0]
     prop_id = signed_props.get("Id", "")
     covered = any(check.target is signed_props and check.digest_ok for check in checks)
     if not covered:
@@ -335,9 +338,16 @@ def _check_xades(entry, signature, leaf, checks) -> None:
                 "The XAdES signing time \"%(time)s\" is not a date and time.", time=time_text))
     cert_ok = False
     for cert in signed_props.iter(_CERT):
-        method = cert.find(xades("CertDigest") + "/" + ds("DigestMethod"))
+        # the first CertDigest/DigestMethod and CertDigest/DigestValue, as find would give
+        method = value = None
+        for digest in children_at(cert, _CERT_DIGEST):
+            for child in digest:
+                if child.tag == _DIGEST_METHOD and method is None:
+                    method = child
+                elif child.tag == _DIGEST_VALUE and value is None:
+                    value = child
         hasher = DIGEST_METHODS.get(method.get("Algorithm") if method is not None else None)
-        digest_text = cert.findtext(xades("CertDigest") + "/" + ds("DigestValue"))
+        digest_text = (value.text or "") if value is not None else None
         if hasher is None or not digest_text:
             continue
         try:
@@ -478,14 +488,14 @@ def _check_named_signers(layout, report) -> None:
     info = layout.data.find("THONG_TIN_HOC_BA")
     for sig in report.signatures:
         if sig.role == ROLE_GVBM and sig.subject_code in layout.subjects:
-            named = layout.subjects[sig.subject_code].findtext("GVBM/SO_DDCN")
+            named = children_at(layout.subjects[sig.subject_code], "GVBM", "SO_DDCN")
         elif sig.role == ROLE_GVCN and info is not None:
-            named = info.findtext("GVCN/SO_DDCN")
+            named = children_at(info, "GVCN", "SO_DDCN")
         elif sig.role == ROLE_CBQL and info is not None:
-            named = info.findtext("GIAM_HIEU/SO_DDCN")
+            named = children_at(info, "GIAM_HIEU", "SO_DDCN")
         else:
             continue
-        named = (named or "").strip()
+        named = (named[0].text or "").strip() if named else ""
         if named and sig.personal_id and named != sig.personal_id:
             report.warnings.append(Problem(
                 "The %(role)s signed with the certificate of personal ID %(found)s, but the "

@@ -99,7 +99,10 @@ def read_binding(signed_props: etree._Element | None) -> RecordIdentity | None:
         return None
     found: dict[str, set[str]] = {RECORD_ID_TAG: set(), VERSION_TAG: set()}
     for qualifier in signed_props.iter(_QUALIFIER):
-        key, sep, value = "".join(qualifier.itertext()).strip().partition("=")
+        # its text alone when it has no children (always, as written here): itertext's
+        # generator costs more than the rest of this loop
+        text = qualifier.text or "" if not len(qualifier) else "".join(qualifier.itertext())
+        key, sep, value = text.strip().partition("=")
         if sep and key.strip() in found:
             found[key.strip()].add(value.strip())
     if not any(found.values()):

@@ -29,9 +29,16 @@ from .dsig_primitives import (
     b64decode,
     canonicalize,
     check_signature_value,
+    children_at,
     ds,
+    first_child,
     id_index,
 )
+
+
+_C14N_METHOD = ds("CanonicalizationMethod")
+_SIGNATURE_METHOD = ds("SignatureMethod")
+_SIGNATURE_VALUE = ds("SignatureValue")
 
 
 @dataclass
@@ -50,7 +57,7 @@ def reference_checks(signature: etree._Element, index: dict[str, list[etree._Ele
     several signatures reference is canonicalised and hashed once.
     """
     checks = []
-    signed_info = signature.find(_SIGNED_INFO)
+    signed_info = first_child(signature, _SIGNED_INFO)
     if signed_info is None:
         return [ReferenceCheck("", None, False, Problem("The signature has no SignedInfo."))]
     for ref in signed_info:  # plain iteration: much cheaper in lxml than a tag filter
@@ -120,11 +127,11 @@ def reference_checks(signature: etree._Element, index: dict[str, list[etree._Ele
 
 def signature_certificates(signature: etree._Element) -> list[x509.Certificate]:
     """The certificates in KeyInfo/X509Data, the signer's leaf first."""
-    certificates = []
-    path = "/".join((ds("KeyInfo"), ds("X509Data"), ds("X509Certificate")))
-    for text in signature.findall(path):
-        certificates.append(_load_certificate_text(text.text or ""))
-    return certificates
+    return [_load_certificate_text(element.text or "")
+            for element in children_at(signature, *_CERTIFICATE_PATH)]
+
+
+_CERTIFICATE_PATH = (ds("KeyInfo"), ds("X509Data"), ds("X509Certificate"))
 
 
 @functools.lru_cache(maxsize=256)
@@ -140,19 +147,20 @@ def signature_value_ok(signature: etree._Element, certificate: x509.Certificate,
 
     ``checked``: (SHA-256 of a canonical SignedInfo, value, certificate) already found valid;
     when the signature has exactly those, the answer is the same and is not computed again."""
-    signed_info = signature.find(ds("SignedInfo"))
+    signed_info = first_child(signature, _SIGNED_INFO)
     if signed_info is None:
         return False, Problem("The signature has no SignedInfo.")
-    c14n_method = signed_info.find(ds("CanonicalizationMethod"))
+    c14n_method = first_child(signed_info, _C14N_METHOD)
     c14n_uri = c14n_method.get("Algorithm") if c14n_method is not None else None
     if c14n_uri not in C14N_METHODS:
         return False, Problem("Unsupported canonicalisation method %(method)s.", method=c14n_uri)
-    sig_method = signed_info.find(ds("SignatureMethod"))
+    sig_method = first_child(signed_info, _SIGNATURE_METHOD)
     algorithm = sig_method.get("Algorithm") if sig_method is not None else None
     if algorithm not in SIGNATURE_METHODS:
         return False, Problem("Unsupported signature method %(method)s.", method=algorithm)
+    value_element = first_child(signature, _SIGNATURE_VALUE)
     try:
-        value = b64decode(signature.findtext(ds("SignatureValue")))
+        value = b64decode(value_element.text if value_element is not None else None)
     except (binascii.Error, ValueError):
         return False, Problem("The signature value is not valid base64.")
     if not value:

@@ -54,6 +54,7 @@ from .dsig_primitives import (
     b64,
     b64decode,
     canonicalize,
+    children_at,
     ds,
     parse_record,
     serialize,
@@ -65,9 +66,9 @@ DEFAULT_TIMEOUT = 20.0
 _HASHES = {"sha256": (hashlib.sha256, hashes.SHA256), "sha384": (hashlib.sha384, hashes.SHA384),
            "sha512": (hashlib.sha512, hashes.SHA512)}
 # where a signature's timestamp sits
-TIMESTAMP_PATH = "/".join((ds("Object"), xades("QualifyingProperties"),
-                           xades("UnsignedProperties"), xades("UnsignedSignatureProperties"),
-                           xades("SignatureTimeStamp")))
+_TIMESTAMP_TAGS = (ds("Object"), xades("QualifyingProperties"), xades("UnsignedProperties"),
+                   xades("UnsignedSignatureProperties"), xades("SignatureTimeStamp"))
+TIMESTAMP_PATH = "/".join(_TIMESTAMP_TAGS)
 
 
 class TimeStampResp(asn1_core.Sequence):
@@ -442,7 +443,7 @@ def signature_timestamp(signature: etree._Element, trusted, intermediates=(),
                         crls=()) -> TimestampInfo | None:
     """The checked timestamp of a signature; None when it has none; TimestampError when it
     has one that does not check (changed, forged, untrusted, over something else)."""
-    stamps = signature.findall(TIMESTAMP_PATH)
+    stamps = children_at(signature, *_TIMESTAMP_TAGS)
     if not stamps:
         return None
     if len(stamps) > 1:
