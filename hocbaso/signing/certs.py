@@ -21,6 +21,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from ..errors import CertificateError, CertificatePurposeError
 from ..timeutil import as_utc, now_utc, vn_datetime
+from ..validation import mask_personal_ids
 from .memo import per_object
 
 PURPOSE_PERSONAL = "personal"
@@ -140,6 +141,17 @@ def _when(moment: dt.datetime) -> str:
 def _label(certificate: x509.Certificate) -> str:
     return (_values(certificate.subject, NameOID.COMMON_NAME)
             or [certificate.subject.rfc4514_string()])[0]
+
+
+def subject_holder(subject: str | None) -> str:
+    """The holder a certificate's subject names, from its RFC 4514 text (as a signature log
+    keeps it): the common name; the subject with its ID numbers masked when it has none or
+    cannot be read."""
+    try:
+        names = _values(x509.Name.from_rfc4514_string(subject or ""), NameOID.COMMON_NAME)
+    except ValueError:
+        names = []
+    return names[0] if names else mask_personal_ids(subject)
 
 
 # --- checks ------------------------------------------------------------------------------------

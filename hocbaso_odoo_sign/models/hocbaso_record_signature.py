@@ -1,10 +1,8 @@
-from cryptography import x509
-from cryptography.x509.oid import NameOID
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from hocbaso import roles, validation
+from hocbaso import roles
+from hocbaso.signing import certs
 
 from odoo.addons.hocbaso_odoo.tools import in_workflow
 
@@ -12,17 +10,6 @@ from odoo.addons.hocbaso_odoo.tools import in_workflow
 WITHDRAWAL_FIELDS = frozenset({"withdrawn_on", "withdrawn_by", "withdraw_reason"})
 
 ROLES = [*roles.SELECTION, ("revocation", "Revocation Statement")]
-
-
-def holder_name(subject):
-    """The holder a certificate subject (RFC 4514 text, as the log keeps it) names: its common
-    name; the subject with its ID numbers masked when it has none or cannot be read."""
-    try:
-        names = x509.Name.from_rfc4514_string(subject or "").get_attributes_for_oid(
-            NameOID.COMMON_NAME)
-    except ValueError:
-        names = []
-    return names[0].value if names else validation.mask_personal_ids(subject)
 
 
 class HocbasoRecordSignature(models.Model):
@@ -59,7 +46,8 @@ class HocbasoRecordSignature(models.Model):
     @api.depends("certificate_subject")
     def _compute_certificate_holder(self):
         for signature in self:
-            signature.certificate_holder = holder_name(signature.certificate_subject)
+            signature.certificate_holder = certs.subject_holder(
+                signature.certificate_subject)
 
     def write(self, vals):
         # a log of signatures is append-only (sudo writes from the signing layer included):

@@ -24,6 +24,7 @@ from hocbaso.errors import CertificateError  # noqa: E402
 from hocbaso.signing.certs import (  # noqa: E402
     CertificateInfo,
     ChainCheck,
+    subject_holder,
     check_certificate,
     check_crls_of,
     load_certificates,
@@ -276,3 +277,13 @@ def test_cli_writes_the_pki_and_openssl_agrees(tmp_path):
     refused = verify("revoked")
     assert refused.returncode != 0 and "revoked" in (refused.stdout + refused.stderr)
     assert verify("untrusted").returncode != 0
+
+
+def test_the_holder_a_subject_names(pki):
+    """A signature log keeps the subject as text; people see its holder, never a bare ID."""
+    subject = pki.leaf("gvcn").certificate.subject.rfc4514_string()
+    assert subject_holder(subject) == pki.leaf("gvcn").certificate.subject.get_attributes_for_oid(
+        x509.oid.NameOID.COMMON_NAME)[0].value
+    assert subject_holder("UID=CCCD:001175318506,O=Trường") == "UID=CCCD:••••••••8506,O=Trường"
+    assert subject_holder("not a name") == "not a name"
+    assert subject_holder(None) == ""
