@@ -24,7 +24,14 @@ from ..timeutil import now_utc
 from .base import Signer
 from .dsig_binding import RecordIdentity, add_binding, identity_to_sign, read_binding
 from .dsig_check import check_earlier_signatures, signature_certificates, signature_crypto_errors
-from .dsig_layout import Layout, Slot, SlotPlan, check_order, plan_signature
+from .dsig_layout import (
+    SIGNED_PROPERTIES_PREFIX,
+    Layout,
+    Slot,
+    SlotPlan,
+    check_order,
+    plan_signature,
+)
 from .dsig_primitives import (
     _REFERENCE,
     _SIGNED_INFO,
@@ -83,7 +90,8 @@ def _xades_object(signature: etree._Element, signature_id: str,
     obj = _sub(signature, ds("Object"))
     qualifying = etree.SubElement(obj, xades("QualifyingProperties"),
                                   {"Target": "#" + signature_id}, nsmap={"xades": XADES_NS})
-    signed_props = _sub(qualifying, xades("SignedProperties"), Id="xades-" + signature_id)
+    signed_props = _sub(qualifying, xades("SignedProperties"),
+                        Id=SIGNED_PROPERTIES_PREFIX + signature_id)
     sig_props = _sub(signed_props, xades("SignedSignatureProperties"))
     _sub(sig_props, xades("SigningTime"), format_signing_time(signing_time))
     cert = _sub(_sub(sig_props, xades("SigningCertificateV2")), xades("Cert"))
@@ -225,7 +233,7 @@ class _SignatureBuilder:
             qualifying = signature[3][0]  # Object/QualifyingProperties
             qualifying.set("Target", "#" + signature_id)
             signed_props = qualifying[0]
-            signed_props.set("Id", "xades-" + signature_id)
+            signed_props.set("Id", SIGNED_PROPERTIES_PREFIX + signature_id)
             cert = signed_props[0][1][0]  # SignedSignatureProperties/SigningCertificateV2/Cert
             cert[0][1].text = texts[1]  # CertDigest/DigestValue
             cert[1].text = texts[2]  # IssuerSerialV2
@@ -270,7 +278,7 @@ class _SignatureBuilder:
 
 
 def _check_new_id(index: dict[str, list[etree._Element]], signature_id: str) -> None:
-    if signature_id in index or ("xades-" + signature_id) in index:
+    if signature_id in index or (SIGNED_PROPERTIES_PREFIX + signature_id) in index:
         raise SigningError(
             "The record already holds an element with Id %(id)s; it cannot be signed twice.",
             id=signature_id)

@@ -14,7 +14,7 @@ from cryptography import x509
 from lxml import etree
 
 from ..errors import Problem, SigningError
-from .dsig_layout import Layout
+from .dsig_layout import Layout, changed_reference
 from .dsig_primitives import (
     _DIGEST_METHOD,
     _DIGEST_VALUE,
@@ -116,10 +116,7 @@ def reference_checks(signature: etree._Element, index: dict[str, list[etree._Ele
             if digests is not None:
                 digests[memo_key] = actual
         ok = expected == actual
-        checks.append(ReferenceCheck(uri, targets[0], ok,
-                                     "" if ok else Problem(
-                                         "The content of %(uri)s was changed after signing "
-                                         "(digest mismatch).", uri=uri)))
+        checks.append(ReferenceCheck(uri, targets[0], ok, "" if ok else changed_reference(uri)))
     if not checks:
         checks.append(ReferenceCheck("", None, False, Problem("The signature has no references.")))
     return checks

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..errors import SigningError
+from ..errors import Problem, SigningError
 from ..safexml import parse_untrusted
 from .dsig_binding import RecordIdentity, record_identity
 from .dsig_primitives import ds
@@ -26,6 +26,7 @@ from ..roles import (  # noqa: F401 - re-exported for the facade
     ROLE_GVCN,
     ROLE_ISSUER,
     SIGNING_ORDER,
+    parse_signature_id,
     role_label,
 )
 
@@ -33,6 +34,9 @@ ROLE_LABELS = {role.code: role.label for role in BY_CODE.values()}
 SIGNATURE_IDS = {role.code: role.signature_id() for role in BY_CODE.values()
                  if role.code != ROLE_GVBM}
 DATA_ID = "data"
+SUBJECT_ELEMENT_PREFIX = "mon-"
+#: a signature's xades:SignedProperties carries the Id of the signature with this prefix
+SIGNED_PROPERTIES_PREFIX = "xades-"
 
 _SIGNATURE = ds("Signature")
 
@@ -42,7 +46,28 @@ def subject_signature_id(subject_code: str) -> str:
 
 
 def subject_element_id(subject_code: str) -> str:
-    return "mon-" + subject_code
+    return SUBJECT_ELEMENT_PREFIX + subject_code
+
+
+def changed_reference(uri: str) -> Problem:
+    """What a reference whose digest no longer matches tells a reader: the part of the record
+    it covers, in words, not its XML Id (parents and inspectors read it on the verification
+    page, beside the signer's role)."""
+    target = uri[1:] if uri.startswith("#") else uri
+    if target == DATA_ID:
+        return Problem("The record's content was changed after signing.")
+    if target.startswith(SUBJECT_ELEMENT_PREFIX):
+        return Problem("The results of the subject this teacher signed were changed after "
+                       "signing.")
+    if target.startswith(SIGNED_PROPERTIES_PREFIX):
+        return Problem("This signature's details (signing time and certificate) were changed "
+                       "after signing.")
+    role, _subject = parse_signature_id(target)
+    if role:
+        return Problem("The signature of the %(who)s, which this signature covers, was changed "
+                       "after signing.", who=BY_CODE[role].label)
+    return Problem("The content of %(uri)s was changed after signing (digest mismatch).",
+                   uri=uri)
 
 
 # --- the document's layout ---------------------------------------------------------------------
@@ -98,8 +123,8 @@ class Layout:
         subjects = {}
         for line in data.findall("DANH_SACH_DIEM/DIEM_TONG_KET"):
             element_id = line.get("Id") or ""
-            if element_id.startswith("mon-"):
-                subjects[element_id[len("mon-"):]] = line
+            if element_id.startswith(SUBJECT_ELEMENT_PREFIX):
+                subjects[element_id[len(SUBJECT_ELEMENT_PREFIX):]] = line
         subject_slots = []
         for slot in need("DANH_SACH_THONG_TIN_KY/DANH_SACH_GVBM").findall("GVBM"):
             code = slot.get("MaMon", "")

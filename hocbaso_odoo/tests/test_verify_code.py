@@ -118,7 +118,13 @@ class TestVerifyByCode(PortalCase):
         self.assertTrue(reasons)
         self.assertTrue(any(reason in response.text for reason in reasons),
                         "the page says why, in Vietnamese")
-        self.assertIn("Nội dung đã bị thay đổi sau khi ký", response.text)
+        self.assertIn("Nội dung đã bị thay đổi sau khi ký.", response.text)
+        self.assertNotIn("hoặc không có chữ ký", response.text)  # it is signed: no hedge
+        # which part changed, in words: never the XML's Ids
+        self.assertIn("Kết quả của môn học do giáo viên này ký đã bị thay đổi", response.text)
+        self.assertIn("Nội dung học bạ đã bị thay đổi sau khi ký.", response.text)
+        self.assertNotIn("#mon-", response.text)
+        self.assertNotIn("#data", response.text)
 
     def test_pdf_without_the_xml_says_what_to_upload(self):
         writer = OdooPdfFileWriter()

@@ -259,7 +259,7 @@ class TestHostileUploads(SignCase):
                     self.assert_vietnamese(message)
                 messages[case] = wizard.result_ids[0].message
         # the verifier's own reasons, with the roles' labels, in Vietnamese too
-        self.assertIn("Nội dung của #mon-TOAN đã bị thay đổi sau khi ký",
+        self.assertIn("Kết quả của môn học do giáo viên này ký đã bị thay đổi sau khi ký",
                       messages["a signed record with a changed score"])
         self.assertIn("Giáo viên bộ môn – Toán",  # the role in words (the shared row labels)
                       messages["a signed record with a changed score"])

@@ -143,12 +143,27 @@ def test_tampered_score_breaks_that_teacher_and_every_later_signature(pki, signe
     assert not report.valid and not report.intact
     for sig_id in ("sig-gvbm-TOAN", "sig-gvcn", "sig-cbql", "sig-phathanh"):
         assert not sigs[sig_id].valid and not sigs[sig_id].digests_ok
-    assert "The content of #mon-TOAN was changed after signing (digest mismatch)." \
+    assert "The results of the subject this teacher signed were changed after signing." \
         in sigs["sig-gvbm-TOAN"].errors
+    assert "The record's content was changed after signing." in sigs["sig-gvcn"].errors
     assert sigs["sig-gvbm-TV"].valid  # another subject is unaffected
     for node_id in ("sig-gvbm-TOAN", "sig-gvcn", "sig-phathanh"):
         assert xmlsec1_verify(tampered, node_id, pki, tmp_path).returncode != 0
     assert xmlsec1_verify(tampered, "sig-gvbm-TV", pki, tmp_path).returncode == 0
+
+
+def test_a_changed_signing_time_is_told_in_words(pki, signed):
+    """A reader sees which part changed (this signature's details), never an XML Id."""
+    root = etree.fromstring(signed)
+    signature = [sig for sig in root.iter(X.ds("Signature")) if sig.get("Id") == "sig-gvbm-TV"][0]
+    moment = next(signature.iter(X.xades("SigningTime")))
+    moment.text = moment.text.replace(":00Z", ":01Z") if moment.text.endswith(":00Z") \
+        else moment.text[:-3] + "00Z"
+    sigs = _by_id(_report(etree.tostring(root, xml_declaration=True, encoding="UTF-8"), pki))
+    errors = sigs["sig-gvbm-TV"].errors
+    assert "This signature's details (signing time and certificate) were changed after " \
+        "signing." in errors
+    assert not any("#" in error for error in errors)
 
 
 def test_tampered_homeroom_signature_breaks_leader_and_issuer(pki, signed, tmp_path):
@@ -162,8 +177,8 @@ def test_tampered_homeroom_signature_breaks_leader_and_issuer(pki, signed, tmp_p
     sigs = _by_id(_report(tampered, pki))
     assert not sigs["sig-gvcn"].signature_ok
     assert not sigs["sig-cbql"].valid and not sigs["sig-phathanh"].valid
-    assert "The content of #sig-gvcn was changed after signing (digest mismatch)." \
-        in sigs["sig-cbql"].errors
+    assert "The signature of the homeroom teacher (GVCN), which this signature covers, was " \
+        "changed after signing." in sigs["sig-cbql"].errors
     assert all(s.valid for k, s in sigs.items() if k.startswith("sig-gvbm-"))
     assert xmlsec1_verify(tampered, "sig-cbql", pki, tmp_path).returncode != 0
 
@@ -473,7 +488,8 @@ def test_sign_slots_safety_net_catches_a_written_record_that_differs(pki, unsign
         return etree.tostring(written, xml_declaration=True, encoding="UTF-8")
 
     monkeypatch.setattr(dsig_build, "serialize", changing_serialize)
-    with pytest.raises(SigningError, match="TOAN signed it .The content of #mon-TOAN was changed"):
+    with pytest.raises(SigningError,
+                       match="TOAN signed it .The results of the subject this teacher signed"):
         X.sign_slots(xml, _all_steps(record, pki, codes={"TOAN"}, roles=()))
     monkeypatch.setattr(dsig_build, "serialize", serialize)
     assert X.sign_slots(xml, _all_steps(record, pki, codes={"TOAN"}, roles=()))
