@@ -44,7 +44,9 @@ def _lang_chosen():
 
 def _document_lang_redirect():
     """A visitor who chose no language (who scanned the QR code) reads the page in the
-    record's own language: sent to its /vi/ address (Odoo then remembers the choice)."""
+    record's own language: sent to its /vi/ address (Odoo then remembers the choice). A
+    browser asking for a language the school's site has (an English phone, say) was already
+    sent to that language's address by Odoo's routing, before this runs: its reader gets it."""
     Lang = request.env["res.lang"]
     if _lang_chosen() or request.lang.code == DOCUMENT_LANG or not Lang._lang_get(DOCUMENT_LANG):
         return None

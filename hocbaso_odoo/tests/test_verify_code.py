@@ -177,6 +177,19 @@ class TestVerifyByCode(PortalCase):
                 page = self.url_open(url).text
                 self.assertRegex(page, rf'<html[^>]* lang="{attribute}"', url)
 
+    def test_a_browser_asking_for_english_reads_english(self):
+        """An English phone scanning the QR code reads the page in English (Odoo's routing
+        sends it to /en/ first); a Vietnamese one in Vietnamese."""
+        self.env["ir.default"].set("res.partner", "lang", "vi_VN")
+        response = self.url_open(f"/hocbaso/verify?code={self.code}",
+                                 headers={"Accept-Language": "en-US,en;q=0.9"})
+        self.assertIn("o_hocbaso_verify_title\">Record Verification</h2>", response.text)
+        self.opener.cookies.clear()
+        response = self.url_open(f"/hocbaso/verify?code={self.code}",
+                                 headers={"Accept-Language": "vi-VN,vi;q=0.9"})
+        self.assertIn("Xác thực học bạ số", response.text)
+        self.assertNotIn("Record Verification</h2>", response.text)
+
     def test_english_address_stays_english(self):
         # a school whose site speaks Vietnamese by default; a fresh browser, no cookie
         self.env["ir.default"].set("res.partner", "lang", "vi_VN")
