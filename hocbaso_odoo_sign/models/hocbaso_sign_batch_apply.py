@@ -119,12 +119,8 @@ class HocbasoSignBatch(models.Model):
             try:
                 complete = self._completion(record, items, wanted, user, certificate,
                                             x509_cert, (timestamps, trust))
-            except (UserError, AccessError, ValidationError) as err:
-                outcome.update({item: ("refused", err.args[0]) for item in items})
-                continue
-            except HocbasoError as err:
-                message = lib_message(env, err)
-                outcome.update({item: ("refused", message) for item in items})
+            except _REFUSALS as err:
+                outcome.update({item: ("refused", _refusal(env, err)) for item in items})
                 continue
             ready.append((record, items, complete))
         # the records completed side by side while their timestamps are on the way; in the
@@ -137,12 +133,8 @@ class HocbasoSignBatch(models.Model):
                 if isinstance(result, _Changed):
                     raise UserError(self._changed_text(record))
                 xml, made = record._stamped_result(stamper, result)
-            except (UserError, AccessError, ValidationError) as err:
-                outcome.update({item: ("refused", err.args[0]) for item in items})
-                continue
-            except HocbasoError as err:
-                message = lib_message(env, err)
-                outcome.update({item: ("refused", message) for item in items})
+            except _REFUSALS as err:
+                outcome.update({item: ("refused", _refusal(env, err)) for item in items})
                 continue
             slot = X.ROLE_GVBM if items[0].role == X.ROLE_GVBM else "other"
             done[slot].append((record, xml, made, items))
@@ -282,6 +274,15 @@ class HocbasoSignBatch(models.Model):
                                   "signed.", doc=entry["doc_id"][:64]))
             values[entry["doc_id"]] = value
         return values
+
+
+#: what refuses a record's items (the others of the batch go on)
+_REFUSALS = (UserError, AccessError, ValidationError, HocbasoError)
+
+
+def _refusal(env, error):
+    """The message a record's items are refused with, in the signer's language."""
+    return lib_message(env, error) if isinstance(error, HocbasoError) else error.args[0]
 
 
 class _Changed(Exception):
