@@ -32,7 +32,7 @@ from hocbaso.signing.dsig_primitives import DS_NS, XADES_NS
 from ..tools.qr import qr_png
 from .hocbaso_record import (COMPETENCY_FIELDS, GENERAL_COMPETENCY_FIELDS, QUALITY_FIELDS,
                              SPECIFIC_COMPETENCY_FIELDS)
-from .hocbaso_record_transfer import PUBLISHED_STATES, vn_time
+from .hocbaso_record_transfer import PUBLISHED_STATES, reader_time, vn_time
 
 _logger = logging.getLogger(__name__)
 
@@ -299,10 +299,11 @@ class HocbasoRecord(models.Model):
         return {
             "signer_name": leader.get("name") or (user.name if user else ""),
             "title": title, "title_lines": lines, "title_display": display,
-            "leader_signed": bool(leader), "leader_time": vn_time(leader.get("time")),
-            "issued": bool(issuer), "issued_time": vn_time(issue_moment),
+            "leader_signed": bool(leader),
+            "leader_time": reader_time(self.env, leader.get("time")),
+            "issued": bool(issuer), "issued_time": reader_time(self.env, issue_moment),
             "place": place, "issue_date": issue_date,
-            "issue_date_text": vn_time(issue_date),
+            "issue_date_text": reader_time(self.env, issue_date),
         }
 
     def _report_date_line(self):

@@ -13,6 +13,7 @@ import zipfile
 
 from odoo import _, _lt, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools.misc import format_date
 
 from hocbaso import roles, timeutil, validation
 from hocbaso import verify as hb_verify
@@ -32,6 +33,19 @@ def vn_time(moment):
     if isinstance(moment, dt.datetime):
         return timeutil.vn_datetime(moment, seconds=False)
     return timeutil.vn_date(moment)
+
+
+def reader_time(env, moment):
+    """A time for a screen: on the school's clock, HH:MM, the day as the reader's language
+    writes dates (as Odoo's own date fields beside it do: 06/12/2026 in Vietnamese, 12/06/2026
+    in Odoo's English unless the school changed its format); :func:`vn_time` without an
+    environment. The printed record keeps vn_time."""
+    if env is None or not moment:
+        return vn_time(moment)
+    if isinstance(moment, dt.datetime):
+        local = timeutil.to_vn(moment)
+        return f"{format_date(env, local.date())} {local:%H:%M}"
+    return format_date(env, moment)
 
 
 def _subject_name(env, code, subject_names):
@@ -68,8 +82,8 @@ def signature_rows(report, trusted, env=None, subject_names=None):
     """The rows of a signature report, one per signature: the single builder behind the parent
     portal, the public verification page, the verification wizard and a transfer's summary.
 
-    Each row: role (label in words), signer, time (the time the signer claims,
-    Asia/Ho_Chi_Minh, dd/mm/yyyy HH:MM), proven_time (the time a trusted timestamp proves, same
+    Each row: role (label in words), signer, time (the time the signer claims, as
+    :func:`reader_time` writes it), proven_time (the time a trusted timestamp proves, same
     form, or ""), authority (the time-stamping authority's name), timestamp (the two in words,
     or "No trusted timestamp"), certificate_subject, status ('valid', 'invalid' or
     'not_checked' without a trust list), valid (bool) and reasons (the problems, in the
@@ -78,7 +92,7 @@ def signature_rows(report, trusted, env=None, subject_names=None):
     lang = (env.lang if env is not None else None) or "en_US"
     rows = []
     for sig in report.signatures:
-        proven = vn_time(sig.timestamp_time) if sig.timestamp_proven else ""
+        proven = reader_time(env, sig.timestamp_time) if sig.timestamp_proven else ""
         stamp = PROVEN_BY._translate(lang) % {"time": proven,
                                               "authority": sig.timestamp_authority} \
             if proven else NO_TIMESTAMP._translate(lang)
@@ -91,7 +105,7 @@ def signature_rows(report, trusted, env=None, subject_names=None):
             {
                 "role": signature_role_label(env, sig.role, sig.subject_code, subject_names),
                 "signer": sig.signer_name or sig.certificate_subject,
-                "time": vn_time(sig.signing_time),
+                "time": reader_time(env, sig.signing_time),
                 "proven_time": proven,
                 "authority": sig.timestamp_authority if proven else "",
                 "timestamp": stamp,

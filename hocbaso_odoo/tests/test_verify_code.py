@@ -220,8 +220,12 @@ class TestIssuanceFromSignatures(PortalCase):
         cbql = next(found for found in xml_signatures(record._get_xml()) if found["role"] == "cbql")
         self.assertEqual(issuance["signer_name"], cbql["signer_name"])
         self.assertEqual(issuance["title_lines"], ["HIỆU TRƯỞNG"])
+        # on screens, as the reader's language writes dates (Odoo's English: month first)
         self.assertEqual(issuance["leader_time"],
-                         times["cbql"].astimezone(VN).strftime("%d/%m/%Y %H:%M"))
+                         times["cbql"].astimezone(VN).strftime("%m/%d/%Y %H:%M"))
+        if self.env["res.lang"]._lang_get("vi_VN"):
+            self.assertEqual(record.with_context(lang="vi_VN")._report_issuance()["leader_time"],
+                             times["cbql"].astimezone(VN).strftime("%d/%m/%Y %H:%M"))
         self.assertEqual(
             record._report_date_line(),
             f"{record.issue_place or record.company_id.hocbaso_province_name}, "
@@ -244,7 +248,8 @@ class TestIssuanceFromSignatures(PortalCase):
         # and the parent's page says the same
         self.authenticate("parent", "parentxx")
         page = self.url_open(f"/my/hocba/{record.id}").text
-        self.assertIn(issued_on.strftime("%d/%m/%Y"), page)
+        self.assertIn(issued_on.strftime("%m/%d/%Y"), page)  # the parent reads English
+        self.assertNotIn("05/31/2025", page)
         self.assertNotIn("31/05/2025", page)
         self.assertIn("KT. Hiệu trưởng – Phó hiệu trưởng", page)
 

@@ -22,7 +22,7 @@ from odoo.tests import HttpCase, tagged
 from hocbaso import pdfsign
 from hocbaso.signing import timestamp as T
 from hocbaso.signing import xmldsig as X
-from hocbaso.timeutil import vn_datetime
+from hocbaso.timeutil import to_vn
 
 from odoo.addons.hocbaso_odoo.models.hocbaso_record_transfer import signature_rows
 
@@ -129,10 +129,14 @@ class TestTimestamps(SignCase, HttpCase):
             self.record.signature_ids.sudo().unlink()
 
         # the rows users read: the proven time on the school's clock and the authority
-        proven = vn_datetime(self.stamps(xml)["sig-gvcn"].gen_time, seconds=False)
+        # (the day as each language writes dates, as Odoo's own fields do)
+        moment = to_vn(self.stamps(xml)["sig-gvcn"].gen_time)
         report = self.record._verify_report()
-        for lang, words in (("en_US", f"{proven}, by Hocbaso Test Time-Stamping Authority"),
-                            ("vi_VN", f"{proven}, do Hocbaso Test Time-Stamping Authority")):
+        shown = {"en_US": moment.strftime("%m/%d/%Y %H:%M"),
+                 "vi_VN": moment.strftime("%d/%m/%Y %H:%M")}
+        for lang, by in (("en_US", "by"), ("vi_VN", "do")):
+            proven = shown[lang]
+            words = f"{proven}, {by} Hocbaso Test Time-Stamping Authority"
             rows = signature_rows(report, True, self.env(context={"lang": lang}))
             gvcn = rows[[sig.role for sig in report.signatures].index("gvcn")]
             self.assertTrue(all(row["proven_time"] for row in rows))
@@ -142,8 +146,8 @@ class TestTimestamps(SignCase, HttpCase):
         self.assertIn("Trusted timestamp", english)
         vietnamese = self.wizard_html("vi_VN")
         self.assertIn("Dấu thời gian tin cậy", vietnamese)
-        for html in (english, vietnamese):
-            self.assertIn(proven, html.split('class="o_sig_proven"')[1])
+        for html, lang in ((english, "en_US"), (vietnamese, "vi_VN")):
+            self.assertIn(shown[lang], html.split('class="o_sig_proven"')[1])
             self.assertIn("Hocbaso Test Time-Stamping Authority", html)
         for html in (english, vietnamese):
             self.assertNotIn("cannot be proven", html)

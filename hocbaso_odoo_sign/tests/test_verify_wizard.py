@@ -34,7 +34,9 @@ class TestVerifyWizardRows(SignCase):
         for code in ("KY_PHAT_HANH", "(GVCN)", "(CBQL)", "UTC", "TOAN"):
             self.assertNotIn(code, html)
         gvcn_time = log["gvcn"].signing_time.replace(tzinfo=ZoneInfo("UTC")).astimezone(VN)
-        self.assertIn(gvcn_time.strftime("%d/%m/%Y %H:%M"), html)
+        # the day as the principal's language writes dates, as the Signatures tab beside it
+        lang = self.env["res.lang"]._lang_get(self.principal.lang or "en_US")
+        self.assertIn(gvcn_time.strftime(f"{lang.date_format} %H:%M"), html)
         self.assertIn(self.pki.leaf("gvcn").spec.common_name, html)  # the certificate subject
         # the issued record: the leader who signed, her title, the issuance day on VN clock
         issuance = self.record._report_issuance()
