@@ -14,8 +14,8 @@ from hocbaso.verify import find_record_in_zip, is_record_file
 from hocbaso.xmlprofile import detect_profile
 
 from ..models.hocbaso_record_package import pdf_record_xml
-from ..models.hocbaso_record_transfer import (PUBLISHED_STATES, missing_labels, signature_rows,
-                                               vn_time)
+from ..models.hocbaso_record_transfer import (PUBLISHED_STATES, missing_labels, reader_time,
+                                               signature_rows)
 from ..tools import lib_text
 from .frontend_lang import url_lang_chosen
 
@@ -263,11 +263,11 @@ class HocbasoVerify(http.Controller):
                                  signer=signature.signer_name)
             if signature.timestamp_time:
                 when = env._("Signed on %(time)s; the time is proven by a timestamp "
-                             "(%(proven)s).", time=vn_time(signature.signing_time),
-                             proven=vn_time(signature.timestamp_time))
+                             "(%(proven)s).", time=reader_time(env, signature.signing_time),
+                             proven=reader_time(env, signature.timestamp_time))
             else:
                 when = env._("Signed on %(time)s (the time stated by the signer).",
-                             time=vn_time(signature.signing_time))
+                             time=reader_time(env, signature.signing_time))
             if signature.ok and signature.long_term:
                 when += " " + env._("The PDF keeps the certificate chains and revocation "
                                     "status: it can still be checked after the school's "

@@ -233,6 +233,18 @@ class HocbasoRecord(models.Model):
         self.ensure_one()
         return validation.show_partial_date(self.student_id.birth_date)
 
+    def _screen_birth_date(self):
+        """The date of birth on a screen beside other dates: a whole date as the reader's
+        language writes dates (:func:`reader_time`), so an English page does not write one day
+        first and the next month first; a partial one (09/2013, 2013) as printed."""
+        self.ensure_one()
+        text = self.student_id.birth_date or ""
+        try:
+            day = dt.date.fromisoformat(text) if len(text) == 10 else None
+        except ValueError:
+            day = None
+        return reader_time(self.env, day) if day else self._report_birth_date()
+
     def _report_labels(self):
         """The words the printed record uses: the fields' own labels and choices read in
         Vietnamese (the legal form's language, whatever the reader's; vi_VN is loaded when the

@@ -56,6 +56,18 @@ class TestPortal(PortalCase):
         self.assertIn("<td>Good</td>", response.text, "results in words, not codes")
         self.assertNotIn("T – Good", response.text)
         self.assertIn(f"/my/hocba/{self.record.id}/package", response.text)
+        # a whole date of birth as the page's language writes dates, like the issuance beside
+        # it; a partial one as printed
+        student = self.record.student_id
+        student.birth_date = "2013-10-12"
+        self.assertEqual(self.record.with_context(lang="en_US")._screen_birth_date(), "10/12/2013")
+        self.assertIn("<strong>Date of birth:</strong> 10/12/2013",
+                      self.url_open(f"/my/hocba/{self.record.id}").text)
+        if self.env["res.lang"]._lang_get("vi_VN"):
+            self.assertEqual(self.record.with_context(lang="vi_VN")._screen_birth_date(),
+                             "12/10/2013")
+        student.birth_date = "2013-09"
+        self.assertEqual(self.record.with_context(lang="en_US")._screen_birth_date(), "09/2013")
         # the short code printed under the PDF's QR code first, the long ID beside it
         code = self.record._verification_code()
         self.assertEqual(len(code), 10)

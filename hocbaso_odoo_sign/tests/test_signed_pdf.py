@@ -10,6 +10,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools.pdf import OdooPdfFileReader
 
 from hocbaso import pdfsign
+from hocbaso.timeutil import to_vn
 from hocbaso.verify import verify_document
 
 from .common import SignCase
@@ -107,6 +108,12 @@ class TestSignedPdf(SignCase, HttpCase):
         self.assertIn("o_hocbaso_pdf_signature_invalid", page)
         self.assertIn("chữ ký không còn khớp với nội dung", page)
         self.assertNotIn("không do tổ chức chứng thực tin cậy cấp", page)
+        # in English, the PDF's signing time as the signature table beside it writes times
+        # (Odoo's English: month first), not as the Vietnamese page does
+        signed_at = to_vn(signature.signing_time)
+        page = self.url_open("/en/hocbaso/verify/upload",
+                             files={"file": ("hocba.pdf", kept)}).text
+        self.assertIn(f"Signed on {signed_at:%m/%d/%Y %H:%M}", page)
 
     def test_a_pdf_printed_unsigned_says_so(self):
         self.lock(self.record)
