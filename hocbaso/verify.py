@@ -28,6 +28,8 @@ from .signing.dsig_check import reference_checks, signature_certificates, signat
 from .signing.dsig_layout import DATA_ID, Layout, plan_signature
 from .signing.memo import per_object
 from .signing.dsig_primitives import (
+    _DIGEST_METHOD,
+    _DIGEST_VALUE,
     DIGEST_METHODS,
     b64decode,
     children_at,
@@ -313,8 +315,6 @@ _SIGNED_PROPERTIES = xades("SignedProperties")
 _SIGNING_TIME = xades("SigningTime")
 _CERT = xades("Cert")
 _CERT_DIGEST = xades("CertDigest")
-_DIGEST_METHOD = ds("DigestMethod")
-_DIGEST_VALUE = ds("DigestValue")
 
 
 def _check_xades(entry, signature, leaf, checks) -> None:
@@ -338,16 +338,10 @@ def _check_xades(entry, signature, leaf, checks) -> None:
                 "The XAdES signing time \"%(time)s\" is not a date and time.", time=time_text))
     cert_ok = False
     for cert in signed_props.iter(_CERT):
-        # the first CertDigest/DigestMethod and CertDigest/DigestValue, as find would give
-        method = value = None
-        for digest in children_at(cert, _CERT_DIGEST):
-            for child in digest:
-                if child.tag == _DIGEST_METHOD and method is None:
-                    method = child
-                elif child.tag == _DIGEST_VALUE and value is None:
-                    value = child
-        hasher = DIGEST_METHODS.get(method.get("Algorithm") if method is not None else None)
-        digest_text = (value.text or "") if value is not None else None
+        methods = children_at(cert, _CERT_DIGEST, _DIGEST_METHOD)
+        values = children_at(cert, _CERT_DIGEST, _DIGEST_VALUE)
+        hasher = DIGEST_METHODS.get(methods[0].get("Algorithm") if methods else None)
+        digest_text = (values[0].text or "") if values else None
         if hasher is None or not digest_text:
             continue
         try:

@@ -273,7 +273,7 @@ def _subject_der(certificate: x509.Certificate) -> bytes:
 
 
 # id(CRL) -> (CRL, (issuer DER, SHA-256)): a verification meets the same lists on every
-# record (an fingerprint costs a pass over the list's DER); the list is kept so its id stays its
+# record (a fingerprint costs a pass over the list's DER); the list is kept so its id stays its
 # own, and keyed by id because a CRL object is not hashable
 _CRL_META: dict = {}
 

@@ -23,7 +23,12 @@ from ..safexml import parse_untrusted
 from ..timeutil import now_utc
 from .base import Signer
 from .dsig_binding import RecordIdentity, add_binding, identity_to_sign, read_binding
-from .dsig_check import check_earlier_signatures, signature_certificates, signature_crypto_errors
+from .dsig_check import (
+    _CERTIFICATE_PATH,
+    check_earlier_signatures,
+    signature_certificates,
+    signature_crypto_errors,
+)
 from .dsig_layout import (
     SIGNED_PROPERTIES_PREFIX,
     Layout,
@@ -508,8 +513,7 @@ def _check_written(document: bytes, made: list[MadeSignature],
                     if ref.tag == _REFERENCE]
             if uris != entry.reference_uris:
                 problems.append("its references are not the planned ones")
-            written = signature.findtext("/".join(
-                (ds("KeyInfo"), ds("X509Data"), ds("X509Certificate"))))
+            written = signature.findtext("/".join(_CERTIFICATE_PATH))
             if written != entry.certificate_text:
                 problems.append("its KeyInfo does not hold the signer's certificate")
             if entry.timestamp and (
