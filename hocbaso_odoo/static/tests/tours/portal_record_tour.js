@@ -1,7 +1,8 @@
 /** @odoo-module **/
 /* The parent reads the child's record on the portal, and an anonymous visitor verifies a record
  * by the short code printed on its PDF. Checks are about what a reader sees: words, not codes;
- * dd/mm/yyyy dates; a subjects table whose rows line up with its header. */
+ * dates as the reader's language writes them (day first in Vietnamese, Odoo's English month
+ * first), one way on the whole page; a subjects table whose rows line up with its header. */
 
 import { registry } from "@web/core/registry";
 import { checkNoVietnamese } from "./tour_language";
@@ -70,7 +71,12 @@ function parentReadsSteps(texts, english) {
                 const results = document.querySelector("table.o_hocba_results").innerText;
                 check(results.includes(texts.good), `results in words: ${results}`);
                 const issued = document.querySelector(".o_hocba_issue_date").textContent.trim();
-                check(DATE.test(issued), `issue date as dd/mm/yyyy: ${issued}`);
+                check(DATE.test(issued), `issue date as a local date: ${issued}`);
+                // the issue date is the day of the school's issuing signature, the last row:
+                // both written the same way (a walk once found them written two ways)
+                const times = [...document.querySelectorAll(".o_sig_time")].map((td) => td.textContent.trim());
+                const issuing = times[times.length - 1] || "";
+                check(issuing.startsWith(issued + " "), `issue date ${issued} beside the issuing signature's ${issuing}`);
                 check(document.querySelector(".o_hocba_leader").textContent.trim(), "no leader shown");
                 const roles = [...document.querySelectorAll(".o_sig_role")].map((td) => td.textContent.trim());
                 check(roles.includes(texts.homeroom), `role labels in words: ${roles}`);
@@ -137,6 +143,9 @@ registry.category("web_tour.tours").add("hocbaso_verify_by_code", {
                 check(info.includes("2024-2025"), `the school year: ${info}`);
                 const issued = document.querySelector(".o_hocbaso_issue_date").textContent.trim();
                 check(DATE.test(issued), `issue date as dd/mm/yyyy: ${issued}`);
+                const times = [...document.querySelectorAll(".o_sig_time")].map((td) => td.textContent.trim());
+                const issuing = times[times.length - 1] || "";
+                check(issuing.startsWith(issued + " "), `issue date ${issued} beside the issuing signature's ${issuing}`);
                 const page = document.querySelector(".o_hocbaso_verify").innerText;
                 const code = page.match(CODES);
                 check(!code, `a code is shown: ${code && code[0]}`);
